@@ -1,0 +1,37 @@
+"""glassnet: neural networks from scratch on NumPy, every step of the math in view."""
+
+from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .gradcheck import check_gradients
+from .layers import Dense, Dropout, Layer
+from .losses import MeanSquaredError, SoftmaxCrossEntropy
+from .network import Sequential, mlp
+from .optim import SGD, Adam, RMSProp
+from .training import Callback, History, LambdaCallback, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adam",
+    "Callback",
+    "Dense",
+    "Dropout",
+    "ELU",
+    "History",
+    "Identity",
+    "LambdaCallback",
+    "Layer",
+    "LeakyReLU",
+    "MeanSquaredError",
+    "ReLU",
+    "RMSProp",
+    "SGD",
+    "Sequential",
+    "Sigmoid",
+    "SoftmaxCrossEntropy",
+    "Softplus",
+    "Tanh",
+    "check_gradients",
+    "fit",
+    "mlp",
+    "__version__",
+]

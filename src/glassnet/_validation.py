@@ -1,0 +1,132 @@
+"""Checks of user data shared by ``fit``, the estimators and the command line.
+
+Every check raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right kind,
+bad value) with a message that names the argument and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["check_X", "check_targets"]
+
+
+def _describe_bad(a: np.ndarray) -> str:
+    bad = ~np.isfinite(a)
+    idx = np.argwhere(bad)[0]
+    where = ", ".join(str(int(i)) for i in idx)
+    kind = "NaN" if np.isnan(a[tuple(idx)]) else "inf"
+    return f"{int(bad.sum())} non-finite value(s), the first ({kind}) at [{where}]"
+
+
+def check_X(X, name: str = "X", dtype=None, n_features: int | None = None) -> np.ndarray:
+    """``X`` as a finite 2-D float array of shape (n_samples, n_features).
+
+    ``dtype`` None keeps float32 and float64 as they are and turns anything else into
+    float64; otherwise the result has that dtype.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be a 2-D array of numbers, got a string {X!r:.60}")
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be read as a 2-D array of numbers: {exc}") from exc
+    if arr.dtype == object or arr.dtype.kind in "USVMm":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{name} must hold numbers, got an array of dtype {arr.dtype} ({exc})"
+            ) from exc
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        hint = " (use X.reshape(-1, 1) for a single feature)" if arr.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D of shape (n_samples, n_features), got {arr.ndim}-D "
+            f"with shape {arr.shape}{hint}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has no rows (shape {arr.shape}); at least 1 sample is needed")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has no columns (shape {arr.shape}); at least 1 feature is needed")
+    if dtype is None:
+        dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
+    arr = np.asarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite; it has {_describe_bad(arr)}")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} features per row but the network expects {n_features}"
+        )
+    return arr
+
+
+def check_targets(y, n_samples: int, n_outputs: int, classification: bool,
+                  name: str = "y", dtype=np.float64) -> np.ndarray:
+    """Targets checked against the data length and the network's output width.
+
+    For classification: integer labels of shape (n,) in ``[0, n_outputs)``, or one-hot
+    rows of shape (n, n_outputs). For regression: floats of shape (n,) when there is
+    one output, or (n, n_outputs).
+    """
+    if isinstance(y, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, got a string {y!r:.60}")
+    arr = np.asarray(y)
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(
+            f"{name} must hold numbers, got dtype {arr.dtype} (estimators accept string "
+            f"labels; for fit, map them to 0..k-1 first)"
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D or 2-D, got {arr.ndim}-D with shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(
+            f"X and {name} have different lengths: X has {n_samples} rows, {name} has {arr.shape[0]}"
+        )
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite; it has {_describe_bad(arr)}")
+    if not classification:
+        if arr.ndim == 1 and n_outputs != 1:
+            raise ValueError(
+                f"{name} has shape {arr.shape} but the network has {n_outputs} outputs; "
+                f"pass {name} of shape ({n_samples}, {n_outputs})"
+            )
+        if arr.ndim == 2 and arr.shape[1] != n_outputs:
+            raise ValueError(
+                f"{name} has {arr.shape[1]} columns but the network has {n_outputs} outputs"
+            )
+        return np.asarray(arr, dtype=dtype)
+    if arr.ndim == 2:
+        if arr.shape[1] != n_outputs:
+            raise ValueError(
+                f"one-hot {name} has {arr.shape[1]} columns but the network has {n_outputs} outputs"
+            )
+        ok = ((arr == 0) | (arr == 1)).all() and (arr.sum(axis=1) == 1).all()
+        if not ok:
+            bad = int(np.flatnonzero(~(((arr == 0) | (arr == 1)).all(1) & (arr.sum(1) == 1)))[0])
+            raise ValueError(
+                f"{name} is 2-D, so each row must be one-hot (a single 1, zeros elsewhere); "
+                f"row {bad} is {arr[bad].tolist()}"
+            )
+        return np.asarray(arr, dtype=dtype)
+    if arr.dtype.kind == "f":
+        if not (arr == np.round(arr)).all():
+            bad = arr[arr != np.round(arr)][0]
+            raise ValueError(
+                f"{name} holds class labels, which must be whole numbers 0..{n_outputs - 1}; "
+                f"got {bad!r}"
+            )
+    labels = arr.astype(np.intp)
+    lo, hi = int(labels.min()), int(labels.max())
+    if lo < 0 or hi >= n_outputs:
+        bad = lo if lo < 0 else hi
+        raise ValueError(
+            f"{name} has label {bad} but the network has {n_outputs} outputs, so labels "
+            f"must lie in 0..{n_outputs - 1}"
+        )
+    return labels

@@ -1,0 +1,170 @@
+"""Element-wise activation layers and the registry that finds them by name.
+
+Each activation is a parameter-free layer: ``forward`` computes ``a = f(z)`` and
+caches what its derivative needs, ``backward`` turns ``dL/da`` into
+``dL/dz = dL/da * f'(z)``. Where ``f'`` can be written with the output alone
+(tanh, sigmoid) the output is cached, as in the post's ``1 - a1**2``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from .layers import Layer
+from .registry import Registry
+
+__all__ = [
+    "Activation",
+    "Tanh",
+    "Sigmoid",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Softplus",
+    "Identity",
+    "ACTIVATIONS",
+    "get_activation",
+]
+
+
+class Activation(Layer):
+    """Base class of the element-wise activations (no parameters)."""
+
+    name = "activation"
+
+    def get_config(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        cfg = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({cfg})"
+
+
+class Tanh(Activation):
+    """``a = tanh(z)``; ``da/dz = 1 - a**2`` (from the cached output)."""
+
+    name = "tanh"
+
+    def forward(self, x, training=False):
+        self._a = a = np.tanh(x)
+        return a
+
+    def backward(self, grad):
+        a = self._a
+        return grad * (1 - a * a)
+
+
+class Sigmoid(Activation):
+    """``a = 1 / (1 + exp(-z))``, computed without overflow; ``da/dz = a (1 - a)``."""
+
+    name = "sigmoid"
+
+    def forward(self, x, training=False):
+        self._a = a = expit(x)
+        return a
+
+    def backward(self, grad):
+        a = self._a
+        return grad * (a * (1 - a))
+
+
+class ReLU(Activation):
+    """``a = max(z, 0)``; ``da/dz = 1 where z > 0 else 0``."""
+
+    name = "relu"
+
+    def forward(self, x, training=False):
+        self._a = a = np.maximum(x, 0)
+        return a
+
+    def backward(self, grad):
+        return grad * (self._a > 0)
+
+
+class LeakyReLU(Activation):
+    """``a = z if z > 0 else alpha z``; ``da/dz = 1 or alpha``."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01):
+        alpha = float(alpha)
+        if not np.isfinite(alpha) or alpha < 0:
+            raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
+        self.alpha = alpha
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+    def forward(self, x, training=False):
+        self._pos = pos = x > 0
+        return np.where(pos, x, self.alpha * x)
+
+    def backward(self, grad):
+        return grad * np.where(self._pos, 1.0, self.alpha).astype(grad.dtype, copy=False)
+
+
+class ELU(Activation):
+    """``a = z if z > 0 else alpha (exp(z) - 1)``; ``da/dz = 1 or a + alpha``."""
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0):
+        alpha = float(alpha)
+        if not np.isfinite(alpha) or alpha <= 0:
+            raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
+        self.alpha = alpha
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+    def forward(self, x, training=False):
+        self._pos = pos = x > 0
+        # expm1 of min(z, 0): exact near 0, never overflows for large z
+        self._a = a = np.where(pos, x, self.alpha * np.expm1(np.minimum(x, 0)))
+        return a
+
+    def backward(self, grad):
+        d = np.where(self._pos, 1.0, self._a + self.alpha).astype(grad.dtype, copy=False)
+        return grad * d
+
+
+class Softplus(Activation):
+    """``a = log(1 + exp(z))`` (as ``logaddexp(0, z)``); ``da/dz = sigmoid(z)``."""
+
+    name = "softplus"
+
+    def forward(self, x, training=False):
+        self._x = x
+        return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad * expit(self._x)
+
+
+class Identity(Activation):
+    """``a = z``; ``da/dz = 1``."""
+
+    name = "identity"
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, grad):
+        return grad
+
+
+ACTIVATIONS = Registry("activation")
+for _cls in (Tanh, Sigmoid, ReLU, LeakyReLU, ELU, Softplus, Identity):
+    ACTIVATIONS.register(_cls.name, _cls)
+ACTIVATIONS.alias("linear", "identity")
+ACTIVATIONS.alias("logistic", "sigmoid")  # scikit-learn's name
+
+
+def get_activation(spec) -> Activation:
+    """An activation from a name (``"tanh"``), a class or an instance."""
+    if isinstance(spec, Activation):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, Activation):
+        return spec()
+    return ACTIVATIONS.create(spec, argname="activation")

@@ -1,0 +1,168 @@
+"""Layers with parameters: the ``Layer`` protocol, ``Dense`` and ``Dropout``.
+
+A layer does not own its parameter arrays: the network allocates one flat buffer
+for all parameters (and one for their gradients) and hands each layer views into
+it through ``bind``. Layers write their gradients into those views in place.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .init import get_initializer
+
+__all__ = ["Layer", "Dense", "Dropout"]
+
+
+class Layer:
+    """Base class: ``forward`` caches what ``backward`` needs.
+
+    Attributes
+    ----------
+    input_grad : bool
+        Whether ``backward`` must return the gradient with respect to the input.
+        The network turns it off for its first layer, which saves a matrix product.
+    """
+
+    name = "layer"
+    input_grad = True
+
+    def param_specs(self) -> list[tuple[str, tuple[int, ...], bool]]:
+        """``(name, shape, penalized)`` for each parameter; ``penalized`` means L2 applies."""
+        return []
+
+    def bind(self, params: dict, grads: dict) -> None:
+        """Receive views into the network's flat parameter and gradient buffers."""
+
+    def initialize(self, rng: np.random.RandomState) -> None:
+        """Fill the bound parameters with their initial values."""
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+
+def _positive_int(value, argname: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{argname} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{argname} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class Dense(Layer):
+    """Fully connected layer ``z = x W + b``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths: ``W`` has shape (n_in, n_out), ``b`` shape (n_out,).
+    init : str or callable
+        Weight initializer (see ``glassnet.init``); biases start at zero.
+        The default, ``"scaled_normal"``, is the post's ``randn / sqrt(n_in)``.
+
+    Notes
+    -----
+    Backward, for ``delta = dL/dz`` of shape (n, n_out)::
+
+        dW = x^T delta      db = sum_n delta      dL/dx = delta W^T
+    """
+
+    name = "dense"
+
+    def __init__(self, n_in: int, n_out: int, init="scaled_normal"):
+        self.n_in = _positive_int(n_in, "n_in")
+        self.n_out = _positive_int(n_out, "n_out")
+        self._init = get_initializer(init)
+        self.init = init if isinstance(init, str) else getattr(init, "__name__", "custom")
+
+    def param_specs(self):
+        return [("W", (self.n_in, self.n_out), True), ("b", (self.n_out,), False)]
+
+    def bind(self, params, grads):
+        self.W, self.b = params["W"], params["b"]
+        self.dW, self.db = grads["W"], grads["b"]
+
+    def initialize(self, rng):
+        W = np.asarray(self._init(rng, self.n_in, self.n_out))
+        if W.shape != (self.n_in, self.n_out):
+            raise ValueError(
+                f"init={self.init!r} returned shape {W.shape}, expected {(self.n_in, self.n_out)}"
+            )
+        self.W[...] = W
+        self.b[...] = 0
+
+    def forward(self, x, training=False):
+        self._x = x
+        z = x @ self.W  # (n, n_out)
+        z += self.b
+        return z
+
+    def backward(self, grad):
+        np.dot(self._x.T, grad, out=self.dW)  # (n_in, n_out)
+        np.sum(grad, axis=0, out=self.db)  # (n_out,)
+        if self.input_grad:
+            return grad @ self.W.T  # (n, n_in)
+        return None
+
+    def get_config(self):
+        return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}
+
+    def __repr__(self):
+        return f"Dense({self.n_in}, {self.n_out}, init={self.init!r})"
+
+
+class Dropout(Layer):
+    """Inverted dropout: while training, zero each unit with probability ``p`` and
+    scale the survivors by ``1 / (1 - p)``, so that nothing changes at prediction time.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        Probability of dropping a unit.
+
+    Notes
+    -----
+    ``a = z * m / (1 - p)`` with ``m ~ Bernoulli(1 - p)``; backward multiplies by the
+    same mask. Set ``freeze_mask = True`` to reuse the last mask (gradient checking).
+    """
+
+    name = "dropout"
+
+    def __init__(self, p: float = 0.5):
+        if isinstance(p, bool) or not isinstance(p, numbers.Real):
+            raise TypeError(f"dropout p must be a number in [0, 1), got {p!r}")
+        p = float(p)
+        if not (0.0 <= p < 1.0):
+            raise ValueError(f"dropout p must be in [0, 1), got {p!r}")
+        self.p = p
+        self.rng = np.random.RandomState()
+        self.freeze_mask = False
+        self._mask = None
+
+    def forward(self, x, training=False):
+        if not training or self.p == 0.0:
+            self._mask = None
+            return x
+        if not (self.freeze_mask and self._mask is not None and self._mask.shape == x.shape):
+            keep = self.rng.random_sample(x.shape) >= self.p
+            self._mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        return x * self._mask
+
+    def backward(self, grad):
+        if self._mask is None:
+            return grad
+        return grad * self._mask
+
+    def get_config(self):
+        return {"p": self.p}
+
+    def __repr__(self):
+        return f"Dropout(p={self.p})"

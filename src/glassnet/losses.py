@@ -1,0 +1,169 @@
+"""Losses: the fused softmax cross-entropy (takes logits) and the squared error.
+
+A loss's ``forward(out, y)`` returns a float and caches what ``backward()`` needs;
+``backward()`` returns ``dL/d out`` with the shape of ``out``. ``reduction="sum"``
+adds the per-example losses (the post's gradient), ``"mean"`` (the default) divides
+the sum by the number of examples (or by the total sample weight).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import Registry
+
+__all__ = [
+    "Loss",
+    "SoftmaxCrossEntropy",
+    "MeanSquaredError",
+    "softmax",
+    "log_softmax",
+    "LOSSES",
+    "get_loss",
+]
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise ``exp(z) / sum(exp(z))`` of an (n, k) array, shifted by the row maximum."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    e /= e.sum(axis=1, keepdims=True)
+    return e
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise ``log softmax(z)``, finite for any finite logits."""
+    s = z - z.max(axis=1, keepdims=True)
+    s -= np.log(np.exp(s).sum(axis=1, keepdims=True))
+    return s
+
+
+class Loss:
+    """Base class of the losses.
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum"}
+    """
+
+    name = "loss"
+
+    def __init__(self, reduction: str = "mean"):
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.reduction = reduction
+
+    def forward(self, out: np.ndarray, y: np.ndarray, sample_weight=None) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _scale(self, n: int, sample_weight) -> float:
+        """Divisor of the summed loss: 1 for "sum", n (or the total weight) for "mean"."""
+        if self.reduction == "sum":
+            return 1.0
+        return float(n) if sample_weight is None else float(np.sum(sample_weight))
+
+    def get_config(self) -> dict:
+        return {"reduction": self.reduction}
+
+    def __repr__(self):
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax followed by the cross-entropy, fused, on logits ``z`` of shape (n, k).
+
+    Labels ``y`` are integers of shape (n,) or rows of shape (n, k) that sum to 1
+    (one-hot or soft targets). With ``yhat = softmax(z)``::
+
+        L = -sum_n w_n sum_k y_nk log yhat_nk     (divided by sum_n w_n for "mean")
+        dL/dz = w_n (yhat - y)                     (delta3 = yhat - y in the post)
+
+    ``log yhat`` is computed as ``z - max(z) - log(sum(exp(z - max(z))))``, so logits
+    of any magnitude give finite values.
+    """
+
+    name = "softmax_cross_entropy"
+
+    def forward(self, out, y, sample_weight=None):
+        n = out.shape[0]
+        m = out.max(axis=1, keepdims=True)  # (n, 1)
+        shifted = out - m
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)  # (n, 1)
+        e /= s  # yhat, (n, k)
+        self._probs = e
+        self._y = y
+        self._w = sample_weight
+        self._div = self._scale(n, sample_weight)
+        logs = np.log(s[:, 0])
+        if y.ndim == 1:
+            self._rows = rows = np.arange(n)
+            per = logs - shifted[rows, y]  # -log yhat[n, y_n]
+        else:
+            per = logs - np.einsum("ij,ij->i", y, shifted)
+        if sample_weight is not None:
+            per = per * sample_weight
+        return float(per.sum()) / self._div
+
+    def backward(self):
+        d = self._probs  # reused in place: forward made it for this call only
+        y = self._y
+        if y.ndim == 1:
+            d[self._rows, y] -= 1
+        else:
+            d -= y
+        if self._w is not None:
+            d *= self._w[:, None]
+        if self._div != 1.0:
+            d /= self._div
+        return d
+
+
+class MeanSquaredError(Loss):
+    """Half the squared error, ``L = 1/2 sum_n w_n ||out_n - y_n||^2``, divided by
+    ``sum_n w_n`` for "mean"; ``dL/d out = w_n (out - y)``.
+
+    ``y`` may be of shape (n,) for a single output or (n, k).
+    """
+
+    name = "mean_squared_error"
+
+    def forward(self, out, y, sample_weight=None):
+        if y.ndim == 1:
+            y = y[:, None]
+        diff = out - y  # (n, k)
+        self._diff = diff
+        self._w = sample_weight
+        self._div = self._scale(out.shape[0], sample_weight)
+        per = 0.5 * np.einsum("ij,ij->i", diff, diff)
+        if sample_weight is not None:
+            per = per * sample_weight
+        return float(per.sum()) / self._div
+
+    def backward(self):
+        d = self._diff
+        if self._w is not None:
+            d = d * self._w[:, None]
+        if self._div != 1.0:
+            d = d / self._div
+        return d
+
+
+LOSSES = Registry("loss")
+LOSSES.register("softmax_cross_entropy", SoftmaxCrossEntropy)
+LOSSES.register("mean_squared_error", MeanSquaredError)
+LOSSES.alias("cross_entropy", "softmax_cross_entropy")
+LOSSES.alias("log_loss", "softmax_cross_entropy")
+LOSSES.alias("mse", "mean_squared_error")
+LOSSES.alias("squared_error", "mean_squared_error")
+
+
+def get_loss(spec, **kwargs) -> Loss:
+    """A loss from a name (``"cross_entropy"``, ``"mse"``), a class or an instance."""
+    if isinstance(spec, Loss):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, Loss):
+        return spec(**kwargs)
+    return LOSSES.create(spec, argname="loss", **kwargs)

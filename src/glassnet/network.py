@@ -1,0 +1,296 @@
+"""``Sequential`` networks and the ``mlp`` shortcut.
+
+All parameters of a network live in one contiguous vector ``net.theta`` and all
+gradients in ``net.grad``; every layer's ``W`` and ``b`` is a view into them. The
+L2-penalised weights come first, so that the penalty ``l2/2 * sum ||W||^2`` and its
+gradient ``l2 * W`` are one NumPy call each over ``theta[:n_weights]``; an optimizer
+step is a few calls over the whole vector, and gradient checking and L-BFGS see a
+single vector.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Sequence
+
+import numpy as np
+
+from .activations import ACTIVATIONS, Activation, get_activation
+from .layers import Dense, Dropout, Layer
+from .losses import softmax
+from .registry import Registry
+
+__all__ = ["Sequential", "mlp", "LAYERS"]
+
+LAYERS = Registry("layer")
+LAYERS.register("dense", Dense)
+LAYERS.register("dropout", Dropout)
+for _name in ACTIVATIONS.names():
+    LAYERS.register(_name, ACTIVATIONS.get(_name))
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _check_dtype(dtype) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from exc
+    if dt not in _FLOAT_DTYPES:
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return dt
+
+
+def _check_seed(seed):
+    if seed is None or isinstance(seed, np.random.RandomState):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+class Sequential:
+    """A stack of layers applied in order.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        For example ``[Dense(2, 3), Tanh(), Dense(3, 2)]``; the last layer's output
+        is the network's output (logits for a classifier: the loss applies softmax).
+    seed : int or None
+        Seeds the ``numpy.random.RandomState`` that draws the initial weights (in
+        layer order, as the post draws W1 then W2) and the dropout masks.
+    dtype : float32 or float64
+        Dtype of the parameters, gradients and computations.
+
+    Attributes
+    ----------
+    theta, grad : ndarray of shape (n_params,)
+        All parameters and their gradients, packed.
+    params, grads : dict of str -> ndarray
+        Views into ``theta`` and ``grad`` named ``"<layer index>.<name>"`` ("0.W", "0.b", ...).
+    slices : dict of str -> slice
+        Where each parameter lies in ``theta``.
+    """
+
+    def __init__(self, layers: Sequence[Layer], seed=None, dtype=np.float64):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("layers must hold at least one layer, got an empty list")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"layers[{i}] must be a glassnet Layer, got {layer!r} of type "
+                    f"{type(layer).__name__}"
+                )
+        widths = [(i, lay) for i, lay in enumerate(layers) if isinstance(lay, Dense)]
+        for (i, a), (j, b) in zip(widths, widths[1:]):
+            if a.n_out != b.n_in:
+                raise ValueError(
+                    f"layers[{j}] takes {b.n_in} inputs but layers[{i}] gives {a.n_out} outputs"
+                )
+        self.layers = layers
+        self.seed = _check_seed(seed)
+        self.dtype = _check_dtype(dtype)
+        self.rng = (
+            seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(self.seed)
+        )
+        for layer in layers:
+            layer.input_grad = True
+            if isinstance(layer, Dropout):
+                layer.rng = self.rng
+        layers[0].input_grad = False
+        self._allocate()
+        self.initialize()
+
+    # ---------------------------------------------------------------- storage
+    def _allocate(self) -> None:
+        specs = [(i, name, shape, pen) for i, lay in enumerate(self.layers)
+                 for name, shape, pen in lay.param_specs()]
+        # penalised weights first, then everything else
+        order = [s for s in specs if s[3]] + [s for s in specs if not s[3]]
+        sizes = [int(np.prod(s[2])) for s in order]
+        total = sum(sizes)
+        self.theta = np.zeros(total, dtype=self.dtype)
+        self.grad = np.zeros(total, dtype=self.dtype)
+        self.n_weights = sum(size for s, size in zip(order, sizes) if s[3])
+        views, offset = {}, 0
+        self.slices: dict[str, slice] = {}
+        for (i, name, shape, _), size in zip(order, sizes):
+            self.slices[f"{i}.{name}"] = slice(offset, offset + size)
+            views[(i, name)] = (
+                self.theta[offset:offset + size].reshape(shape),
+                self.grad[offset:offset + size].reshape(shape),
+            )
+            offset += size
+        self.params, self.grads = {}, {}
+        for i, lay in enumerate(self.layers):
+            p, g = {}, {}
+            for name, _, _ in lay.param_specs():
+                p[name], g[name] = views[(i, name)]
+                self.params[f"{i}.{name}"] = p[name]
+                self.grads[f"{i}.{name}"] = g[name]
+            lay.bind(p, g)
+        self._w = self.theta[: self.n_weights]
+        self._gw = self.grad[: self.n_weights]
+
+    def initialize(self) -> None:
+        """Draw fresh initial parameters from the network's random state."""
+        for layer in self.layers:
+            layer.initialize(self.rng)
+
+    @property
+    def n_params(self) -> int:
+        return self.theta.size
+
+    @property
+    def n_inputs(self) -> int:
+        return next(lay.n_in for lay in self.layers if isinstance(lay, Dense))
+
+    @property
+    def n_outputs(self) -> int:
+        return next(lay.n_out for lay in reversed(self.layers) if isinstance(lay, Dense))
+
+    def astype(self, dtype) -> "Sequential":
+        """Convert parameters and gradients to ``dtype`` in place; returns ``self``."""
+        dtype = _check_dtype(dtype)
+        if dtype != self.dtype:
+            theta = self.theta
+            self.dtype = dtype
+            self._allocate()
+            self.theta[...] = theta
+        return self
+
+    def get_flat(self) -> np.ndarray:
+        """A copy of the packed parameter vector."""
+        return self.theta.copy()
+
+    def set_flat(self, theta: np.ndarray) -> None:
+        """Overwrite all parameters from a packed vector of shape (n_params,)."""
+        theta = np.asarray(theta)
+        if theta.shape != self.theta.shape:
+            raise ValueError(
+                f"theta must have shape {self.theta.shape}, got {theta.shape}"
+            )
+        self.theta[...] = theta
+
+    # ---------------------------------------------------------------- math
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Outputs of shape (n, n_outputs) for inputs ``X`` of shape (n, n_inputs)."""
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        return X
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        """Back-propagate ``dL/d out`` (n, n_outputs); fills ``self.grad`` (and ``grads``)."""
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def penalty(self, l2: float) -> float:
+        """``l2/2 * sum ||W||^2`` over every Dense weight matrix (biases are not penalised)."""
+        if not l2:
+            return 0.0
+        w = self._w
+        return 0.5 * l2 * float(np.dot(w, w))
+
+    def add_penalty_grad(self, l2: float) -> None:
+        """Add ``l2 * W`` to every weight gradient, in place."""
+        if l2:
+            self._gw += l2 * self._w
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Softmax of the outputs: class probabilities of shape (n, n_outputs)."""
+        return softmax(self.forward(np.asarray(X, dtype=self.dtype)))
+
+    def predict_classes(self, X: np.ndarray) -> np.ndarray:
+        """Index of the largest output for each row (the predicted class)."""
+        return np.argmax(self.forward(np.asarray(X, dtype=self.dtype)), axis=1)
+
+    # ---------------------------------------------------------------- description
+    def get_config(self) -> dict:
+        """A JSON-able description from which ``from_config`` rebuilds the architecture."""
+        return {
+            "layers": [{"type": lay.name, **lay.get_config()} for lay in self.layers],
+            "dtype": self.dtype.name,
+            "seed": self.seed if isinstance(self.seed, int) else None,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Sequential":
+        layers = []
+        for spec in config["layers"]:
+            spec = dict(spec)
+            layers.append(LAYERS.create(spec.pop("type"), argname="layer type", **spec))
+        return cls(layers, seed=config.get("seed"), dtype=config.get("dtype", "float64"))
+
+    def copy(self) -> "Sequential":
+        """An independent network with the same architecture and parameters."""
+        net = Sequential.from_config(self.get_config())
+        net.theta[...] = self.theta
+        return net
+
+    def summary(self) -> str:
+        """One line per layer with its output width and parameter count."""
+        lines = []
+        for i, lay in enumerate(self.layers):
+            n = sum(int(np.prod(s)) for _, s, _ in lay.param_specs())
+            lines.append(f"{i:>3}  {lay!r:<40} params: {n}")
+        lines.append(f"total parameters: {self.n_params} ({self.dtype.name})")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        inner = ", ".join(repr(lay) for lay in self.layers)
+        return f"Sequential([{inner}], seed={self.seed!r}, dtype={self.dtype.name!r})"
+
+
+def mlp(
+    sizes: Sequence[int],
+    activation="tanh",
+    init="scaled_normal",
+    dropout: float = 0.0,
+    seed=None,
+    dtype=np.float64,
+) -> Sequential:
+    """A multi-layer perceptron ``Dense -> activation [-> Dropout] -> ... -> Dense``.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths, input first and output last: ``[2, 3, 2]`` is the post's network.
+    activation : str, Activation, or a sequence of them (one per hidden layer)
+    init : str or callable, the weight initializer of every Dense layer
+    dropout : float in [0, 1), dropout after each hidden activation (0 = none)
+    seed, dtype : see ``Sequential``
+
+    The output layer has no activation: its outputs are logits for
+    ``SoftmaxCrossEntropy`` or values for ``MeanSquaredError``.
+    """
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes must be a list of layer widths like [2, 3, 2], got {sizes!r}")
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output width, got {sizes!r}")
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
+            raise ValueError(f"every layer width in sizes must be a positive integer, got {sizes!r}")
+    n_hidden = len(sizes) - 2
+    if isinstance(activation, (str, Activation, type)):
+        activations = [activation] * n_hidden
+    else:
+        activations = list(activation)
+        if len(activations) != n_hidden:
+            raise ValueError(
+                f"activation lists {len(activations)} entries but sizes={sizes!r} has "
+                f"{n_hidden} hidden layers"
+            )
+    layers: list[Layer] = []
+    for k in range(n_hidden):
+        layers.append(Dense(sizes[k], sizes[k + 1], init=init))
+        act = get_activation(activations[k])
+        # each layer needs its own instance: activations cache their outputs
+        layers.append(type(act)(**act.get_config()))
+        if dropout:
+            layers.append(Dropout(dropout))
+    layers.append(Dense(sizes[-2], sizes[-1], init=init))
+    return Sequential(layers, seed=seed, dtype=dtype)

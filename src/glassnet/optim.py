@@ -1,0 +1,215 @@
+"""Optimizers. Each updates the packed parameter vector in place from its gradient.
+
+``step(theta, grad)`` applies one update; ``lr`` may be changed between steps (that is
+how schedules drive it); ``state_dict()``/``load_state_dict()`` save and restore the
+internal state (moments, step count) for checkpoints.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .registry import Registry
+
+__all__ = ["Optimizer", "SGD", "Adam", "RMSProp", "OPTIMIZERS", "get_optimizer"]
+
+
+def _check_real(value, argname, low=None, high=None, low_open=False, high_open=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{argname} must be a number, got {value!r}")
+    value = float(value)
+    bad = not np.isfinite(value)
+    if low is not None:
+        bad |= value <= low if low_open else value < low
+    if high is not None:
+        bad |= value >= high if high_open else value > high
+    if bad:
+        lo = "" if low is None else ("> " if low_open else ">= ") + repr(low)
+        hi = "" if high is None else ("< " if high_open else "<= ") + repr(high)
+        rule = " and ".join(x for x in (lo, hi) if x) or "finite"
+        raise ValueError(f"{argname} must be {rule}, got {value!r}")
+    return value
+
+
+class Optimizer:
+    """Base class. ``lr`` is the learning rate of the next step."""
+
+    name = "optimizer"
+
+    def __init__(self, lr: float):
+        self.lr = _check_real(lr, "lr", low=0.0, low_open=True)
+        self.t = 0  # steps taken
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget the state (moments, step count)."""
+        self.t = 0
+
+    def state_dict(self) -> dict:
+        return {"t": self.t, "lr": self.lr}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.t = int(state["t"])
+        self.lr = float(state["lr"])
+
+    def get_config(self) -> dict:
+        return {"lr": self.lr}
+
+    def __repr__(self):
+        cfg = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({cfg})"
+
+
+class SGD(Optimizer):
+    """Gradient descent, with optional (Nesterov) momentum.
+
+    Without momentum: ``theta <- theta - lr * g`` (the post's update).
+    With momentum ``mu``: ``v <- mu v - lr g``; ``theta <- theta + v``, or with Nesterov
+    ``theta <- theta + mu v - lr g`` (the look-ahead form used by scikit-learn and PyTorch).
+    """
+
+    name = "sgd"
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
+        super().__init__(lr)
+        self.momentum = _check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        if nesterov and not self.momentum:
+            raise ValueError("nesterov=True needs momentum > 0, got momentum=0")
+        self.nesterov = bool(nesterov)
+        self.v = None
+
+    def step(self, theta, grad):
+        self.t += 1
+        if not self.momentum:
+            theta -= self.lr * grad
+            return
+        if self.v is None or self.v.shape != theta.shape:
+            self.v = np.zeros_like(theta)
+        v = self.v
+        v *= self.momentum
+        v -= self.lr * grad
+        if self.nesterov:
+            theta += self.momentum * v - self.lr * grad
+        else:
+            theta += v
+
+    def reset(self):
+        super().reset()
+        self.v = None
+
+    def state_dict(self):
+        return {**super().state_dict(), "v": self.v}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.v = None if state.get("v") is None else np.array(state["v"])
+
+    def get_config(self):
+        return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): with ``t`` the step count::
+
+        m <- b1 m + (1 - b1) g          v <- b2 v + (1 - b2) g^2
+        theta <- theta - lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+
+    (the bias correction folded into the step size, as scikit-learn does).
+    """
+
+    name = "adam"
+
+    def __init__(self, lr: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8):
+        super().__init__(lr)
+        self.beta_1 = _check_real(beta_1, "beta_1", low=0.0, high=1.0, high_open=True)
+        self.beta_2 = _check_real(beta_2, "beta_2", low=0.0, high=1.0, high_open=True)
+        self.epsilon = _check_real(epsilon, "epsilon", low=0.0, low_open=True)
+        self.m = self.v = None
+
+    def step(self, theta, grad):
+        if self.m is None or self.m.shape != theta.shape:
+            self.m = np.zeros_like(theta)
+            self.v = np.zeros_like(theta)
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        m, v = self.m, self.v
+        m *= b1
+        m += (1 - b1) * grad
+        v *= b2
+        v += (1 - b2) * (grad * grad)
+        lr_t = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        denom = np.sqrt(v)
+        denom += self.epsilon
+        theta -= lr_t * (m / denom)
+
+    def reset(self):
+        super().reset()
+        self.m = self.v = None
+
+    def state_dict(self):
+        return {**super().state_dict(), "m": self.m, "v": self.v}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.m = None if state.get("m") is None else np.array(state["m"])
+        self.v = None if state.get("v") is None else np.array(state["v"])
+
+    def get_config(self):
+        return {"lr": self.lr, "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+class RMSProp(Optimizer):
+    """RMSProp: ``s <- rho s + (1 - rho) g^2``; ``theta <- theta - lr g / (sqrt(s) + eps)``."""
+
+    name = "rmsprop"
+
+    def __init__(self, lr: float = 0.001, rho: float = 0.9, epsilon: float = 1e-8):
+        super().__init__(lr)
+        self.rho = _check_real(rho, "rho", low=0.0, high=1.0, high_open=True)
+        self.epsilon = _check_real(epsilon, "epsilon", low=0.0, low_open=True)
+        self.s = None
+
+    def step(self, theta, grad):
+        if self.s is None or self.s.shape != theta.shape:
+            self.s = np.zeros_like(theta)
+        self.t += 1
+        s = self.s
+        s *= self.rho
+        s += (1 - self.rho) * (grad * grad)
+        denom = np.sqrt(s)
+        denom += self.epsilon
+        theta -= self.lr * (grad / denom)
+
+    def reset(self):
+        super().reset()
+        self.s = None
+
+    def state_dict(self):
+        return {**super().state_dict(), "s": self.s}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.s = None if state.get("s") is None else np.array(state["s"])
+
+    def get_config(self):
+        return {"lr": self.lr, "rho": self.rho, "epsilon": self.epsilon}
+
+
+OPTIMIZERS = Registry("optimizer")
+for _cls in (SGD, Adam, RMSProp):
+    OPTIMIZERS.register(_cls.name, _cls)
+
+
+def get_optimizer(spec, **kwargs) -> Optimizer:
+    """An optimizer from a name (``"sgd"``, ``"adam"``, ...), a class or an instance."""
+    if isinstance(spec, Optimizer):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, Optimizer):
+        return spec(**kwargs)
+    return OPTIMIZERS.create(spec, argname="optimizer", **kwargs)
