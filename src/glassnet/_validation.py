@@ -64,8 +64,9 @@ def check_X(X, name: str = "X", dtype=None, n_features: int | None = None) -> np
     return arr
 
 
-def check_targets(y, n_samples: int, n_outputs: int, classification: bool,
-                  name: str = "y", dtype=np.float64) -> np.ndarray:
+def check_targets(
+    y, n_samples: int, n_outputs: int, classification: bool, name: str = "y", dtype=np.float64
+) -> np.ndarray:
     """Targets checked against the data length and the network's output width.
 
     For classification: integer labels of shape (n,) in ``[0, n_outputs)``, or one-hot
@@ -86,7 +87,8 @@ def check_targets(y, n_samples: int, n_outputs: int, classification: bool,
         raise ValueError(f"{name} must be 1-D or 2-D, got {arr.ndim}-D with shape {arr.shape}")
     if arr.shape[0] != n_samples:
         raise ValueError(
-            f"X and {name} have different lengths: X has {n_samples} rows, {name} has {arr.shape[0]}"
+            f"X and {name} have different lengths: X has {n_samples} rows, "
+            f"{name} has {arr.shape[0]}"
         )
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite; it has {_describe_bad(arr)}")

@@ -51,6 +51,7 @@ def check_gradients(
         d.freeze_mask = True
         d._mask = None
     try:
+
         def objective() -> float:
             return loss.forward(net.forward(X, training=training), y) + net.penalty(l2)
 
@@ -79,4 +80,3 @@ def check_gradients(
     for name, sl in net.slices.items():
         errors[name] = relative_error(analytic[sl], numeric[sl])
     return errors
-

@@ -1,4 +1,4 @@
-"""Weight initializers. Each takes ``(rng, n_in, n_out)`` and returns an array of shape (n_in, n_out).
+"""Weight initializers: each takes ``(rng, n_in, n_out)``, returns an (n_in, n_out) array.
 
 ``rng`` is a ``numpy.random.RandomState``: the post seeds NumPy's legacy generator,
 and drawing from the same stream is what makes its initial weights reproducible here.

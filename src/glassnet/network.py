@@ -11,7 +11,7 @@ single vector.
 from __future__ import annotations
 
 import numbers
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -105,8 +105,11 @@ class Sequential:
 
     # ---------------------------------------------------------------- storage
     def _allocate(self) -> None:
-        specs = [(i, name, shape, pen) for i, lay in enumerate(self.layers)
-                 for name, shape, pen in lay.param_specs()]
+        specs = [
+            (i, name, shape, pen)
+            for i, lay in enumerate(self.layers)
+            for name, shape, pen in lay.param_specs()
+        ]
         # penalised weights first, then everything else
         order = [s for s in specs if s[3]] + [s for s in specs if not s[3]]
         sizes = [int(np.prod(s[2])) for s in order]
@@ -119,8 +122,8 @@ class Sequential:
         for (i, name, shape, _), size in zip(order, sizes):
             self.slices[f"{i}.{name}"] = slice(offset, offset + size)
             views[(i, name)] = (
-                self.theta[offset:offset + size].reshape(shape),
-                self.grad[offset:offset + size].reshape(shape),
+                self.theta[offset : offset + size].reshape(shape),
+                self.grad[offset : offset + size].reshape(shape),
             )
             offset += size
         self.params, self.grads = {}, {}
@@ -151,7 +154,7 @@ class Sequential:
     def n_outputs(self) -> int:
         return next(lay.n_out for lay in reversed(self.layers) if isinstance(lay, Dense))
 
-    def astype(self, dtype) -> "Sequential":
+    def astype(self, dtype) -> Sequential:
         """Convert parameters and gradients to ``dtype`` in place; returns ``self``."""
         dtype = _check_dtype(dtype)
         if dtype != self.dtype:
@@ -169,9 +172,7 @@ class Sequential:
         """Overwrite all parameters from a packed vector of shape (n_params,)."""
         theta = np.asarray(theta)
         if theta.shape != self.theta.shape:
-            raise ValueError(
-                f"theta must have shape {self.theta.shape}, got {theta.shape}"
-            )
+            raise ValueError(f"theta must have shape {self.theta.shape}, got {theta.shape}")
         self.theta[...] = theta
 
     # ---------------------------------------------------------------- math
@@ -217,14 +218,14 @@ class Sequential:
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> "Sequential":
+    def from_config(cls, config: dict) -> Sequential:
         layers = []
         for spec in config["layers"]:
             spec = dict(spec)
             layers.append(LAYERS.create(spec.pop("type"), argname="layer type", **spec))
         return cls(layers, seed=config.get("seed"), dtype=config.get("dtype", "float64"))
 
-    def copy(self) -> "Sequential":
+    def copy(self) -> Sequential:
         """An independent network with the same architecture and parameters."""
         net = Sequential.from_config(self.get_config())
         net.theta[...] = self.theta
@@ -273,7 +274,9 @@ def mlp(
         raise ValueError(f"sizes needs at least an input and an output width, got {sizes!r}")
     for s in sizes:
         if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
-            raise ValueError(f"every layer width in sizes must be a positive integer, got {sizes!r}")
+            raise ValueError(
+                f"every layer width in sizes must be a positive integer, got {sizes!r}"
+            )
     n_hidden = len(sizes) - 2
     if isinstance(activation, (str, Activation, type)):
         activations = [activation] * n_hidden

@@ -123,8 +123,9 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(self, lr: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-8):
+    def __init__(
+        self, lr: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8
+    ):
         super().__init__(lr)
         self.beta_1 = _check_real(beta_1, "beta_1", low=0.0, high=1.0, high_open=True)
         self.beta_2 = _check_real(beta_2, "beta_2", low=0.0, high=1.0, high_open=True)
@@ -160,8 +161,12 @@ class Adam(Optimizer):
         self.v = None if state.get("v") is None else np.array(state["v"])
 
     def get_config(self):
-        return {"lr": self.lr, "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
+        return {
+            "lr": self.lr,
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
 
 
 class RMSProp(Optimizer):

@@ -170,8 +170,14 @@ def _progress(verbose, epochs):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=True,
-                mininterval=0.25, dynamic_ncols=True)
+    return tqdm(
+        total=epochs,
+        unit="epoch",
+        file=sys.stderr,
+        leave=True,
+        mininterval=0.25,
+        dynamic_ncols=True,
+    )
 
 
 def fit(
@@ -304,7 +310,7 @@ def _minibatch_epoch(net, loss, X, y, labels, optimizer, batch_size, shuffle, rn
     xbuf = np.empty((batch_size,) + X.shape[1:], dtype=X.dtype)
     ybuf = np.empty((batch_size,) + y.shape[1:], dtype=y.dtype)
     for start in range(0, n, batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         m = idx.size
         xb = np.take(X, idx, axis=0, out=xbuf[:m])
         yb = np.take(y, idx, axis=0, out=ybuf[:m])

@@ -32,7 +32,8 @@ on rounding; the two values themselves are stable.
 from __future__ import annotations
 
 import numpy as np
-import sklearn.datasets
+
+from . import datasets
 
 __all__ = ["moons", "calculate_loss", "predict", "build_model", "init_model"]
 
@@ -51,9 +52,7 @@ def moons(seed: int = 0, n_samples: int = 200, noise: float = 0.20):
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), integer labels 0 and 1
     """
-    return sklearn.datasets.make_moons(
-        n_samples, noise=noise, random_state=np.random.RandomState(seed)
-    )
+    return datasets.moons(n_samples, noise=noise, seed=seed)
 
 
 def _forward(model, x):

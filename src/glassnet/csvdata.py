@@ -1,0 +1,152 @@
+"""Reading a labelled data set from a CSV file, with errors that point at the line and column."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["load_csv", "CSVData"]
+
+
+class CSVData:
+    """What ``load_csv`` read.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64
+    y : ndarray of shape (n_samples,): integer codes when ``classes`` is set, else floats
+    feature_names : list of str
+    target_name : str
+    classes : list of str or None, the label text of each code (categorical targets)
+    """
+
+    def __init__(self, X, y, feature_names, target_name, classes):
+        self.X, self.y = X, y
+        self.feature_names, self.target_name, self.classes = feature_names, target_name, classes
+
+    def __iter__(self):  # X, y = load_csv(...)
+        return iter((self.X, self.y))
+
+
+def _float(text: str) -> float | None:
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v
+
+
+def load_csv(path, target=-1, header: bool | None = None, categorical: bool | None = None):
+    """Read a CSV file of numeric features and one target column.
+
+    Parameters
+    ----------
+    path : str or Path
+    target : int or str
+        The target column: an index (negative counts from the end) or a header name.
+    header : bool or None
+        None detects a header: a first row with a non-numeric field among otherwise
+        numeric data.
+    categorical : bool or None
+        Treat the target as class labels (mapped to codes 0..k-1 in sorted order).
+        None: categorical when any target is non-numeric or all are whole numbers.
+
+    Raises
+    ------
+    ValueError
+        For a missing file, an empty file, a ragged row, a missing or non-numeric
+        feature value: the message names the line and column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"data file {str(path)!r} does not exist or is not a file")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        try:
+            rows = [(i + 1, r) for i, r in enumerate(csv.reader(fh)) if any(c.strip() for c in r)]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not a readable CSV file ({exc})") from exc
+    if not rows:
+        raise ValueError(f"{path}: the file is empty")
+    if header is None:
+        first = rows[0][1]
+        header = (
+            any(_float(c) is None for c in first)
+            and len(rows) > 1
+            and sum(_float(c) is not None for c in rows[1][1])
+            > sum(_float(c) is not None for c in first)
+        )
+    names = [c.strip() for c in rows[0][1]] if header else None
+    body = rows[1:] if header else rows
+    if not body:
+        raise ValueError(f"{path}: no data rows after the header")
+    width = len(names) if names else len(body[0][1])
+    for line, r in body:
+        if len(r) != width:
+            raise ValueError(f"{path}, line {line}: expected {width} fields, found {len(r)}")
+    if names is None:
+        names = [f"x{j}" for j in range(width)]
+    if width < 2:
+        raise ValueError(f"{path}: need at least one feature column and a target column")
+    if isinstance(target, str) and not target.lstrip("-").isdigit():
+        if target not in names:
+            raise ValueError(
+                f"target={target!r} is not a column of {path}; columns: {', '.join(names)}"
+            )
+        t = names.index(target)
+    else:
+        t = int(target)
+        if not -width <= t < width:
+            raise ValueError(
+                f"target={target!r} is out of range for {path}, which has {width} columns"
+            )
+        t %= width
+    feat_cols = [j for j in range(width) if j != t]
+    X = np.empty((len(body), len(feat_cols)))
+    for i, (line, r) in enumerate(body):
+        for k, j in enumerate(feat_cols):
+            text = r[j].strip()
+            if text == "":
+                raise ValueError(f"{path}, line {line}, column {j + 1} ({names[j]}): missing value")
+            v = _float(text)
+            if v is None or not math.isfinite(v):
+                raise ValueError(
+                    f"{path}, line {line}, column {j + 1} ({names[j]}): "
+                    f"{text!r} is not a finite number"
+                )
+            X[i, k] = v
+    raw = [r[t].strip() for _, r in body]
+    for (line, _), text in zip(body, raw):
+        if text == "":
+            raise ValueError(
+                f"{path}, line {line}, column {t + 1} ({names[t]}): missing target value"
+            )
+    values = [_float(s) for s in raw]
+    if categorical is None:
+        categorical = any(v is None for v in values) or all(float(v).is_integer() for v in values)
+    if categorical:
+        if all(v is not None for v in values):
+            keys = sorted(set(values))
+            classes = [_fmt(v) for v in keys]
+            lookup = {v: i for i, v in enumerate(keys)}
+            y = np.array([lookup[v] for v in values], dtype=np.intp)
+        else:
+            classes = sorted(set(raw))
+            lookup = {s: i for i, s in enumerate(classes)}
+            y = np.array([lookup[s] for s in raw], dtype=np.intp)
+    else:
+        for (line, _), text, v in zip(body, raw, values):
+            if v is None or not math.isfinite(v):
+                raise ValueError(
+                    f"{path}, line {line}, column {t + 1} ({names[t]}): "
+                    f"{text!r} is not a finite number"
+                )
+        classes = None
+        y = np.array(values, dtype=np.float64)
+    return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(v)

@@ -1,0 +1,26 @@
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture
+def rng():
+    """A seeded generator: every test that draws numbers is reproducible."""
+    return np.random.default_rng(12345)
+
+
+def png_is_not_blank(path, min_size=(200, 150)):
+    """Open a PNG, check its size, and check that it has real content (many colours,
+    not one flat colour). Returns the image array."""
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(str(path))
+    assert img.ndim == 3, f"{path}: not an RGB(A) image"
+    h, w = img.shape[:2]
+    assert w >= min_size[0] and h >= min_size[1], f"{path}: image too small ({w}x{h})"
+    rgb = img[..., :3].reshape(-1, 3)
+    assert rgb.std(axis=0).max() > 0.05, f"{path}: image is (nearly) one flat colour"
+    assert len(np.unique((rgb * 255).astype(np.uint8), axis=0)) > 50, f"{path}: too few colours"
+    return img

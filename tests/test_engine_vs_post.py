@@ -1,0 +1,83 @@
+"""The general engine, configured as the post, does the post's math.
+
+Reference: glassnet.tutorial.build_model (the post's code). The post's step is large
+(0.01 on a gradient summed over 200 points); sizes 2 and 4 are sensitive to rounding
+from a few hundred passes on, so for them only the accuracy is compared.
+"""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import tutorial
+from glassnet.tutorial_run import post_network
+
+from .test_tutorial import CYCLE
+
+
+@pytest.fixture(scope="module")
+def data():
+    return tutorial.moons(0)
+
+
+def _max_diff(net, model):
+    pairs = [("0.W", "W1"), ("0.b", "b1"), ("2.W", "W2"), ("2.b", "b2")]
+    return max(
+        float(np.abs(net.params[a] - model[b].reshape(net.params[a].shape)).max()) for a, b in pairs
+    )
+
+
+@pytest.mark.parametrize("hidden", [1, 2, 3, 4, 5, 20, 50])
+def test_same_parameters_after_300_passes(data, hidden):
+    X, y = data
+    net, _ = post_network(X, y, hidden, epochs=300)
+    model = tutorial.build_model(X, y, hidden, num_passes=300)
+    assert _max_diff(net, model) < 1e-9
+
+
+@pytest.mark.parametrize("hidden", [1, 5, 20, 50])
+def test_same_parameters_after_20000_passes(data, hidden):
+    X, y = data
+    net, _ = post_network(X, y, hidden)
+    model = tutorial.build_model(X, y, hidden)
+    assert _max_diff(net, model) < 1e-9
+
+
+def test_size_3_ends_on_the_posts_two_value_cycle(data):
+    X, y = data
+    net, hist = post_network(X, y, 3)
+    # history["loss"][e] is the objective before update e; the post divides by N
+    last = np.array(hist["loss"][-4:]) / len(X)
+    assert np.all(np.abs(np.diff(last)) > 1e-4)  # alternates...
+    np.testing.assert_allclose(last[::2], last[0], atol=1e-9)  # ...between two values
+    assert sorted(np.round(last[:2], 6).tolist()) == list(CYCLE)
+
+
+@pytest.mark.parametrize("hidden, minimum", [(2, 0.80), (4, 0.97)])
+def test_rounding_sensitive_sizes_still_learn(data, hidden, minimum):
+    X, y = data
+    net, hist = post_network(X, y, hidden)
+    assert np.mean(net.predict_classes(X) == y) >= minimum
+    assert hist["accuracy"][-1] >= minimum
+
+
+def test_mlp_equals_explicit_sequential(data):
+    X, _ = data
+    a = gn.mlp([2, 3, 2], activation="tanh", seed=0)
+    b = gn.Sequential([gn.Dense(2, 3, init="scaled_normal"), gn.Tanh(), gn.Dense(3, 2)], seed=0)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    np.testing.assert_array_equal(a.forward(X), b.forward(X))
+
+
+def test_history_splits_data_loss_and_penalty(data):
+    X, y = data
+    net = gn.mlp([2, 3, 2], seed=0)
+    loss = gn.SoftmaxCrossEntropy(reduction="sum")
+    hist = gn.fit(net, loss, X, y, optimizer=gn.SGD(lr=0.01), epochs=5, l2=0.01)
+    assert len(hist) == 5
+    for key in ("loss", "data_loss", "penalty", "accuracy", "lr"):
+        assert len(hist[key]) == 5
+    np.testing.assert_allclose(np.add(hist["data_loss"], hist["penalty"]), hist["loss"])
+    # epoch 0 is evaluated at the initial parameters: the post's calculate_loss * N
+    expected = tutorial.calculate_loss(tutorial.init_model(3), X, y) * len(X)
+    assert hist["loss"][0] == pytest.approx(expected, rel=1e-12)

@@ -1,0 +1,64 @@
+"""Dense and Dropout: hand-worked forward and backward passes."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+
+def _bound_dense(W, b):
+    net = gn.Sequential([gn.Identity(), gn.Dense(*W.shape)])  # Identity first: Dense returns dx
+    net.params["1.W"][...] = W
+    net.params["1.b"][...] = b
+    return net, net.layers[1]
+
+
+def test_dense_by_hand():
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+    b = np.array([0.5, -1.0])
+    _, dense = _bound_dense(W, b)
+    x = np.array([[1.0, 1.0], [0.0, 2.0]])
+    # z = x W + b: [1+3+.5, 2+4-1] = [4.5, 5]; [6+.5, 8-1] = [6.5, 7]
+    np.testing.assert_array_equal(dense.forward(x), [[4.5, 5.0], [6.5, 7.0]])
+    g = np.array([[1.0, 0.0], [0.0, 1.0]])
+    dx = dense.backward(g)
+    # dW = x^T g = [[1, 0], [1, 2]]; db = [1, 1]; dx = g W^T = [[1, 3], [2, 4]]
+    np.testing.assert_array_equal(dense.dW, [[1.0, 0.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(dense.db, [1.0, 1.0])
+    np.testing.assert_array_equal(dx, [[1.0, 3.0], [2.0, 4.0]])
+
+
+def test_first_dense_skips_input_gradient():
+    net = gn.mlp([2, 3, 2], seed=0)
+    out = net.forward(np.ones((4, 2)))
+    assert net.backward(np.ones_like(out)) is None
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "3", True])
+def test_dense_rejects_bad_widths(bad):
+    with pytest.raises((TypeError, ValueError), match="n_in"):
+        gn.Dense(bad, 3)
+
+
+def test_dense_unknown_init_lists_names():
+    with pytest.raises(ValueError, match=r"init='gaussian'.*scaled_normal"):
+        gn.Dense(2, 3, init="gaussian")
+
+
+def test_dropout_is_inverted_and_only_while_training():
+    net = gn.Sequential([gn.Identity(), gn.Dropout(0.5)], seed=0)
+    x = np.ones((2000, 50))
+    np.testing.assert_array_equal(net.forward(x, training=False), x)
+    y = net.forward(x, training=True)
+    kept = y != 0
+    assert set(np.unique(y)) == {0.0, 2.0}  # survivors scaled by 1 / (1 - p)
+    assert abs(kept.mean() - 0.5) < 0.01
+    # the gradient flows only through the kept units, with the same scale
+    g = net.backward(np.ones_like(x))
+    np.testing.assert_array_equal(g, y)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5])
+def test_dropout_rejects_p_outside_unit_interval(bad):
+    with pytest.raises(ValueError, match=r"dropout p must be in \[0, 1\)"):
+        gn.Dropout(bad)

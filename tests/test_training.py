@@ -1,0 +1,142 @@
+"""fit: labels as integers or one-hot, any number of classes, any depth, the history."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import datasets
+
+
+def test_one_hot_and_integer_labels_train_identically():
+    X, y = datasets.moons()
+    a, b = gn.mlp([2, 4, 2], seed=0), gn.mlp([2, 4, 2], seed=0)
+    loss = gn.SoftmaxCrossEntropy(reduction="sum")
+    gn.fit(a, loss, X, y, optimizer=gn.SGD(lr=0.01), epochs=200, l2=0.01)
+    gn.fit(b, loss, X, np.eye(2)[y], optimizer=gn.SGD(lr=0.01), epochs=200, l2=0.01)
+    np.testing.assert_allclose(a.theta, b.theta, rtol=0, atol=1e-12)
+
+
+def test_three_class_spirals_two_hidden_layers():
+    X, y = datasets.spirals(300, n_classes=3, noise=0.2, seed=0)
+    net = gn.mlp([2, 32, 32, 3], activation="tanh", seed=0)
+    hist = gn.fit(
+        net, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.Adam(lr=0.01), epochs=1500, l2=1e-4
+    )
+    assert np.mean(net.predict_classes(X) == y) >= 0.95
+    assert hist["accuracy"][-1] >= 0.9
+
+
+def test_iris_two_hidden_layers_reaches_095():
+    X, y = datasets.iris()
+    net = gn.mlp([4, 8, 8, 3], activation="tanh", seed=0)
+    gn.fit(
+        net,
+        gn.SoftmaxCrossEntropy(reduction="sum"),
+        X,
+        y,
+        optimizer=gn.SGD(lr=0.01),
+        epochs=3000,
+        l2=0.01,
+    )
+    assert np.mean(net.predict_classes(X) == y) >= 0.95
+
+
+def test_blobs_four_classes_three_hidden_layers():
+    X, y = datasets.blobs(400, n_classes=4, noise=0.8, seed=1)
+    net = gn.mlp([2, 16, 16, 16, 4], activation="relu", init="he_normal", seed=0)
+    gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.Adam(lr=0.01), epochs=300)
+    assert np.mean(net.predict_classes(X) == y) >= 0.95
+
+
+def test_huge_logits_stay_finite_during_training():
+    X, y = datasets.moons()
+    net = gn.mlp([2, 3, 2], seed=0)
+    net.params["2.W"][...] *= 1e4  # logits of order 1e4
+    hist = gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.SGD(lr=1e-3), epochs=3)
+    assert np.isfinite(hist["loss"]).all()
+    assert np.isfinite(net.theta).all()
+
+
+def test_minibatches_are_reproducible_for_a_seed():
+    X, y = datasets.moons(300, seed=1)
+    runs = []
+    for seed in (5, 5, 6):
+        net = gn.mlp([2, 5, 2], seed=0)
+        gn.fit(
+            net,
+            gn.SoftmaxCrossEntropy(),
+            X,
+            y,
+            optimizer=gn.SGD(lr=0.1),
+            epochs=5,
+            batch_size=32,
+            seed=seed,
+        )
+        runs.append(net.theta.copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+def test_validation_data_and_callbacks():
+    X, y = datasets.moons(300, seed=1)
+    Xv, yv = datasets.moons(100, seed=2)
+    seen = []
+
+    class StopAt(gn.Callback):
+        def on_epoch_end(self, epoch, logs):
+            seen.append(epoch)
+            if epoch == 4:
+                self.fit_state.stop_training = True
+
+    net = gn.mlp([2, 5, 2], seed=0)
+    hist = gn.fit(
+        net,
+        gn.SoftmaxCrossEntropy(),
+        X,
+        y,
+        epochs=50,
+        validation_data=(Xv, yv),
+        callbacks=[StopAt()],
+    )
+    assert seen == [0, 1, 2, 3, 4] and len(hist) == 5 and hist.stopped_epoch == 4
+    assert {"val_loss", "val_accuracy"} <= set(hist.keys())
+
+
+def test_float32_data_trains_in_float32():
+    X, y = datasets.moons()
+    net = gn.mlp([2, 3, 2], seed=0)
+    gn.fit(net, gn.SoftmaxCrossEntropy(), X.astype(np.float32), y, epochs=3)
+    assert net.theta.dtype == np.float32 and net.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        ({"epochs": 0}, ValueError, "epochs must be a positive integer, got 0"),
+        ({"epochs": 1.5}, TypeError, "epochs"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"l2": -1}, ValueError, "l2 must be a finite number >= 0, got -1"),
+    ],
+)
+def test_bad_settings(kwargs, err, match):
+    X, y = datasets.moons()
+    with pytest.raises(err, match=match):
+        gn.fit(gn.mlp([2, 3, 2]), gn.SoftmaxCrossEntropy(), X, y, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "X, y, err, match",
+    [
+        (np.zeros(5), np.zeros(5), ValueError, "X must be 2-D"),
+        (np.zeros((5, 2)), np.zeros(4), ValueError, "different lengths"),
+        (np.full((5, 2), np.nan), np.zeros(5), ValueError, "X must be finite"),
+        (np.zeros((5, 3)), np.zeros(5), ValueError, "3 features per row but the network expects 2"),
+        (np.zeros((5, 2)), np.full(5, 2), ValueError, "label 2 but the network has 2 outputs"),
+        (np.zeros((2, 2)), np.array([[1, 1], [0, 1]]), ValueError, "one-hot"),
+        (np.zeros((0, 2)), np.zeros(0), ValueError, "no rows"),
+        (np.array([["a", "b"]]), np.zeros(1), TypeError, "X must hold numbers"),
+    ],
+)
+def test_bad_data(X, y, err, match):
+    with pytest.raises(err, match=match):
+        gn.fit(gn.mlp([2, 3, 2]), gn.SoftmaxCrossEntropy(), X, y, epochs=1)
