@@ -2,6 +2,7 @@
 
 from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .gradcheck import check_gradients
+from .io import ModelFileError, load, save
 from .layers import Dense, Dropout, Layer
 from .losses import MeanSquaredError, SoftmaxCrossEntropy
 from .network import Sequential, mlp
@@ -22,6 +23,7 @@ __all__ = [
     "Layer",
     "LeakyReLU",
     "MeanSquaredError",
+    "ModelFileError",
     "ReLU",
     "RMSProp",
     "SGD",
@@ -32,6 +34,8 @@ __all__ = [
     "Tanh",
     "check_gradients",
     "fit",
+    "load",
     "mlp",
+    "save",
     "__version__",
 ]
