@@ -140,7 +140,8 @@ def _read(path) -> tuple[dict, dict]:
         UnicodeDecodeError,
     ) as exc:
         raise ModelFileError(
-            f"{path} is not a valid model file (truncated or corrupted?): {type(exc).__name__}: {exc}"
+            f"{path} is not a valid model file (truncated or corrupted?): "
+            f"{type(exc).__name__}: {exc}"
         ) from exc
     meta_arr = arrays.pop(META_KEY)
     if meta_arr.dtype.kind != "U" or meta_arr.ndim != 0 or meta_arr.size != 1:
