@@ -35,17 +35,28 @@ def test_same_parameters_after_300_passes(data, hidden):
     assert _max_diff(net, model) < 1e-9
 
 
+# the post's run for these sizes ends on a two-value cycle, which fit reports
+CYCLING = {1, 3, 4}
+
+
+def _run(X, y, hidden):
+    if hidden in CYCLING:
+        with pytest.warns(gn.OscillationWarning, match="alternated between two values"):
+            return post_network(X, y, hidden)
+    return post_network(X, y, hidden)
+
+
 @pytest.mark.parametrize("hidden", [1, 5, 20, 50])
 def test_same_parameters_after_20000_passes(data, hidden):
     X, y = data
-    net, _ = post_network(X, y, hidden)
+    net, _ = _run(X, y, hidden)
     model = tutorial.build_model(X, y, hidden)
     assert _max_diff(net, model) < 1e-9
 
 
 def test_size_3_ends_on_the_posts_two_value_cycle(data):
     X, y = data
-    net, hist = post_network(X, y, 3)
+    net, hist = _run(X, y, 3)
     # history["loss"][e] is the objective before update e; the post divides by N
     last = np.array(hist["loss"][-4:]) / len(X)
     assert np.all(np.abs(np.diff(last)) > 1e-4)  # alternates...
@@ -56,7 +67,7 @@ def test_size_3_ends_on_the_posts_two_value_cycle(data):
 @pytest.mark.parametrize("hidden, minimum", [(2, 0.80), (4, 0.97)])
 def test_rounding_sensitive_sizes_still_learn(data, hidden, minimum):
     X, y = data
-    net, hist = post_network(X, y, hidden)
+    net, hist = _run(X, y, hidden)
     assert np.mean(net.predict_classes(X) == y) >= minimum
     assert hist["accuracy"][-1] >= minimum
 

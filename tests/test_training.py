@@ -112,7 +112,7 @@ def test_float32_data_trains_in_float32():
 @pytest.mark.parametrize(
     "kwargs, err, match",
     [
-        ({"epochs": 0}, ValueError, "epochs must be a positive integer, got 0"),
+        ({"epochs": 0}, ValueError, "epochs must be an integer >= 1, got 0"),
         ({"epochs": 1.5}, TypeError, "epochs"),
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"l2": -1}, ValueError, "l2 must be a finite number >= 0, got -1"),

@@ -1,17 +1,39 @@
 """glassnet: neural networks from scratch on NumPy, every step of the math in view."""
 
 from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
+from .diagnostics import DivergenceError, OscillationWarning
 from .gradcheck import check_gradients
 from .io import ModelFileError, load, save
 from .layers import Dense, Dropout, Layer
 from .losses import MeanSquaredError, SoftmaxCrossEntropy
 from .network import Sequential, mlp
-from .optim import SGD, Adam, RMSProp
-from .training import Callback, History, LambdaCallback, fit
+from .optim import LBFGS, SGD, Adam, RMSProp
+from .schedules import (
+    Constant,
+    CosineWarmup,
+    Exponential,
+    InverseTime,
+    ReduceOnPlateau,
+    StepDecay,
+)
+from .training import evaluate, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "evaluate",
+    "OscillationWarning",
+    "DivergenceError",
+    "ModelCheckpoint",
+    "EarlyStopping",
+    "StepDecay",
+    "ReduceOnPlateau",
+    "InverseTime",
+    "Exponential",
+    "CosineWarmup",
+    "Constant",
+    "LBFGS",
     "Adam",
     "Callback",
     "Dense",

@@ -13,7 +13,7 @@ import numpy as np
 
 from .registry import Registry
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSProp", "OPTIMIZERS", "get_optimizer"]
+__all__ = ["Optimizer", "SGD", "Adam", "RMSProp", "LBFGS", "OPTIMIZERS", "get_optimizer"]
 
 
 def _check_real(value, argname, low=None, high=None, low_open=False, high_open=False):
@@ -206,8 +206,59 @@ class RMSProp(Optimizer):
         return {"lr": self.lr, "rho": self.rho, "epsilon": self.epsilon}
 
 
+class LBFGS(Optimizer):
+    """Limited-memory BFGS through ``scipy.optimize.minimize(method="L-BFGS-B")`` on the
+    packed parameter vector, always full batch.
+
+    ``fit`` hands the whole objective ``f(theta)`` and its gradient to SciPy; one epoch
+    of the history is one L-BFGS iteration. ``max_fun`` bounds the function evaluations,
+    ``tol`` is SciPy's ``ftol`` and ``gtol``; ``memory`` is the number of correction pairs.
+    """
+
+    name = "lbfgs"
+
+    def __init__(self, max_fun: int = 15000, tol: float = 1e-9, memory: int = 10):
+        super().__init__(1.0)
+        if isinstance(max_fun, bool) or not isinstance(max_fun, numbers.Integral) or max_fun < 1:
+            raise ValueError(f"max_fun must be a positive integer, got {max_fun!r}")
+        if isinstance(memory, bool) or not isinstance(memory, numbers.Integral) or memory < 1:
+            raise ValueError(f"memory must be a positive integer, got {memory!r}")
+        self.max_fun = int(max_fun)
+        self.tol = _check_real(tol, "tol", low=0.0)
+        self.memory = int(memory)
+        self.n_fun = 0
+
+    def step(self, theta, grad):
+        raise TypeError("LBFGS does not take single steps: pass it to glassnet.fit")
+
+    def minimize(self, fun, theta0, max_iter, callback):
+        """Run SciPy's L-BFGS-B from ``theta0``; ``fun(theta) -> (f, grad)``."""
+        from scipy.optimize import minimize
+
+        res = minimize(
+            fun,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={
+                "maxiter": max_iter,
+                "maxfun": self.max_fun,
+                "ftol": self.tol,
+                "gtol": self.tol,
+                "maxcor": self.memory,
+            },
+        )
+        self.n_fun += int(res.nfev)
+        self.t += int(res.nit)
+        return res
+
+    def get_config(self):
+        return {"max_fun": self.max_fun, "tol": self.tol, "memory": self.memory}
+
+
 OPTIMIZERS = Registry("optimizer")
-for _cls in (SGD, Adam, RMSProp):
+for _cls in (SGD, Adam, RMSProp, LBFGS):
     OPTIMIZERS.register(_cls.name, _cls)
 
 

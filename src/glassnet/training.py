@@ -1,11 +1,10 @@
-"""``fit``: the training loop, its ``History`` and the callback protocol.
+"""``fit``: the training loop.
 
-``fit`` minimises ``loss(net(X), y) + l2/2 * sum ||W||^2`` by repeating, for each
-batch::
+``fit`` minimises ``loss(net(X), y) + l2/2 * sum ||W||^2`` by repeating, per batch::
 
     out = net.forward(Xb, training=True)      # z1, a1, z2 in the post
     data_loss = loss.forward(out, yb)
-    net.backward(loss.backward())             # delta3 = yhat - y, then back to dW1, db1
+    net.backward(loss.backward())             # delta3 = yhat - y, back to dW1, db1
     net.grad[:n_weights] += l2 * W            # dW += reg_lambda * W
     optimizer.step(net.theta, net.grad)       # W += -epsilon * dW
 
@@ -21,124 +20,54 @@ import sys
 import numpy as np
 
 from ._validation import check_targets, check_X
+from .callbacks import Callback, History, LambdaCallback, as_callbacks, r2_parts
+from .diagnostics import DivergenceError, LossWatch, graceful_interrupt, say_interrupted
 from .losses import Loss, SoftmaxCrossEntropy
 from .network import Sequential
-from .optim import SGD, Optimizer
+from .optim import LBFGS, SGD, Optimizer
+from .schedules import ReduceOnPlateau, Schedule
 
-__all__ = ["fit", "History", "Callback", "LambdaCallback"]
-
-
-class History:
-    """What ``fit`` recorded, one entry per epoch.
-
-    ``history[key]`` is a list; the keys are ``loss`` (data loss + penalty),
-    ``data_loss``, ``penalty``, ``lr``, ``accuracy`` (classification), and with
-    validation data ``val_loss`` and ``val_accuracy``. Losses are reduced as the loss
-    object reduces them ("sum" or "mean" over the epoch's examples); the penalty is
-    ``l2/2 * sum ||W||^2`` at the start of the epoch.
-    """
-
-    def __init__(self):
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
-        self.stopped_epoch: int | None = None
-        self.interrupted = False
-
-    def append(self, epoch: int, logs: dict) -> None:
-        self.epoch.append(epoch)
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
-
-    def __getitem__(self, key: str) -> list[float]:
-        return self.history[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.history
-
-    def __len__(self) -> int:
-        return len(self.epoch)
-
-    def keys(self):
-        return self.history.keys()
-
-    def last(self) -> dict:
-        """The last epoch's entries."""
-        return {k: v[-1] for k, v in self.history.items() if v}
-
-    def __repr__(self):
-        last = ", ".join(f"{k}={v:.6g}" for k, v in self.last().items())
-        return f"History({len(self)} epochs: {last})"
-
-
-class Callback:
-    """Hooks that ``fit`` calls. Subclass and override what you need.
-
-    ``fit`` sets ``self.net``, ``self.history`` and ``self.fit_state`` before
-    ``on_train_begin``. Setting ``self.fit_state.stop_training = True`` ends the run
-    after the current epoch.
-    """
-
-    net: Sequential
-    history: History
-
-    def on_train_begin(self) -> None:
-        pass
-
-    def on_epoch_end(self, epoch: int, logs: dict) -> None:
-        pass
-
-    def on_train_end(self, logs: dict) -> None:
-        pass
-
-
-class LambdaCallback(Callback):
-    """A callback from plain functions: ``on_epoch_end(epoch, logs)`` and ``on_train_end(logs)``."""
-
-    def __init__(self, on_epoch_end=None, on_train_end=None):
-        self._epoch_end = on_epoch_end
-        self._train_end = on_train_end
-
-    def on_epoch_end(self, epoch, logs):
-        if self._epoch_end is not None:
-            self._epoch_end(epoch, logs)
-
-    def on_train_end(self, logs):
-        if self._train_end is not None:
-            self._train_end(logs)
+__all__ = ["fit", "evaluate", "History", "Callback", "LambdaCallback", "DivergenceError"]
 
 
 class FitState:
     """Mutable state of one ``fit`` call, shared with the callbacks."""
 
-    def __init__(self, optimizer):
-        self.stop_training = False
+    def __init__(self, optimizer, schedule, history):
         self.optimizer = optimizer
+        self.history = history
+        self.schedule = schedule
+        self.stop_training = False
+        self.interrupted: str | None = None
         self.epoch = 0
 
 
-def _check_positive_int(value, name, allow_none=False):
+def _check_int(value, name, low=1, allow_none=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
 
 
-def _check_l2(l2):
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real):
-        raise TypeError(f"l2 must be a number >= 0, got {l2!r}")
-    if not math.isfinite(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    return float(l2)
+def _check_nonneg(value, name, allow_none=False, positive=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        rule = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be a finite number {rule}, got {value!r}")
+    return float(value)
 
 
 def prepare_data(net: Sequential, loss: Loss, X, y, name_X="X", name_y="y"):
     """Check ``X`` and ``y`` against the network and loss; returns arrays in the net's dtype.
 
-    Float32 data turns a float64 network into float32 (float32 end to end); any
-    other data is cast to the network's dtype.
+    Float32 data makes a float64 network float32 (float32 end to end, no upcast);
+    any other data is cast to the network's dtype.
     """
     X = check_X(X, name=name_X, n_features=net.n_inputs)
     if X.dtype == np.float32 and net.dtype == np.float64:
@@ -154,30 +83,49 @@ def _labels(y: np.ndarray) -> np.ndarray:
 
 
 def evaluate(net: Sequential, loss: Loss, X, y, l2: float = 0.0) -> dict:
-    """Data loss, penalty, their sum and (for classification) accuracy at the current parameters."""
+    """Data loss, penalty, their sum, and accuracy (classification) or R^2 (regression),
+    at the current parameters, in prediction mode (no dropout)."""
     out = net.forward(X)
     data_loss = loss.forward(out, y)
     pen = net.penalty(l2)
     logs = {"loss": data_loss + pen, "data_loss": data_loss, "penalty": pen}
     if isinstance(loss, SoftmaxCrossEntropy):
         logs["accuracy"] = float(np.mean(np.argmax(out, axis=1) == _labels(y)))
+    else:
+        d = out - y.reshape(out.shape)
+        ss_tot = r2_parts(y)
+        logs["r2"] = 1.0 - float(np.einsum("ij,ij->", d, d)) / ss_tot if ss_tot > 0 else 0.0
     return logs
 
 
+def _split(X, y, sample_weight, fraction, classification, seed):
+    from sklearn.model_selection import train_test_split
+
+    if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
+        raise ValueError(f"validation_fraction must be a number in (0, 1), got {fraction!r}")
+    n = X.shape[0]
+    n_val = int(math.ceil(fraction * n))
+    if n_val < 1 or n - n_val < 1:
+        raise ValueError(f"validation_fraction={fraction} leaves no rows to train on ({n} rows)")
+    strat = _labels(y) if classification else None
+    if strat is not None and (np.bincount(strat).min(initial=n) < 2 or n_val < len(set(strat))):
+        strat = None
+    idx_tr, idx_val = train_test_split(
+        np.arange(n), test_size=n_val, random_state=seed, stratify=strat
+    )
+    sw = None if sample_weight is None else sample_weight[idx_tr]
+    return X[idx_tr], y[idx_tr], sw, (X[idx_val], y[idx_val])
+
+
 def _progress(verbose, epochs):
-    """A tqdm bar over the epochs when asked for (verbose >= 1) and worth showing."""
+    """A tqdm bar over the epochs: on for verbose >= 1, or for "auto" on a terminal."""
+    if verbose == "auto":
+        verbose = sys.stderr.isatty() and epochs >= 50
     if not verbose or epochs < 2:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(
-        total=epochs,
-        unit="epoch",
-        file=sys.stderr,
-        leave=True,
-        mininterval=0.25,
-        dynamic_ncols=True,
-    )
+    return tqdm(total=epochs, unit="epoch", file=sys.stderr, mininterval=0.25, dynamic_ncols=True)
 
 
 def fit(
@@ -191,34 +139,54 @@ def fit(
     shuffle: bool = True,
     seed: int | None = None,
     l2: float = 0.0,
+    schedule: Schedule | None = None,
+    initial_epoch: int = 0,
     validation_data=None,
+    validation_fraction: float | None = None,
     callbacks=None,
-    verbose: int = 0,
+    clip_norm: float | None = None,
+    sample_weight=None,
+    verbose="auto",
 ) -> History:
-    """Train ``net`` on ``(X, y)`` and return the per-epoch ``History``.
+    """Train ``net`` on ``(X, y)``; returns the per-epoch ``History``.
 
     Parameters
     ----------
     net : Sequential
-    loss : Loss, e.g. ``SoftmaxCrossEntropy()`` or ``MeanSquaredError()``
+    loss : Loss, ``SoftmaxCrossEntropy()`` (classification) or ``MeanSquaredError()``
     X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,) (class labels or one output), or
-        (n_samples, n_outputs) (one-hot rows, or several outputs)
-    optimizer : Optimizer, default ``SGD(lr=0.01)``
-    epochs : int, passes over the data
+    y : array-like of shape (n_samples,) (labels, or one output) or (n_samples, n_outputs)
+        (one-hot rows, or several outputs)
+    optimizer : Optimizer, default ``SGD(lr=0.01)``; ``LBFGS()`` trains full batch via SciPy
+    epochs : int, train up to this epoch (Keras's convention: epochs ``initial_epoch``
+        to ``epochs - 1`` run)
     batch_size : int or None
-        None: one full-batch step per epoch (the post). An int: minibatches of that
-        size, the last one smaller; a size above ``n_samples`` is clipped to it.
-    shuffle : bool, reshuffle the minibatches every epoch (ignored for full batch)
-    seed : int or None, seeds the shuffling
+        None: one full-batch step per epoch (the post). An int: minibatches of that size
+        (a size above ``n_samples`` is clipped to it), reshuffled every epoch when
+        ``shuffle``. The data set is never copied: batches are gathered by index.
+    shuffle : bool
+    seed : int or None, seeds the shuffling and the validation split
     l2 : float, the weight penalty ``l2/2 * sum ||W||^2`` (``reg_lambda`` in the post)
-    validation_data : (X_val, y_val) or None, evaluated after every epoch
-    callbacks : list of Callback
-    verbose : int, 0 silent, 1 a progress bar with the current loss
+    schedule : Schedule or None, sets ``optimizer.lr = schedule(epoch)`` every epoch
+    initial_epoch : int, the epoch to start counting from (to continue a run)
+    validation_data : (X_val, y_val), evaluated after every epoch
+    validation_fraction : float in (0, 1), hold out this share of ``(X, y)`` instead
+    callbacks : list of Callback (or of functions ``f(epoch, logs)``)
+    clip_norm : float or None, rescale the gradient to at most this Euclidean norm
+    sample_weight : array-like of shape (n_samples,) or None
+    verbose : "auto", 0 or 1, a progress bar ("auto": on a terminal, for 50+ epochs)
 
     Returns
     -------
     History
+        Also when Ctrl-C or SIGTERM stopped training: then ``history.interrupted`` is
+        True and the weights are those after the last complete step.
+
+    Raises
+    ------
+    DivergenceError
+        The loss became NaN/inf or grew by orders of magnitude; the parameters of the
+        last good epoch are restored first.
     """
     if not isinstance(net, Sequential):
         raise TypeError(f"net must be a glassnet Sequential, got {type(net).__name__}")
@@ -227,10 +195,28 @@ def fit(
     optimizer = SGD(lr=0.01) if optimizer is None else optimizer
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a glassnet Optimizer, got {type(optimizer).__name__}")
-    epochs = _check_positive_int(epochs, "epochs")
-    batch_size = _check_positive_int(batch_size, "batch_size", allow_none=True)
-    l2 = _check_l2(l2)
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be a glassnet Schedule, got {schedule!r}")
+    epochs = _check_int(epochs, "epochs")
+    initial_epoch = _check_int(initial_epoch, "initial_epoch", low=0)
+    if initial_epoch >= epochs:
+        raise ValueError(f"initial_epoch={initial_epoch} leaves nothing to do with epochs={epochs}")
+    batch_size = _check_int(batch_size, "batch_size", allow_none=True)
+    l2 = _check_nonneg(l2, "l2")
+    clip_norm = _check_nonneg(clip_norm, "clip_norm", allow_none=True, positive=True)
+    if validation_data is not None and validation_fraction is not None:
+        raise ValueError("pass validation_data or validation_fraction, not both")
     X, y = prepare_data(net, loss, X, y)
+    classification = isinstance(loss, SoftmaxCrossEntropy)
+    if sample_weight is not None:
+        sample_weight = check_X(np.asarray(sample_weight).reshape(-1, 1), "sample_weight")[:, 0]
+        if sample_weight.shape[0] != X.shape[0] or (sample_weight < 0).any():
+            raise ValueError("sample_weight must hold one number >= 0 per row of X")
+        sample_weight = sample_weight.astype(net.dtype)
+    if validation_fraction is not None:
+        X, y, sample_weight, validation_data = _split(
+            X, y, sample_weight, validation_fraction, classification, seed
+        )
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, y_val)")
@@ -238,91 +224,200 @@ def fit(
     n = X.shape[0]
     if batch_size is not None and batch_size >= n:
         batch_size = None
-    classification = isinstance(loss, SoftmaxCrossEntropy)
-    labels = _labels(y) if classification else None
-    rng = np.random.default_rng(seed)
+    if isinstance(optimizer, LBFGS) and batch_size is not None:
+        raise ValueError("LBFGS trains on the full batch: use batch_size=None with it")
 
     history = History()
-    state = FitState(optimizer)
-    callbacks = list(callbacks or [])
+    state = FitState(optimizer, schedule, history)
+    callbacks = [history, *as_callbacks(callbacks)]
     for cb in callbacks:
-        cb.net, cb.history, cb.fit_state = net, history, state
+        cb.net, cb.fit_state = net, state
         cb.on_train_begin()
-    bar = _progress(verbose, epochs)
-    theta, grad = net.theta, net.grad
+    ctx = _Context(net, loss, X, y, sample_weight, l2, clip_norm, classification)
+    bar = _progress(verbose, epochs - initial_epoch)
+    watch = LossWatch(getattr(optimizer, "lr", None))
+
+    def end_of_epoch(epoch, logs):
+        if validation_data is not None:
+            v = evaluate(net, loss, Xv, yv)
+            logs["val_loss"] = v["data_loss"]
+            key = "accuracy" if classification else "r2"
+            logs["val_" + key] = v[key]
+        for cb in callbacks:
+            cb.on_epoch_end(epoch, logs)
+        if state.stop_training and history.stopped_epoch is None:
+            history.stopped_epoch = epoch
+        if isinstance(schedule, ReduceOnPlateau):
+            schedule.update(logs.get(schedule.monitor, logs["loss"]))
+        if bar is not None:
+            bar.update(1)
+            if bar.n % max(1, bar.total // 100) == 0 or bar.n == bar.total:
+                bar.set_postfix(loss=f"{logs['loss']:.6g}", refresh=False)
+
     try:
-        for epoch in range(epochs):
-            state.epoch = epoch
-            pen = net.penalty(l2)
-            lr = optimizer.lr
-            if batch_size is None:
-                out = net.forward(X, training=True)
-                data_loss = loss.forward(out, y)
-                if classification:
-                    correct = np.count_nonzero(out.argmax(axis=1) == labels)
-                net.backward(loss.backward())
-                net.add_penalty_grad(l2)
-                optimizer.step(theta, grad)
+        with (
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            graceful_interrupt(state),
+        ):
+            if isinstance(optimizer, LBFGS):
+                _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch)
             else:
-                data_loss, correct = _minibatch_epoch(
-                    net, loss, X, y, labels, optimizer, batch_size, shuffle, rng, l2
+                _run_gradient(
+                    ctx,
+                    optimizer,
+                    schedule,
+                    initial_epoch,
+                    epochs,
+                    batch_size,
+                    shuffle,
+                    seed,
+                    state,
+                    watch,
+                    end_of_epoch,
                 )
-            logs = {"loss": data_loss + pen, "data_loss": data_loss, "penalty": pen, "lr": lr}
-            if classification:
-                logs["accuracy"] = correct / n
-            if validation_data is not None:
-                v = evaluate(net, loss, Xv, yv)
-                logs["val_loss"] = v["data_loss"]
-                if classification:
-                    logs["val_accuracy"] = v["accuracy"]
-            history.append(epoch, logs)
-            for cb in callbacks:
-                cb.on_epoch_end(epoch, logs)
-            if bar is not None:
-                bar.update(1)
-                if epoch % max(1, epochs // 100) == 0 or epoch == epochs - 1:
-                    bar.set_postfix(loss=f"{logs['loss']:.6f}", refresh=False)
-            if state.stop_training:
-                history.stopped_epoch = epoch
-                break
     finally:
         if bar is not None:
             bar.close()
+    history.interrupted = bool(state.interrupted)
+    if state.interrupted:
+        say_interrupted(state, len(history))
     final = history.last()
     for cb in callbacks:
         cb.on_train_end(final)
     return history
 
 
-def _minibatch_epoch(net, loss, X, y, labels, optimizer, batch_size, shuffle, rng, l2):
-    """One epoch of minibatch steps; returns (epoch data loss, correct predictions).
+class _Context:
+    """The data and settings of one run, and the objective's gradient on a batch."""
 
-    Batches are gathered with ``np.take`` into buffers allocated once per epoch: the
-    data set itself is never copied, only an index permutation is drawn.
-    """
-    n = X.shape[0]
-    order = rng.permutation(n) if shuffle else np.arange(n)
-    classification = labels is not None
-    total = 0.0
-    div = 0.0
-    correct = 0
-    theta, grad = net.theta, net.grad
-    xbuf = np.empty((batch_size,) + X.shape[1:], dtype=X.dtype)
-    ybuf = np.empty((batch_size,) + y.shape[1:], dtype=y.dtype)
-    for start in range(0, n, batch_size):
-        idx = order[start : start + batch_size]
-        m = idx.size
-        xb = np.take(X, idx, axis=0, out=xbuf[:m])
-        yb = np.take(y, idx, axis=0, out=ybuf[:m])
+    def __init__(self, net, loss, X, y, w, l2, clip_norm, classification):
+        self.net, self.loss, self.X, self.y, self.w = net, loss, X, y, w
+        self.l2, self.clip_norm, self.classification = l2, clip_norm, classification
+        self.labels = _labels(y) if classification else None
+        self.ss_tot = None if classification else r2_parts(y)
+
+    def grad_step(self, xb, yb, wb, labels_b):
+        """Forward and backward on one batch; returns (batch loss, correct or SSE)."""
+        net, loss = self.net, self.loss
         out = net.forward(xb, training=True)
-        batch_loss = loss.forward(out, yb)
-        scale = m if loss.reduction == "mean" else 1.0
-        total += batch_loss * scale
-        div += scale
-        if classification:
-            correct += np.count_nonzero(out.argmax(axis=1) == labels[idx])
+        value = loss.forward(out, yb, wb)
+        if self.classification:
+            metric = np.count_nonzero(out.argmax(axis=1) == labels_b)
+        else:
+            d = loss._diff
+            metric = float(np.einsum("ij,ij->", d, d))
         net.backward(loss.backward())
-        net.add_penalty_grad(l2)
-        optimizer.step(theta, grad)
-    data_loss = total / div if loss.reduction == "mean" else total
-    return data_loss, correct
+        net.add_penalty_grad(self.l2)
+        if self.clip_norm is not None:
+            g = net.grad
+            norm = math.sqrt(float(np.dot(g, g)))
+            if norm > self.clip_norm:
+                g *= self.clip_norm / norm
+        return value, metric
+
+    def logs(self, data_loss, pen, lr, metric):
+        logs = {"loss": data_loss + pen, "data_loss": data_loss, "penalty": pen, "lr": lr}
+        if self.classification:
+            logs["accuracy"] = metric / self.X.shape[0]
+        else:
+            logs["r2"] = 1.0 - metric / self.ss_tot if self.ss_tot > 0 else 0.0
+        return logs
+
+
+def _run_gradient(
+    ctx,
+    optimizer,
+    schedule,
+    initial_epoch,
+    epochs,
+    batch_size,
+    shuffle,
+    seed,
+    state,
+    watch,
+    end_of_epoch,
+):
+    net = ctx.net
+    theta, grad = net.theta, net.grad
+    rng = np.random.default_rng(seed)
+    # two snapshots of theta (the starts of this and the previous epoch), so that a
+    # diverged run can be rolled back to its last good parameters
+    snaps = [np.empty_like(theta), np.empty_like(theta)]
+    n = ctx.X.shape[0]
+    if batch_size is not None:
+        xbuf = np.empty((batch_size,) + ctx.X.shape[1:], dtype=ctx.X.dtype)
+        ybuf = np.empty((batch_size,) + ctx.y.shape[1:], dtype=ctx.y.dtype)
+    for epoch in range(initial_epoch, epochs):
+        state.epoch = epoch
+        np.copyto(snaps[epoch & 1], theta)
+        if schedule is not None:
+            optimizer.lr = schedule(epoch)
+        lr = optimizer.lr
+        pen = net.penalty(ctx.l2)
+        if batch_size is None:
+            data_loss, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
+            optimizer.step(theta, grad)
+        else:
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            total = div = metric = 0.0
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                m = idx.size
+                xb = np.take(ctx.X, idx, axis=0, out=xbuf[:m])
+                yb = np.take(ctx.y, idx, axis=0, out=ybuf[:m])
+                wb = None if ctx.w is None else ctx.w[idx]
+                lb = None if ctx.labels is None else ctx.labels[idx]
+                value, mt = ctx.grad_step(xb, yb, wb, lb)
+                optimizer.step(theta, grad)
+                scale = (
+                    (m if wb is None else float(wb.sum())) if ctx.loss.reduction == "mean" else 1.0
+                )
+                total += value * scale
+                div += scale
+                metric += mt
+                if state.interrupted:
+                    return
+            data_loss = total / div if ctx.loss.reduction == "mean" and div else total
+        logs = ctx.logs(data_loss, pen, lr, metric)
+        try:
+            watch.check(epoch, logs["loss"])
+        except DivergenceError:
+            theta[...] = snaps[(epoch - 1) & 1] if epoch > initial_epoch else snaps[epoch & 1]
+            raise
+        end_of_epoch(epoch, logs)
+        if state.stop_training or state.interrupted:
+            return
+
+
+def _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch):
+    net = ctx.net
+    cache = {}
+
+    def fun(vec):
+        net.theta[...] = vec
+        pen = net.penalty(ctx.l2)
+        value, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
+        f = value + pen
+        cache.update(x=vec.copy(), logs=ctx.logs(value, pen, float("nan"), metric))
+        return f, net.grad.astype(np.float64)
+
+    epoch = [initial_epoch]
+
+    def callback(xk, *args):
+        if not np.array_equal(cache.get("x"), xk):
+            fun(xk)
+        net.theta[...] = xk
+        logs = dict(cache["logs"])
+        watch.check(epoch[0], logs["loss"])
+        end_of_epoch(epoch[0], logs)
+        epoch[0] += 1
+        if state.stop_training or state.interrupted or epoch[0] >= epochs:
+            raise StopIteration
+
+    theta0 = net.theta.astype(np.float64)
+    try:
+        res = optimizer.minimize(fun, theta0, epochs - initial_epoch, callback)
+        net.theta[...] = res.x
+    except DivergenceError:
+        net.theta[...] = theta0
+        raise

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .diagnostics import OscillationWarning
 from .losses import SoftmaxCrossEntropy
 from .network import mlp
 from .optim import SGD
@@ -42,11 +43,25 @@ class PrintPostLoss(Callback):
 
 
 def post_network(X, y, hidden: int, epochs: int = EPOCHS, callbacks=None):
-    """Train the post's network with ``hidden`` tanh units; returns ``(net, history)``."""
+    """Train the post's network with ``hidden`` tanh units; returns ``(net, history)``.
+
+    For some sizes the post's large step ends in a two-value cycle and ``fit`` warns
+    (``OscillationWarning``); that is the post's behaviour, reproduced.
+    """
     net = mlp([2, hidden, 2], activation="tanh", seed=0)
     loss = SoftmaxCrossEntropy(reduction="sum")
-    hist = fit(net, loss, X, y, optimizer=SGD(lr=LR), epochs=epochs, l2=L2, callbacks=callbacks)
+    hist = fit(
+        net, loss, X, y, optimizer=SGD(lr=LR), epochs=epochs, l2=L2, callbacks=callbacks, verbose=0
+    )
     return net, hist
+
+
+def _quiet_post_network(X, y, hidden, callbacks=None):
+    """``post_network``, returning whether the loss ended on a two-value cycle (no warning)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OscillationWarning)
+        net, hist = post_network(X, y, hidden, callbacks=callbacks)
+    return net, hist, any(issubclass(w.category, OscillationWarning) for w in caught)
 
 
 def _final(net, X, y):
@@ -55,8 +70,8 @@ def _final(net, X, y):
 
 
 def _sweep_one(X, y, hidden):
-    net, _ = post_network(X, y, hidden)
-    return net
+    net, _, cycled = _quiet_post_network(X, y, hidden)
+    return net, cycled
 
 
 def run(out: Path, n_jobs: int = 1, say=None) -> dict:
@@ -97,16 +112,17 @@ def run(out: Path, n_jobs: int = 1, say=None) -> dict:
 
     say("A 2-3-2 tanh network, full-batch gradient descent, lr 0.01, l2 0.01, 20000 passes:")
     printer = PrintPostLoss(X, y, SoftmaxCrossEntropy(reduction="sum"), L2, out=say)
-    net3, hist3 = post_network(X, y, 3, callbacks=[printer])
+    net3, _, cycled3 = _quiet_post_network(X, y, 3, callbacks=[printer])
     acc3, loss3 = _final(net3, X, y)
     fig, ax = plt.subplots(figsize=(6, 5))
     plot_decision_boundary(net3, X, y, ax=ax, title=f"Hidden layer size 3 (accuracy {acc3:.3f})")
     save(fig, "03_hidden_3.png")
 
     others = [h for h in HIDDEN_SIZES if h != 3]
-    nets = Parallel(n_jobs=n_jobs)(delayed(_sweep_one)(X, y, h) for h in others)
-    by_size = dict(zip(others, nets))
+    results = Parallel(n_jobs=n_jobs)(delayed(_sweep_one)(X, y, h) for h in others)
+    by_size = {h: net for h, (net, _) in zip(others, results)}
     by_size[3] = net3
+    cycled = sorted([h for h, (_, c) in zip(others, results) if c] + ([3] if cycled3 else []))
     fig, axes = plt.subplots(4, 2, figsize=(12, 20))
     rows = []
     for ax, h in zip(axes.ravel(), HIDDEN_SIZES):
@@ -123,6 +139,13 @@ def run(out: Path, n_jobs: int = 1, say=None) -> dict:
     say("------------+-------------------+-----------")
     for h, acc, final in rows:
         say(f"{h:>11} | {acc:>17.3f} | {final:>10.6f}")
+    if cycled:
+        say("")
+        say(
+            f"Note: for hidden sizes {', '.join(map(str, cycled))} the loss ended alternating "
+            f"between two values: a step of {LR} on a loss summed over {len(X)} points is too "
+            f"large to settle at the bottom of the valley (see the README)."
+        )
     say("")
     say(f"Figures written to {out.resolve()}:")
     for p in written:
