@@ -179,3 +179,78 @@ def test_python_dash_m_and_console_script():
         ["glassnet", "train", "--epochs", "50", "--quiet"], capture_output=True, text=True
     )
     assert res.returncode == 0 and "training accuracy" in res.stdout
+
+
+def test_train_with_the_training_options(tmp_path, capsys):
+    import glassnet as gn
+
+    model = tmp_path / "spirals.npz"
+    code = main(
+        [
+            "train",
+            "--data",
+            "spirals",
+            "--hidden",
+            "32",
+            "--hidden",
+            "32",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.01",
+            "--schedule",
+            "cosine:warmup=20",
+            "--batch-size",
+            "32",
+            "--dropout",
+            "0.1",
+            "--early-stopping",
+            "30",
+            "--epochs",
+            "400",
+            "--l2",
+            "0",
+            "--reduction",
+            "mean",
+            "--save",
+            str(model),
+            "--quiet",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert float(re.search(r"training accuracy ([\d.]+)", out).group(1)) >= 0.9
+    net = gn.load(model)
+    assert [lay.name for lay in net.layers].count("dropout") == 2
+
+
+def test_train_regression_with_lbfgs(capsys):
+    code = main(
+        [
+            "train",
+            "--data",
+            "sine",
+            "--hidden",
+            "16",
+            "--optimizer",
+            "lbfgs",
+            "--epochs",
+            "200",
+            "--reduction",
+            "mean",
+            "--l2",
+            "0",
+            "--quiet",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "regression" in out
+    assert float(re.search(r"training R² ([\d.]+)", out).group(1)) >= 0.98
+
+
+def test_train_divergence_exits_1_with_advice(capsys):
+    code = main(["train", "--lr", "50", "--activation", "relu", "--hidden", "20", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert re.search(r"diverged at epoch \d+.*smaller learning rate", err)
+    assert "Traceback" not in err

@@ -55,7 +55,9 @@ def check_X(X, name: str = "X", dtype=None, n_features: int | None = None) -> np
     if dtype is None:
         dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
     arr = np.asarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
+    # a sum is NaN/inf when any entry is (or when it overflows): one pass and no
+    # temporary the size of X; only then look for the culprit entry by entry
+    if not np.isfinite(np.sum(arr)) and not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite; it has {_describe_bad(arr)}")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(

@@ -48,6 +48,7 @@ class History(Callback):
     epoch : list of int, the epoch numbers recorded
     stopped_epoch : int or None, where early stopping (or a callback) ended training
     interrupted : bool, True when Ctrl-C (or SIGTERM) stopped training
+    interrupted_by : str or None, the signal's name ("SIGINT" or "SIGTERM")
     best_epoch : int or None, the epoch whose weights early stopping restored
     """
 
@@ -56,6 +57,7 @@ class History(Callback):
         self.epoch: list[int] = []
         self.stopped_epoch: int | None = None
         self.interrupted = False
+        self.interrupted_by: str | None = None
         self.best_epoch: int | None = None
 
     def on_epoch_end(self, epoch, logs):
@@ -172,7 +174,7 @@ class EarlyStopping(Callback):
                 self.best_theta = self.net.get_flat()  # the weights at the end of the epoch
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.fit_state.stop_training = True
             self.fit_state.history.stopped_epoch = epoch
 

@@ -13,7 +13,7 @@ import sklearn.datasets
 
 from .registry import Registry
 
-__all__ = ["moons", "circles", "blobs", "spirals", "xor", "iris", "load", "DATASETS"]
+__all__ = ["moons", "circles", "blobs", "spirals", "xor", "sine", "iris", "load", "DATASETS"]
 
 
 def _n(n_samples, minimum=1):
@@ -99,6 +99,17 @@ def xor(n_samples: int = 200, noise: float = 0.0, seed: int = 0):
     return X, y
 
 
+def sine(n_samples: int = 300, noise: float = 0.05, seed: int = 0):
+    """A 1-D regression set: ``x ~ U(-3, 3)``, ``y = sin(x) + noise * N(0, 1)``.
+
+    Returns ``X`` of shape (n_samples, 1) and float targets ``y`` of shape (n_samples,).
+    """
+    n_samples = _n(n_samples, 2)
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-3.0, 3.0, size=(n_samples, 1))
+    return x, np.sin(x[:, 0]) + _noise(noise) * rng.randn(n_samples)
+
+
 def iris(standardize: bool = True):
     """Fisher's Iris (150 x 4, three classes), shipped with scikit-learn.
 
@@ -111,7 +122,7 @@ def iris(standardize: bool = True):
 
 
 DATASETS = Registry("data set")
-for _f in (moons, circles, blobs, spirals, xor, iris):
+for _f in (moons, circles, blobs, spirals, xor, sine, iris):
     DATASETS.register(_f.__name__, _f)
 DATASETS.alias("circle", "circles")
 DATASETS.alias("spiral", "spirals")

@@ -64,7 +64,8 @@ class LossWatch:
             )
             raise DivergenceError(
                 f"training diverged at epoch {epoch}: the loss {what} (it started at "
-                f"{self.first:.4g}, best {self.best:.4g}); {advice}, or clip_norm=1.0. "
+                f"{self.first:.4g}, best {self.best:.4g}); {advice}, or clip the gradient "
+                f"(clip_norm=1.0, --clip-norm 1 on the command line). "
                 f"The parameters of the last good epoch were kept.",
                 epoch,
             )

@@ -129,7 +129,7 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta_1 = _check_real(beta_1, "beta_1", low=0.0, high=1.0, high_open=True)
         self.beta_2 = _check_real(beta_2, "beta_2", low=0.0, high=1.0, high_open=True)
-        self.epsilon = _check_real(epsilon, "epsilon", low=0.0, low_open=True)
+        self.epsilon = _check_real(epsilon, "epsilon", low=0.0)
         self.m = self.v = None
 
     def step(self, theta, grad):
@@ -177,7 +177,7 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float = 0.001, rho: float = 0.9, epsilon: float = 1e-8):
         super().__init__(lr)
         self.rho = _check_real(rho, "rho", low=0.0, high=1.0, high_open=True)
-        self.epsilon = _check_real(epsilon, "epsilon", low=0.0, low_open=True)
+        self.epsilon = _check_real(epsilon, "epsilon", low=0.0)
         self.s = None
 
     def step(self, theta, grad):

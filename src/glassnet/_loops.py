@@ -1,0 +1,154 @@
+"""The inner loops of ``fit``: gradient steps (full batch or minibatches) and L-BFGS.
+
+Kept apart from ``fit``'s argument checking so that the arithmetic of a step can be
+read in one place. ``_Context.grad_step`` is the whole objective's gradient on a batch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .callbacks import r2_parts
+from .diagnostics import DivergenceError
+
+
+def _labels(y: np.ndarray) -> np.ndarray:
+    return y if y.ndim == 1 else np.argmax(y, axis=1)
+
+
+class _Context:
+    """The data and settings of one run, and the objective's gradient on a batch."""
+
+    def __init__(self, net, loss, X, y, w, l2, clip_norm, classification):
+        self.net, self.loss, self.X, self.y, self.w = net, loss, X, y, w
+        self.l2, self.clip_norm, self.classification = l2, clip_norm, classification
+        self.labels = _labels(y) if classification else None
+        self.ss_tot = None if classification else r2_parts(y)
+
+    def grad_step(self, xb, yb, wb, labels_b):
+        """Forward and backward on one batch; returns (batch loss, correct or SSE)."""
+        net, loss = self.net, self.loss
+        out = net.forward(xb, training=True)
+        value = loss.forward(out, yb, wb)
+        if self.classification:
+            metric = np.count_nonzero(out.argmax(axis=1) == labels_b)
+        else:
+            d = loss._diff
+            metric = float(np.einsum("ij,ij->", d, d))
+        net.backward(loss.backward())
+        net.add_penalty_grad(self.l2)
+        if self.clip_norm is not None:
+            g = net.grad
+            norm = math.sqrt(float(np.dot(g, g)))
+            if norm > self.clip_norm:
+                g *= self.clip_norm / norm
+        return value, metric
+
+    def logs(self, data_loss, pen, lr, metric):
+        logs = {"loss": data_loss + pen, "data_loss": data_loss, "penalty": pen, "lr": lr}
+        if self.classification:
+            logs["accuracy"] = metric / self.X.shape[0]
+        else:
+            logs["r2"] = 1.0 - metric / self.ss_tot if self.ss_tot > 0 else 0.0
+        return logs
+
+
+def _run_gradient(
+    ctx,
+    optimizer,
+    schedule,
+    initial_epoch,
+    epochs,
+    batch_size,
+    shuffle,
+    seed,
+    state,
+    watch,
+    end_of_epoch,
+):
+    net = ctx.net
+    theta, grad = net.theta, net.grad
+    rng = np.random.default_rng(seed)
+    # two snapshots of theta (the starts of this and the previous epoch), so that a
+    # diverged run can be rolled back to its last good parameters
+    snaps = [np.empty_like(theta), np.empty_like(theta)]
+    n = ctx.X.shape[0]
+    if batch_size is not None:
+        xbuf = np.empty((batch_size,) + ctx.X.shape[1:], dtype=ctx.X.dtype)
+        ybuf = np.empty((batch_size,) + ctx.y.shape[1:], dtype=ctx.y.dtype)
+    for epoch in range(initial_epoch, epochs):
+        state.epoch = epoch
+        np.copyto(snaps[epoch & 1], theta)
+        if schedule is not None:
+            optimizer.lr = schedule(epoch)
+        lr = optimizer.lr
+        pen = net.penalty(ctx.l2)
+        if batch_size is None:
+            data_loss, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
+            optimizer.step(theta, grad)
+        else:
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            total = div = metric = 0.0
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                m = idx.size
+                xb = np.take(ctx.X, idx, axis=0, out=xbuf[:m])
+                yb = np.take(ctx.y, idx, axis=0, out=ybuf[:m])
+                wb = None if ctx.w is None else ctx.w[idx]
+                lb = None if ctx.labels is None else ctx.labels[idx]
+                value, mt = ctx.grad_step(xb, yb, wb, lb)
+                optimizer.step(theta, grad)
+                scale = (
+                    (m if wb is None else float(wb.sum())) if ctx.loss.reduction == "mean" else 1.0
+                )
+                total += value * scale
+                div += scale
+                metric += mt
+                if state.interrupted:
+                    return
+            data_loss = total / div if ctx.loss.reduction == "mean" and div else total
+        logs = ctx.logs(data_loss, pen, lr, metric)
+        try:
+            watch.check(epoch, logs["loss"])
+        except DivergenceError:
+            theta[...] = snaps[(epoch - 1) & 1] if epoch > initial_epoch else snaps[epoch & 1]
+            raise
+        end_of_epoch(epoch, logs)
+        if state.stop_training or state.interrupted:
+            return
+
+
+def _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch):
+    net = ctx.net
+    cache = {}
+
+    def fun(vec):
+        net.theta[...] = vec
+        pen = net.penalty(ctx.l2)
+        value, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
+        f = value + pen
+        cache.update(x=vec.copy(), logs=ctx.logs(value, pen, float("nan"), metric))
+        return f, net.grad.astype(np.float64)
+
+    epoch = [initial_epoch]
+
+    def callback(xk, *args):
+        if not np.array_equal(cache.get("x"), xk):
+            fun(xk)
+        net.theta[...] = xk
+        logs = dict(cache["logs"])
+        watch.check(epoch[0], logs["loss"])
+        end_of_epoch(epoch[0], logs)
+        epoch[0] += 1
+        if state.stop_training or state.interrupted or epoch[0] >= epochs:
+            raise StopIteration
+
+    theta0 = net.theta.astype(np.float64)
+    try:
+        res = optimizer.minimize(fun, theta0, epochs - initial_epoch, callback)
+        net.theta[...] = res.x
+    except DivergenceError:
+        net.theta[...] = theta0
+        raise
