@@ -98,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--only", metavar="NAMES", help="comma-separated exercise names")
     p.set_defaults(func=_cmd_exercises)
+
+    from . import playground
+
+    p = sub.add_parser(
+        "playground",
+        help="train networks live in your browser",
+        description="Start the glassnet playground: a local web page where the engine trains "
+        "live on the data and network you choose (needs the 'playground' extra).",
+    )
+    playground.add_arguments(p)
+    p.set_defaults(func=playground.run)
     return parser
 
 

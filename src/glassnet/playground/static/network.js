@@ -1,0 +1,167 @@
+/* glassnet playground: the network diagram. Neurons are thumbnails of their
+   activation over the plane; lines are weights (blue positive, orange negative,
+   width by size). Hovering shows a weight's or a neuron's value. */
+"use strict";
+
+(function () {
+  const GN = window.GN;
+
+  /* Node positions for layer sizes [2, h1, ..., k] in a canvas of W x H. */
+  GN.netLayout = function (sizes, W, H) {
+    const padX = 34, padTop = 10, padBottom = 10;
+    const L = sizes.length;
+    const xs = sizes.map((_, i) => padX + (L === 1 ? 0 : (i * (W - 2 * padX)) / (L - 1)));
+    const biggest = Math.max(...sizes);
+    const avail = H - padTop - padBottom;
+    const node = Math.max(4, Math.min(34, Math.floor(avail / biggest) - 2));
+    const gap = Math.min(14, Math.max(1, Math.floor((avail - biggest * node) / Math.max(1, biggest))));
+    const cols = sizes.map((n, l) => {
+      const total = n * node + (n - 1) * gap;
+      const y0 = padTop + (avail - total) / 2;
+      return Array.from({ length: n }, (_, i) => ({ x: xs[l], y: y0 + i * (node + gap) + node / 2 }));
+    });
+    return { xs, cols, node };
+  };
+
+  function thumbImage(values, offset, res, sign) {
+    const img = new ImageData(res, res);
+    for (let i = 0; i < res * res; i++) {
+      const v = sign ? sign(i) : (values[offset + i] - 127.5) / 127.5;
+      const c = GN.divergent(v);
+      img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2];
+      img.data[4 * i + 3] = 255;
+    }
+    const off = document.createElement("canvas");
+    off.width = off.height = res;
+    off.getContext("2d").putImageData(img, 0, 0);
+    return off;
+  }
+
+  /* Draw the whole diagram; returns the hit-test model used for hovering. */
+  GN.drawNetwork = function (canvas, frame, data) {
+    const ctx = canvas.getContext("2d");
+    const dpr = window.devicePixelRatio || 1;
+    const W = canvas.width / dpr, H = canvas.height / dpr;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, W, H);
+    if (!frame) return null;
+    const sizes = frame.sizes;
+    const lay = GN.netLayout(sizes, W, H);
+    const weights = frame.weights.map(GN.floats);
+    const biases = frame.biases.map(GN.floats);
+    let maxw = 1e-9;
+    for (const w of weights) for (let i = 0; i < w.length; i++) maxw = Math.max(maxw, Math.abs(w[i]));
+    // edges, batched by colour and width bucket (fast even for 8 x 64 x 64 lines)
+    const half = lay.node / 2;
+    const edges = [];
+    const buckets = new Map();
+    for (let l = 0; l < weights.length; l++) {
+      const nIn = sizes[l], nOut = sizes[l + 1], w = weights[l];
+      for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) {
+        const v = w[i * nOut + j];
+        const a = lay.cols[l][i], b = lay.cols[l + 1][j];
+        const e = { l, i, j, v, x0: a.x + half, y0: a.y, x1: b.x - half, y1: b.y };
+        edges.push(e);
+        const r = Math.abs(v) / maxw;
+        const key = (v < 0 ? "n" : "p") + Math.min(9, Math.floor(r * 10));
+        if (!buckets.has(key)) buckets.set(key, []);
+        buckets.get(key).push(e);
+      }
+    }
+    const dense = edges.length > 1500 ? (edges.length > 10000 ? 2 : 1) : 0;
+    for (const [key, list] of buckets) {
+      const r = (Number(key.slice(1)) + 0.5) / 10;
+      const c = key[0] === "n" ? GN.NEG : GN.POS;
+      const alpha = [0.25, 0.15, 0.04][dense] + [0.65, 0.6, 0.45][dense] * r;
+      ctx.strokeStyle = `rgba(${c[0]},${c[1]},${c[2]},${alpha})`;
+      ctx.lineWidth = [0.4, 0.2, 0.15][dense] + [5, 2, 1.5][dense] * r;
+      ctx.beginPath();
+      for (const e of list) {
+        ctx.moveTo(e.x0, e.y0);
+        ctx.bezierCurveTo((e.x0 + e.x1) / 2, e.y0, (e.x0 + e.x1) / 2, e.y1, e.x1, e.y1);
+      }
+      ctx.stroke();
+    }
+    // neurons
+    const nodes = [];
+    const thumbs = GN.bytes(frame.thumbs.data), tr = frame.thumbs.res;
+    let offset = 0;
+    ctx.imageSmoothingEnabled = true;
+    for (let l = 0; l < sizes.length; l++) {
+      for (let i = 0; i < sizes[l]; i++) {
+        const p = lay.cols[l][i];
+        const x = p.x - half, y = p.y - half, s = lay.node;
+        let img = null;
+        if (l === 0) {
+          img = thumbImage(null, 0, 16, (k) => {
+            const col = k % 16, row = Math.floor(k / 16);
+            return i === 0 ? (col - 7.5) / 7.5 : (7.5 - row) / 7.5;
+          });
+        } else if (l < sizes.length - 1) {
+          img = thumbImage(thumbs, offset, tr, null);
+          offset += tr * tr;
+        }
+        if (img) ctx.drawImage(img, x, y, s, s);
+        else {
+          ctx.fillStyle = GN.PALETTE[i % GN.PALETTE.length];
+          ctx.fillRect(x, y, s, s);
+        }
+        ctx.strokeStyle = "rgba(0,0,0,0.35)";
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x + 0.5, y + 0.5, s - 1, s - 1);
+        nodes.push({ l, i, x, y, s, b: l > 0 ? biases[l - 1][i] : null });
+      }
+    }
+    // column labels
+    ctx.fillStyle = "#555";
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.fillText("x\u2081, x\u2082", lay.xs[0], H - 1);
+    const classes = data && data.classes;
+    ctx.fillText(classes ? "classes" : "softmax", lay.xs[sizes.length - 1], H - 1);
+    ctx.textAlign = "start";
+    return { nodes, edges, sizes, xs: lay.xs, classes };
+  };
+
+  function segDist(px, py, e) {
+    // distance to the curve, approximated by 8 straight pieces
+    let best = Infinity, qx = e.x0, qy = e.y0;
+    const mx = (e.x0 + e.x1) / 2;
+    for (let k = 1; k <= 8; k++) {
+      const t = k / 8, u = 1 - t;
+      const x = u * u * u * e.x0 + 3 * u * u * t * mx + 3 * u * t * t * mx + t * t * t * e.x1;
+      const y = u * u * u * e.y0 + 3 * u * u * t * e.y0 + 3 * u * t * t * e.y1 + t * t * t * e.y1;
+      const dx = x - qx, dy = y - qy, len = dx * dx + dy * dy || 1;
+      const s = Math.max(0, Math.min(1, ((px - qx) * dx + (py - qy) * dy) / len));
+      const ex = qx + s * dx - px, ey = qy + s * dy - py;
+      best = Math.min(best, ex * ex + ey * ey);
+      qx = x; qy = y;
+    }
+    return Math.sqrt(best);
+  }
+
+  function layerName(l, sizes) {
+    if (l === 0) return "input";
+    if (l === sizes.length - 1) return "output";
+    return `hidden layer ${l}`;
+  }
+
+  /* Text for what lies under (px, py), or null. */
+  GN.hitNetwork = function (model, px, py) {
+    if (!model) return null;
+    for (const n of model.nodes) {
+      if (px >= n.x && px <= n.x + n.s && py >= n.y && py <= n.y + n.s) {
+        const name = n.l === 0 ? ["x\u2081", "x\u2082"][n.i] : `${layerName(n.l, model.sizes)}, neuron ${n.i + 1}`;
+        return n.b === null ? `input ${name}` : `${name}: bias ${n.b.toFixed(4)}`;
+      }
+    }
+    let best = null, bestD = 5;
+    for (const e of model.edges) {
+      if (px < e.x0 - 3 || px > e.x1 + 3) continue;
+      const d = segDist(px, py, e);
+      if (d < bestD) { bestD = d; best = e; }
+    }
+    if (!best) return null;
+    return `weight ${layerName(best.l, model.sizes)} #${best.i + 1} \u2192 ${layerName(best.l + 1, model.sizes)} #${best.j + 1}: ${best.v.toFixed(4)}`;
+  };
+})();

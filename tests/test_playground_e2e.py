@@ -1,0 +1,228 @@
+"""End to end: ``python -m glassnet.playground`` in a subprocess, driven by Playwright in
+Debian's headless Chromium (``apt-get install chromium``). The page trains XOR until the
+test loss it shows drops below 0.1; the screenshot, the downloaded model (loaded with
+``gn.load``), the snippet, the URL state and a clean shutdown are checked."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import datasets
+
+from .conftest import png_is_not_blank
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+XOR_TIMEOUT_S = 120
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The playground server on a free loopback port; yields its URL, then stops it
+    with Ctrl+C (SIGINT) and checks that it exits cleanly."""
+    port = _free_port()
+    log = open(tmp_path / "server.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glassnet.playground", "--no-browser", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"the playground server exited early:\n{log.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("the playground server did not start within 30 s")
+            time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}/", proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.seek(0)
+        output = log.read()
+        log.close()
+    assert proc.returncode == 0, f"server exit status {proc.returncode}:\n{output}"
+    assert "Traceback" not in output, output
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the end-to-end test needs Debian's Chromium "
+            "(apt-get install -y chromium)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the end-to-end test needs Playwright for Python: pip install playwright")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _page(browser, url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    page.wait_for_function("() => document.getElementById('conn').textContent === 'live'")
+    page.wait_for_selector("#dataset-xor")
+    page.wait_for_function("() => window.GN.state.frame !== null")
+    return page, errors
+
+
+def test_xor_trains_live_in_a_real_browser(server, browser, tmp_path, capsys):
+    url, proc = server
+    page, errors = _page(browser, url)
+    page.click("#dataset-xor")
+    page.wait_for_function("() => window.GN.state.config.dataset === 'xor'")
+    assert page.locator("#dataset-xor").get_attribute("class").split().count("selected") == 1
+
+    start = time.perf_counter()
+    page.click("#play")
+    page.wait_for_function(
+        "() => { const v = document.getElementById('test-loss').dataset.value;"
+        " return v !== undefined && Number(v) < 0.1; }",
+        timeout=XOR_TIMEOUT_S * 1000,
+    )
+    seconds = time.perf_counter() - start
+    epoch = page.inner_text("#epoch")
+    shown = float(page.inner_text("#test-loss"))
+    assert shown < 0.1
+
+    page.click("#play")  # pause
+    page.wait_for_function("() => window.GN.state.playing === false")
+    # hovering a hidden neuron shows its bias; the network diagram was drawn
+    box = page.evaluate(
+        "() => { const n = GN.state.netModel.nodes.find((n) => n.l === 1);"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + n.x + n.s / 2, r.top + n.y + n.s / 2]; }"
+    )
+    page.mouse.move(*box)
+    page.wait_for_selector("#tooltip:not([hidden])")
+    assert "hidden layer 1, neuron 1: bias" in page.inner_text("#tooltip")
+
+    shot = tmp_path / "playground-xor.png"
+    page.screenshot(path=str(shot), full_page=True)
+    png_is_not_blank(shot, min_size=(1200, 800))
+
+    with page.expect_download() as info:
+        page.click("#download")
+    model = tmp_path / "xor-model.npz"
+    info.value.save_as(model)
+    net = gn.load(model)
+    X, y = datasets.xor(400, seed=11)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    accuracy = float(np.mean(net.predict_classes(X) == y))
+    assert accuracy > 0.9
+
+    page.click("#show-code")
+    page.wait_for_selector("#code-panel:not([hidden])")
+    code = page.inner_text("#code")
+    assert "datasets.xor(" in code and "gn.mlp([2, 8, 8, 2]" in code
+    assert "dataset=xor" in page.url
+    assert errors == []
+    with capsys.disabled():
+        print(
+            f"\nplayground screenshot: {shot}\n"
+            f"XOR reached a test loss below 0.1 in {seconds:.2f} s "
+            f"(epoch {epoch}, shown test loss {shown}); downloaded model accuracy "
+            f"{accuracy:.3f}"
+        )
+
+
+def test_a_link_reproduces_the_setup(server, browser):
+    url, _ = server
+    query = (
+        "?dataset=moons&n_samples=300&noise=20&train_share=70&data_seed=4&layers=5,3"
+        "&activations=relu,sigmoid&optimizer=rmsprop&lr=0.01&schedule=cosine&l2=0.001"
+        "&dropout=0.1&batch_size=20&seed=9"
+    )
+    page, errors = _page(browser, url + query)
+    page.wait_for_function("() => window.GN.state.config.dataset === 'moons'")
+    config = page.evaluate("() => window.GN.state.config")
+    assert config == {
+        "dataset": "moons",
+        "n_samples": 300,
+        "noise": 20,
+        "train_share": 70,
+        "data_seed": 4,
+        "layers": [5, 3],
+        "activations": ["relu", "sigmoid"],
+        "optimizer": "rmsprop",
+        "lr": 0.01,
+        "schedule": "cosine",
+        "l2": 0.001,
+        "dropout": 0.1,
+        "batch_size": 20,
+        "seed": 9,
+    }
+    assert page.inner_text("#n-layers") == "2"
+    assert page.input_value("#optimizer") == "rmsprop"
+    assert "selected" in page.locator("#dataset-moons").get_attribute("class")
+    # a bad link shows a message and keeps a working page
+    page2, _ = _page(browser, url + "?layers=100&dataset=xor")
+    page2.wait_for_selector("#message:not([hidden])")
+    assert "between 1 and 64" in page2.inner_text("#message")
+    assert errors == []
+
+
+def test_two_tabs_train_at_once_and_stopping_the_server_ends_them(server, browser):
+    url, proc = server
+    tabs = [_page(browser, url)[0] for _ in range(2)]
+    for tab in tabs:
+        tab.click("#dataset-spiral")
+        tab.wait_for_function("() => window.GN.state.config.dataset === 'spiral'")
+        tab.click("#play")
+    for tab in tabs:
+        tab.wait_for_function("() => window.GN.state.frame.epoch >= 20", timeout=60_000)
+    ids = {tab.evaluate("() => window.GN.state.session") for tab in tabs}
+    assert len(ids) == 2
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=20) == 0
+    for tab in tabs:
+        tab.wait_for_function(
+            "() => document.getElementById('conn').textContent.startsWith('disconnected')"
+        )
+        assert tab.evaluate("() => window.GN.state.playing") is False
