@@ -3,10 +3,11 @@
 from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
 from .diagnostics import DivergenceError, OscillationWarning
+from .estimators import NetClassifier, NetRegressor
 from .gradcheck import check_gradients
 from .io import ModelFileError, load, save
 from .layers import Dense, Dropout, Layer
-from .losses import MeanSquaredError, SoftmaxCrossEntropy
+from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 from .network import Sequential, mlp
 from .optim import LBFGS, SGD, Adam, RMSProp
 from .schedules import (
@@ -22,6 +23,9 @@ from .training import evaluate, fit
 __version__ = "0.1.0"
 
 __all__ = [
+    "NetClassifier",
+    "NetRegressor",
+    "BinaryCrossEntropy",
     "evaluate",
     "OscillationWarning",
     "DivergenceError",

@@ -21,9 +21,10 @@ def _labels(y: np.ndarray) -> np.ndarray:
 class _Context:
     """The data and settings of one run, and the objective's gradient on a batch."""
 
-    def __init__(self, net, loss, X, y, w, l2, clip_norm, classification):
+    def __init__(self, net, loss, X, y, w, l2, clip_norm, classification, l2_per_example=False):
         self.net, self.loss, self.X, self.y, self.w = net, loss, X, y, w
         self.l2, self.clip_norm, self.classification = l2, clip_norm, classification
+        self.l2_per_example = l2_per_example
         self.labels = _labels(y) if classification else None
         self.ss_tot = None if classification else r2_parts(y)
 
@@ -33,18 +34,25 @@ class _Context:
         out = net.forward(xb, training=True)
         value = loss.forward(out, yb, wb)
         if self.classification:
-            metric = np.count_nonzero(out.argmax(axis=1) == labels_b)
+            metric = np.count_nonzero(loss.predict_labels(out) == labels_b)
         else:
             d = loss._diff
             metric = float(np.einsum("ij,ij->", d, d))
         net.backward(loss.backward())
-        net.add_penalty_grad(self.l2)
+        net.add_penalty_grad(self.batch_l2(xb.shape[0], wb))
         if self.clip_norm is not None:
             g = net.grad
             norm = math.sqrt(float(np.dot(g, g)))
             if norm > self.clip_norm:
                 g *= self.clip_norm / norm
         return value, metric
+
+    def batch_l2(self, m, wb) -> float:
+        """The L2 strength of a batch of ``m`` rows: ``l2``, or with ``l2_per_example``
+        ``l2 / m`` (``l2 / sum(w)`` with weights), scikit-learn's scaling of ``alpha``."""
+        if not self.l2_per_example or not self.l2:
+            return self.l2
+        return self.l2 / (m if wb is None else float(wb.sum()))
 
     def logs(self, data_loss, pen, lr, metric):
         logs = {"loss": data_loss + pen, "data_loss": data_loss, "penalty": pen, "lr": lr}
@@ -70,7 +78,9 @@ def _run_gradient(
 ):
     net = ctx.net
     theta, grad = net.theta, net.grad
-    rng = np.random.default_rng(seed)
+    legacy = isinstance(seed, np.random.RandomState)
+    rng = seed if legacy else np.random.default_rng(seed)
+    order = np.arange(ctx.X.shape[0])
     # two snapshots of theta (the starts of this and the previous epoch), so that a
     # diverged run can be rolled back to its last good parameters
     snaps = [np.empty_like(theta), np.empty_like(theta)]
@@ -84,13 +94,19 @@ def _run_gradient(
         if schedule is not None:
             optimizer.lr = schedule(epoch)
         lr = optimizer.lr
-        pen = net.penalty(ctx.l2)
         if batch_size is None:
+            pen = net.penalty(ctx.batch_l2(n, ctx.w))
             data_loss, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
             optimizer.step(theta, grad)
         else:
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            total = div = metric = 0.0
+            if shuffle and legacy:
+                # scikit-learn's way: permute the previous order with RandomState.shuffle
+                perm = np.arange(n)
+                rng.shuffle(perm)
+                order = order[perm]
+            elif shuffle:
+                order = rng.permutation(n)
+            total = div = metric = pen_total = 0.0
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
                 m = idx.size
@@ -98,17 +114,21 @@ def _run_gradient(
                 yb = np.take(ctx.y, idx, axis=0, out=ybuf[:m])
                 wb = None if ctx.w is None else ctx.w[idx]
                 lb = None if ctx.labels is None else ctx.labels[idx]
+                pen_b = net.penalty(ctx.batch_l2(m, wb))
                 value, mt = ctx.grad_step(xb, yb, wb, lb)
                 optimizer.step(theta, grad)
                 scale = (
                     (m if wb is None else float(wb.sum())) if ctx.loss.reduction == "mean" else 1.0
                 )
                 total += value * scale
+                pen_total += pen_b * scale
                 div += scale
                 metric += mt
                 if state.interrupted:
                     return
             data_loss = total / div if ctx.loss.reduction == "mean" and div else total
+            # the penalty as the batches saw it, averaged like the data loss
+            pen = pen_total / div if ctx.loss.reduction == "mean" and div else pen_total
         logs = ctx.logs(data_loss, pen, lr, metric)
         try:
             watch.check(epoch, logs["loss"])
@@ -126,7 +146,7 @@ def _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch
 
     def fun(vec):
         net.theta[...] = vec
-        pen = net.penalty(ctx.l2)
+        pen = net.penalty(ctx.batch_l2(ctx.X.shape[0], ctx.w))
         value, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
         f = value + pen
         cache.update(x=vec.copy(), logs=ctx.logs(value, pen, float("nan"), metric))

@@ -127,10 +127,11 @@ def check_targets(
             )
     labels = arr.astype(np.intp)
     lo, hi = int(labels.min()), int(labels.max())
-    if lo < 0 or hi >= n_outputs:
+    n_classes = max(n_outputs, 2)  # one output: a binary logit, labels 0 and 1
+    if lo < 0 or hi >= n_classes:
         bad = lo if lo < 0 else hi
         raise ValueError(
             f"{name} has label {bad} but the network has {n_outputs} outputs, so labels "
-            f"must lie in 0..{n_outputs - 1}"
+            f"must lie in 0..{n_classes - 1}"
         )
     return labels

@@ -1,4 +1,5 @@
-"""Weight initializers: each takes ``(rng, n_in, n_out)``, returns an (n_in, n_out) array.
+"""Weight initializers: each takes ``(rng, n_in, n_out)``, returns an (n_in, n_out) array
+(or a pair ``(W, b)`` when it also sets the biases; biases are zero otherwise).
 
 ``rng`` is a ``numpy.random.RandomState``: the post seeds NumPy's legacy generator,
 and drawing from the same stream is what makes its initial weights reproducible here.
@@ -14,6 +15,8 @@ __all__ = [
     "scaled_normal",
     "glorot_normal",
     "glorot_uniform",
+    "sklearn_uniform",
+    "sklearn_uniform_logistic",
     "he_normal",
     "he_uniform",
     "zeros",
@@ -39,6 +42,20 @@ def glorot_uniform(rng, n_in, n_out):
     return rng.uniform(-limit, limit, size=(n_in, n_out))
 
 
+def sklearn_uniform(rng, n_in, n_out, factor=6.0):
+    """scikit-learn's MLP initialisation: weights *and biases* uniform on ``[-l, l]``,
+    ``l = sqrt(6 / (n_in + n_out))``, drawn in that order. Returns ``(W, b)``."""
+    limit = np.sqrt(factor / (n_in + n_out))
+    W = rng.uniform(-limit, limit, size=(n_in, n_out))
+    return W, rng.uniform(-limit, limit, size=n_out)
+
+
+def sklearn_uniform_logistic(rng, n_in, n_out):
+    """``sklearn_uniform`` with ``l = sqrt(2 / (n_in + n_out))``, scikit-learn's choice
+    when the hidden activation is the logistic sigmoid. Returns ``(W, b)``."""
+    return sklearn_uniform(rng, n_in, n_out, factor=2.0)
+
+
 def he_normal(rng, n_in, n_out):
     """He normal: std ``sqrt(2 / n_in)``, for ReLU layers."""
     return rng.randn(n_in, n_out) * np.sqrt(2.0 / n_in)
@@ -56,7 +73,16 @@ def zeros(rng, n_in, n_out):
 
 
 INITIALIZERS = Registry("initializer")
-for _f in (scaled_normal, glorot_normal, glorot_uniform, he_normal, he_uniform, zeros):
+for _f in (
+    scaled_normal,
+    glorot_normal,
+    glorot_uniform,
+    sklearn_uniform,
+    sklearn_uniform_logistic,
+    he_normal,
+    he_uniform,
+    zeros,
+):
     INITIALIZERS.register(_f.__name__, _f)
 INITIALIZERS.alias("xavier_normal", "glorot_normal")
 INITIALIZERS.alias("xavier_uniform", "glorot_uniform")

@@ -91,13 +91,17 @@ class Dense(Layer):
         self.dW, self.db = grads["W"], grads["b"]
 
     def initialize(self, rng):
-        W = np.asarray(self._init(rng, self.n_in, self.n_out))
+        W = self._init(rng, self.n_in, self.n_out)
+        b = 0
+        if isinstance(W, tuple):  # the initializer sets the biases too
+            W, b = W
+        W = np.asarray(W)
         if W.shape != (self.n_in, self.n_out):
             raise ValueError(
                 f"init={self.init!r} returned shape {W.shape}, expected {(self.n_in, self.n_out)}"
             )
         self.W[...] = W
-        self.b[...] = 0
+        self.b[...] = b
 
     def forward(self, x, training=False):
         self._x = x

@@ -9,6 +9,7 @@ the sum by the number of examples (or by the total sample weight).
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from .registry import Registry
 
@@ -16,6 +17,7 @@ __all__ = [
     "Loss",
     "SoftmaxCrossEntropy",
     "MeanSquaredError",
+    "BinaryCrossEntropy",
     "softmax",
     "log_softmax",
     "LOSSES",
@@ -43,9 +45,19 @@ class Loss:
     Parameters
     ----------
     reduction : {"mean", "sum"}
+
+    Attributes
+    ----------
+    classification : bool
+        Whether targets are class labels (then ``predict_labels`` turns outputs into labels).
     """
 
     name = "loss"
+    classification = False
+
+    def predict_labels(self, out: np.ndarray) -> np.ndarray:
+        """Class labels (0..k-1) from the network's outputs (classification losses only)."""
+        raise TypeError(f"{type(self).__name__} is not a classification loss")
 
     def __init__(self, reduction: str = "mean"):
         if reduction not in ("mean", "sum"):
@@ -85,6 +97,10 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     name = "softmax_cross_entropy"
+    classification = True
+
+    def predict_labels(self, out):
+        return np.argmax(out, axis=1)
 
     def forward(self, out, y, sample_weight=None):
         n = out.shape[0]
@@ -121,14 +137,60 @@ class SoftmaxCrossEntropy(Loss):
         return d
 
 
+class BinaryCrossEntropy(Loss):
+    """Sigmoid followed by the binary cross-entropy, fused, on one logit per example.
+
+    ``out`` has shape (n, 1); labels ``y`` are 0 or 1, of shape (n,) or (n, 1). With
+    ``p = sigmoid(z)``::
+
+        L = sum_n w_n [log(1 + exp(z_n)) - y_n z_n]     (= -y log p - (1 - y) log(1 - p))
+        dL/dz = w_n (p - y)
+
+    This is a two-class softmax with one logit pinned at 0 (scikit-learn's binary output).
+    """
+
+    name = "binary_cross_entropy"
+    classification = True
+
+    def predict_labels(self, out):
+        return (out[:, 0] > 0).astype(np.intp)
+
+    def forward(self, out, y, sample_weight=None):
+        z = out[:, 0]
+        yy = (y if y.ndim == 1 else y[:, 0]).astype(z.dtype, copy=False)
+        self._z, self._y, self._w = z, yy, sample_weight
+        self._div = self._scale(out.shape[0], sample_weight)
+        per = np.logaddexp(0, z) - yy * z
+        if sample_weight is not None:
+            per = per * sample_weight
+        return float(per.sum()) / self._div
+
+    def backward(self):
+        d = expit(self._z) - self._y
+        if self._w is not None:
+            d *= self._w
+        if self._div != 1.0:
+            d /= self._div
+        return d[:, None]
+
+
 class MeanSquaredError(Loss):
     """Half the squared error, ``L = 1/2 sum_n w_n ||out_n - y_n||^2``, divided by
     ``sum_n w_n`` for "mean"; ``dL/d out = w_n (out - y)``.
 
-    ``y`` may be of shape (n,) for a single output or (n, k).
+    ``y`` may be of shape (n,) for a single output or (n, k). With
+    ``average_outputs=True`` the loss (and gradient) is also divided by ``k``, the
+    number of outputs, as scikit-learn's ``MLPRegressor`` does.
     """
 
     name = "mean_squared_error"
+
+    def __init__(self, reduction: str = "mean", average_outputs: bool = False):
+        super().__init__(reduction)
+        self.average_outputs = bool(average_outputs)
+
+    def get_config(self):
+        return {"reduction": self.reduction, "average_outputs": self.average_outputs}
 
     def forward(self, out, y, sample_weight=None):
         if y.ndim == 1:
@@ -137,6 +199,8 @@ class MeanSquaredError(Loss):
         self._diff = diff
         self._w = sample_weight
         self._div = self._scale(out.shape[0], sample_weight)
+        if self.average_outputs:
+            self._div *= out.shape[1]
         per = 0.5 * np.einsum("ij,ij->i", diff, diff)
         if sample_weight is not None:
             per = per * sample_weight
@@ -154,6 +218,7 @@ class MeanSquaredError(Loss):
 LOSSES = Registry("loss")
 LOSSES.register("softmax_cross_entropy", SoftmaxCrossEntropy)
 LOSSES.register("mean_squared_error", MeanSquaredError)
+LOSSES.register("binary_cross_entropy", BinaryCrossEntropy)
 LOSSES.alias("cross_entropy", "softmax_cross_entropy")
 LOSSES.alias("log_loss", "softmax_cross_entropy")
 LOSSES.alias("mse", "mean_squared_error")

@@ -164,6 +164,14 @@ class Sequential:
             self.theta[...] = theta
         return self
 
+    def clear_cache(self) -> None:
+        """Drop what the layers cached for ``backward`` (the last batch and activations),
+        so that a stored or pickled network carries no training data."""
+        for layer in self.layers:
+            for key, value in list(vars(layer).items()):
+                if key.startswith("_") and isinstance(value, np.ndarray):
+                    setattr(layer, key, None)
+
     def get_flat(self) -> np.ndarray:
         """A copy of the packed parameter vector."""
         return self.theta.copy()
@@ -205,8 +213,12 @@ class Sequential:
         return softmax(self.forward(np.asarray(X, dtype=self.dtype)))
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
-        """Index of the largest output for each row (the predicted class)."""
-        return np.argmax(self.forward(np.asarray(X, dtype=self.dtype)), axis=1)
+        """The predicted class of each row: the largest output's index, or for a single
+        output (a logit for ``BinaryCrossEntropy``) 1 where it is positive."""
+        out = self.forward(np.asarray(X, dtype=self.dtype))
+        if out.shape[1] == 1:
+            return (out[:, 0] > 0).astype(np.intp)
+        return np.argmax(out, axis=1)
 
     # ---------------------------------------------------------------- description
     def get_config(self) -> dict:

@@ -211,20 +211,24 @@ class LBFGS(Optimizer):
     packed parameter vector, always full batch.
 
     ``fit`` hands the whole objective ``f(theta)`` and its gradient to SciPy; one epoch
-    of the history is one L-BFGS iteration. ``max_fun`` bounds the function evaluations,
-    ``tol`` is SciPy's ``ftol`` and ``gtol``; ``memory`` is the number of correction pairs.
+    of the history is one L-BFGS iteration. ``max_fun`` bounds the function evaluations;
+    ``gtol`` (the largest gradient entry) and ``ftol`` (the relative change of ``f``) are
+    SciPy's stopping tolerances; ``memory`` is the number of correction pairs.
     """
 
     name = "lbfgs"
 
-    def __init__(self, max_fun: int = 15000, tol: float = 1e-9, memory: int = 10):
+    def __init__(
+        self, max_fun: int = 15000, gtol: float = 1e-9, ftol: float = 1e-12, memory: int = 10
+    ):
         super().__init__(1.0)
         if isinstance(max_fun, bool) or not isinstance(max_fun, numbers.Integral) or max_fun < 1:
             raise ValueError(f"max_fun must be a positive integer, got {max_fun!r}")
         if isinstance(memory, bool) or not isinstance(memory, numbers.Integral) or memory < 1:
             raise ValueError(f"memory must be a positive integer, got {memory!r}")
         self.max_fun = int(max_fun)
-        self.tol = _check_real(tol, "tol", low=0.0)
+        self.gtol = _check_real(gtol, "gtol", low=0.0)
+        self.ftol = _check_real(ftol, "ftol", low=0.0)
         self.memory = int(memory)
         self.n_fun = 0
 
@@ -244,8 +248,8 @@ class LBFGS(Optimizer):
             options={
                 "maxiter": max_iter,
                 "maxfun": self.max_fun,
-                "ftol": self.tol,
-                "gtol": self.tol,
+                "ftol": self.ftol,
+                "gtol": self.gtol,
                 "maxcor": self.memory,
             },
         )
@@ -254,7 +258,12 @@ class LBFGS(Optimizer):
         return res
 
     def get_config(self):
-        return {"max_fun": self.max_fun, "tol": self.tol, "memory": self.memory}
+        return {
+            "max_fun": self.max_fun,
+            "gtol": self.gtol,
+            "ftol": self.ftol,
+            "memory": self.memory,
+        }
 
 
 OPTIMIZERS = Registry("optimizer")

@@ -74,7 +74,12 @@ def prepare_data(net: Sequential, loss: Loss, X, y, name_X="X", name_y="y"):
     if X.dtype == np.float32 and net.dtype == np.float64:
         net.astype(np.float32)
     X = np.asarray(X, dtype=net.dtype)
-    classification = isinstance(loss, SoftmaxCrossEntropy)
+    classification = loss.classification
+    if isinstance(loss, SoftmaxCrossEntropy) and net.n_outputs < 2:
+        raise ValueError(
+            "SoftmaxCrossEntropy needs a network with at least 2 outputs, this one has 1; "
+            "use BinaryCrossEntropy for a single logit"
+        )
     y = check_targets(y, X.shape[0], net.n_outputs, classification, name=name_y, dtype=net.dtype)
     return X, y
 
@@ -86,8 +91,8 @@ def evaluate(net: Sequential, loss: Loss, X, y, l2: float = 0.0) -> dict:
     data_loss = loss.forward(out, y)
     pen = net.penalty(l2)
     logs = {"loss": data_loss + pen, "data_loss": data_loss, "penalty": pen}
-    if isinstance(loss, SoftmaxCrossEntropy):
-        logs["accuracy"] = float(np.mean(np.argmax(out, axis=1) == _labels(y)))
+    if loss.classification:
+        logs["accuracy"] = float(np.mean(loss.predict_labels(out) == _labels(y)))
     else:
         d = out - y.reshape(out.shape)
         ss_tot = r2_parts(y)
@@ -134,7 +139,7 @@ def fit(
     epochs: int = 100,
     batch_size: int | None = None,
     shuffle: bool = True,
-    seed: int | None = None,
+    seed: int | np.random.RandomState | None = None,
     l2: float = 0.0,
     schedule: Schedule | None = None,
     initial_epoch: int = 0,
@@ -143,6 +148,7 @@ def fit(
     callbacks=None,
     clip_norm: float | None = None,
     sample_weight=None,
+    l2_per_example: bool = False,
     verbose="auto",
 ) -> History:
     """Train ``net`` on ``(X, y)``; returns the per-epoch ``History``.
@@ -162,7 +168,9 @@ def fit(
         (a size above ``n_samples`` is clipped to it), reshuffled every epoch when
         ``shuffle``. The data set is never copied: batches are gathered by index.
     shuffle : bool
-    seed : int or None, seeds the shuffling and the validation split
+    seed : int, None or numpy.random.RandomState
+        Seeds the shuffling and the validation split. A ``RandomState`` is drawn from
+        as scikit-learn's MLP draws from its ``random_state``.
     l2 : float, the weight penalty ``l2/2 * sum ||W||^2`` (``reg_lambda`` in the post)
     schedule : Schedule or None, sets ``optimizer.lr = schedule(epoch)`` every epoch
     initial_epoch : int, the epoch to start counting from (to continue a run)
@@ -171,6 +179,10 @@ def fit(
     callbacks : list of Callback (or of functions ``f(epoch, logs)``)
     clip_norm : float or None, rescale the gradient to at most this Euclidean norm
     sample_weight : array-like of shape (n_samples,) or None
+    l2_per_example : bool
+        Divide ``l2`` by each batch's number of examples (its total weight with
+        ``sample_weight``): scikit-learn's scaling of ``alpha``. Default False: ``l2`` is
+        the post's ``reg_lambda``.
     verbose : "auto", 0 or 1, a progress bar ("auto": on a terminal, for 50+ epochs)
 
     Returns
@@ -204,7 +216,7 @@ def fit(
     if validation_data is not None and validation_fraction is not None:
         raise ValueError("pass validation_data or validation_fraction, not both")
     X, y = prepare_data(net, loss, X, y)
-    classification = isinstance(loss, SoftmaxCrossEntropy)
+    classification = loss.classification
     if sample_weight is not None:
         sample_weight = check_X(np.asarray(sample_weight).reshape(-1, 1), "sample_weight")[:, 0]
         if sample_weight.shape[0] != X.shape[0] or (sample_weight < 0).any():
@@ -230,7 +242,7 @@ def fit(
     for cb in callbacks:
         cb.net, cb.fit_state = net, state
         cb.on_train_begin()
-    ctx = _Context(net, loss, X, y, sample_weight, l2, clip_norm, classification)
+    ctx = _Context(net, loss, X, y, sample_weight, l2, clip_norm, classification, l2_per_example)
     bar = _progress(verbose, epochs - initial_epoch)
     watch = LossWatch(getattr(optimizer, "lr", None))
 
