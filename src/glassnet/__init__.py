@@ -1,5 +1,6 @@
 """glassnet: neural networks from scratch on NumPy, every step of the math in view."""
 
+from . import estimator_io  # noqa: F401  (registers the estimators with save/load)
 from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
 from .diagnostics import DivergenceError, OscillationWarning

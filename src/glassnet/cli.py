@@ -99,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", metavar="NAMES", help="comma-separated exercise names")
     p.set_defaults(func=_cmd_exercises)
 
+    p = sub.add_parser(
+        "predict",
+        help="predict the rows of a CSV file with a saved model",
+        description="Load a model file (glassnet train --save, or gn.save of a network or "
+        "estimator) and write a prediction, with class probabilities, for each row.",
+    )
+    from .cli_predict import add_predict_arguments
+
+    add_predict_arguments(p)
+
     from . import playground
 
     p = sub.add_parser(

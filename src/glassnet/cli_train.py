@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -77,6 +78,13 @@ def add_train_arguments(p) -> None:
         help="stop after PATIENCE epochs without a better validation loss (holds out 10%% "
         "unless --validation-fraction says otherwise) and keep the best weights",
     )
+    a(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="scale each feature to zero mean and unit variance (default: on for CSV files, off "
+        "for the built-in data sets); the scaling is saved with the model",
+    )
     a("--seed", type=nonneg_int, default=0, help="random seed (default 0)")
     a("--plot", metavar="FILE.png", help="write the decision boundary and loss curves")
     a("--save", metavar="FILE.npz", help="save the trained network (loadable with gn.load)")
@@ -85,14 +93,15 @@ def add_train_arguments(p) -> None:
 
 
 def load_data(args):
-    """``(X, y, classes)`` from ``--data``; ``classes`` is None for regression targets."""
+    """``(X, y, classes, feature names, target name)`` from ``--data``; ``classes`` is
+    None for regression targets."""
     from . import datasets
     from .csvdata import load_csv
 
     name = args.data
     if name.lower().endswith(".csv") or Path(name).is_file():
         data = load_csv(name, target=args.target)
-        return data.X, data.y, data.classes
+        return data.X, data.y, data.classes, data.feature_names, data.target_name
     kwargs = {}
     if args.n_samples is not None:
         kwargs["n_samples"] = args.n_samples
@@ -101,9 +110,10 @@ def load_data(args):
     if name.lower() == "iris" and kwargs:
         raise UsageError("--n-samples and --noise do not apply to iris")
     X, y = datasets.load(name, **kwargs)
+    features = [f"x{j + 1}" for j in range(X.shape[1])]
     if y.dtype.kind == "f":
-        return X, y, None
-    return X, y, [str(c) for c in range(int(y.max()) + 1)]
+        return X, y, None, features, "y"
+    return X, y, [str(c) for c in range(int(y.max()) + 1)], features, "label"
 
 
 def parse_schedule(text: str, lr: float, epochs: int):
@@ -138,8 +148,17 @@ def run_train(args) -> int:
     from .optim import LBFGS, get_optimizer
     from .training import evaluate, fit
 
-    X, y, classes = load_data(args)
+    X, y, classes, feature_names, target_name = load_data(args)
     regression = classes is None
+    standardize = args.standardize
+    if standardize is None:
+        standardize = args.data.lower().endswith(".csv") or Path(args.data).is_file()
+    x_mean = x_scale = None
+    if standardize:
+        x_mean = X.mean(axis=0)
+        x_scale = X.std(axis=0)
+        x_scale[x_scale == 0] = 1.0
+        X = (X - x_mean) / x_scale
     hidden = args.hidden or [3]
     acts = [a.strip() for a in args.activation.split(",")]
     activation = acts[0] if len(acts) == 1 else acts
@@ -212,6 +231,15 @@ def run_train(args) -> int:
         )
     )
     if args.save:
+        net.metadata = {
+            "task": "regression" if regression else "classification",
+            "classes": classes,
+            "feature_names": feature_names,
+            "target": target_name,
+            "data": args.data,
+            "x_mean": None if x_mean is None else x_mean.tolist(),
+            "x_scale": None if x_scale is None else x_scale.tolist(),
+        }
         save(net, args.save)
         print(f"model saved to {args.save}")
     if args.plot:

@@ -150,3 +150,63 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
 
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+def load_features_csv(path, n_features: int, feature_names=None, target=None):
+    """Read the feature columns of a CSV file for prediction.
+
+    A header is detected as in ``load_csv``. The features are the columns named in
+    ``feature_names`` when the header has them all; otherwise every column except
+    ``target`` (a name or index, if given and present). Returns ``(X, y_text, header)``:
+    ``y_text`` holds the target column's raw text, or None when the file has none.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"data file {str(path)!r} does not exist or is not a file")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        try:
+            rows = [(i + 1, r) for i, r in enumerate(csv.reader(fh)) if any(c.strip() for c in r)]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not a readable CSV file ({exc})") from exc
+    if not rows:
+        raise ValueError(f"{path}: the file is empty")
+    first = rows[0][1]
+    header = any(_float(c) is None for c in first)
+    names = [c.strip() for c in first] if header else None
+    body = rows[1:] if header else rows
+    if not body:
+        raise ValueError(f"{path}: no data rows")
+    width = len(names) if names else len(body[0][1])
+    for line, r in body:
+        if len(r) != width:
+            raise ValueError(f"{path}, line {line}: expected {width} fields, found {len(r)}")
+    t = None
+    if target is not None:
+        if names and isinstance(target, str) and target in names:
+            t = names.index(target)
+        elif isinstance(target, int) or (isinstance(target, str) and target.lstrip("-").isdigit()):
+            t = int(target) % width if width > n_features else None
+    if names and feature_names and all(f in names for f in feature_names):
+        cols = [names.index(f) for f in feature_names]
+        if t is None and width > len(cols):
+            rest = [j for j in range(width) if j not in cols]
+            t = rest[0] if len(rest) == 1 else None
+    else:
+        cols = [j for j in range(width) if j != t]
+    if len(cols) != n_features:
+        raise ValueError(
+            f"{path} has {len(cols)} feature column(s) but the model expects {n_features}"
+            + ("" if t is not None else "; name the target column with --target")
+        )
+    X = np.empty((len(body), len(cols)))
+    for i, (line, r) in enumerate(body):
+        for k, j in enumerate(cols):
+            text = r[j].strip()
+            v = _float(text) if text else None
+            if v is None or not math.isfinite(v):
+                col = names[j] if names else f"x{j}"
+                what = "missing value" if not text else f"{text!r} is not a finite number"
+                raise ValueError(f"{path}, line {line}, column {j + 1} ({col}): {what}")
+            X[i, k] = v
+    y_text = None if t is None else [r[t].strip() for _, r in body]
+    return X, y_text, (names or [f"x{j}" for j in range(width)])

@@ -106,6 +106,13 @@ def _read(path) -> tuple[dict, dict]:
         raw = path.read_bytes()
     except OSError as exc:
         raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from exc
+    if raw[:2] != b"PK":
+        if raw[:6] == b"\x93NUMPY":
+            raise ModelFileError(f"{path} is a single .npy array, not a glassnet model file")
+        if raw[:1] == b"\x80":
+            raise ModelFileError(f"{path} is a Python pickle; glassnet never loads pickles")
+        what = "empty" if not raw else "not an .npz (zip) archive"
+        raise ModelFileError(f"{path} is not a glassnet model file: it is {what}")
     try:
         with np.load(_io.BytesIO(raw), allow_pickle=False) as npz:
             if not isinstance(npz, np.lib.npyio.NpzFile):
@@ -239,13 +246,18 @@ def network_from_arrays(config: dict, theta: np.ndarray):
 
 
 def _net_to_file(net):
-    return {"network": net.get_config()}, {"theta": net.theta}
+    return {"network": net.get_config(), "metadata": net.metadata}, {"theta": net.theta}
 
 
 def _net_from_file(meta, arrays):
     if "theta" not in arrays:
         raise ModelFileError("the parameter vector 'theta' is missing")
-    return network_from_arrays(meta.get("network"), arrays["theta"])
+    net = network_from_arrays(meta.get("network"), arrays["theta"])
+    extra = meta.get("metadata", {})
+    if not isinstance(extra, dict):
+        raise ModelFileError("the network's metadata is not a JSON object")
+    net.metadata = extra
+    return net
 
 
 def _register_builtin():

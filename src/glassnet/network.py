@@ -71,6 +71,9 @@ class Sequential:
         Views into ``theta`` and ``grad`` named ``"<layer index>.<name>"`` ("0.W", "0.b", ...).
     slices : dict of str -> slice
         Where each parameter lies in ``theta``.
+    metadata : dict
+        Free JSON-able notes saved with the model (the command line stores the class
+        names and feature names of the data it trained on).
     """
 
     def __init__(self, layers: Sequence[Layer], seed=None, dtype=np.float64):
@@ -100,6 +103,7 @@ class Sequential:
             if isinstance(layer, Dropout):
                 layer.rng = self.rng
         layers[0].input_grad = False
+        self.metadata: dict = {}
         self._allocate()
         self.initialize()
 
@@ -237,10 +241,28 @@ class Sequential:
             layers.append(LAYERS.create(spec.pop("type"), argname="layer type", **spec))
         return cls(layers, seed=config.get("seed"), dtype=config.get("dtype", "float64"))
 
+    def __getstate__(self):
+        # the layers hold views into theta: pickle the description and the packed
+        # vector, and rebuild the views on unpickling (pickle would copy each view apart)
+        return {
+            "config": self.get_config(),
+            "theta": self.theta.copy(),
+            "metadata": self.metadata,
+            "rng": self.rng.get_state(),
+        }
+
+    def __setstate__(self, state):
+        net = Sequential.from_config(state["config"])
+        self.__dict__.update(net.__dict__)
+        self.theta[...] = state["theta"]
+        self.metadata = state.get("metadata", {})
+        self.rng.set_state(state["rng"])
+
     def copy(self) -> Sequential:
         """An independent network with the same architecture and parameters."""
         net = Sequential.from_config(self.get_config())
         net.theta[...] = self.theta
+        net.metadata = dict(self.metadata)
         return net
 
     def summary(self) -> str:
