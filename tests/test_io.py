@@ -159,4 +159,6 @@ def test_predict_errors(tmp_path, capsys):
     assert "3 feature column(s) but the model expects 2" in capsys.readouterr().err
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     assert main(["predict", "--model", str(tmp_path / "junk.npz"), "--data", str(csv)]) == 2
-    assert "not a valid model file" in capsys.readouterr().err
+    assert (
+        "is not a glassnet model file: it is not an .npz (zip) archive" in capsys.readouterr().err
+    )
