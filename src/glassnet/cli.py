@@ -100,6 +100,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_exercises)
 
     p = sub.add_parser(
+        "sweep",
+        help="vary one setting over a list of values and compare the runs",
+        description="Train one network per value of a setting (hidden, lr, l2, activation or "
+        "depth) on a data set, in parallel, and write a grid of decision boundaries (PNG) and "
+        "a CSV with training and held-out test accuracy per run. The other settings are the "
+        "post's unless given.",
+    )
+    p.add_argument("--param", required=True, help="hidden, lr, l2, activation or depth")
+    p.add_argument("--values", required=True, help="comma-separated values, e.g. 1,2,3,4,5,20,50")
+    p.add_argument("--data", default="moons", help="a built-in 2-D data set (default moons)")
+    p.add_argument("--n-samples", type=positive_int, default=None, metavar="N")
+    p.add_argument("--noise", type=nonneg_float, default=None)
+    p.add_argument("--hidden", type=positive_int, default=3, help="hidden width (default 3)")
+    p.add_argument("--depth", type=positive_int, default=1, help="hidden layers (default 1)")
+    p.add_argument("--activation", default="tanh")
+    p.add_argument("--lr", type=positive_float, default=0.01)
+    p.add_argument("--l2", type=nonneg_float, default=0.01)
+    p.add_argument("--epochs", type=positive_int, default=20000)
+    p.add_argument("--test-fraction", type=fraction, default=0.3)
+    p.add_argument("--seed", type=nonneg_int, default=0)
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel runs (-1: all cores)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a dask.distributed cluster, e.g. tcp://127.0.0.1:8786 (through joblib's "
+        "dask backend)",
+    )
+    p.add_argument(
+        "--out",
+        default="glassnet-out/sweep",
+        metavar="DIR",
+        help="folder for sweep.png and sweep.csv (default ./glassnet-out/sweep)",
+    )
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser(
         "predict",
         help="predict the rows of a CSV file with a saved model",
         description="Load a model file (glassnet train --save, or gn.save of a network or "
@@ -108,6 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_predict import add_predict_arguments
 
     add_predict_arguments(p)
+
+    from . import bench
+
+    p = sub.add_parser(
+        "bench",
+        help="time glassnet against the post's code, scikit-learn and PyTorch",
+        description="Run the benchmark suite: every system on the same work, several "
+        "repetitions each, and a table of times and ratios to glassnet (needs the 'bench' "
+        "extra for PyTorch).",
+    )
+    bench.add_arguments(p)
+    p.set_defaults(func=bench.run)
 
     from . import playground
 
@@ -151,6 +199,76 @@ def _cmd_tutorial(args) -> int:
 
     tutorial_run.run(Path(args.out), n_jobs=args.n_jobs)
     return 0
+
+
+def _cmd_sweep(args) -> int:
+    import matplotlib.pyplot as plt
+
+    from . import datasets
+    from .plotting import plot_sweep
+    from .sweep import parse_values, run_sweep, write_csv
+
+    values = parse_values(args.param, args.values)
+    kwargs = {k: v for k, v in (("n_samples", args.n_samples), ("noise", args.noise)) if v}
+    X, y = datasets.load(args.data, **kwargs)
+    if y.dtype.kind == "f":
+        raise UsageError(f"--data {args.data} is a regression set; a sweep compares classifiers")
+    base = {
+        "hidden": args.hidden,
+        "depth": args.depth,
+        "activation": args.activation,
+        "lr": args.lr,
+        "l2": args.l2,
+        "epochs": args.epochs,
+        "seed": args.seed,
+    }
+    print(
+        f"sweeping {args.param} over {values} on {args.data} ({len(X)} rows, {args.n_jobs} job(s))"
+    )
+    run = dict(base=base, test_fraction=args.test_fraction, n_jobs=args.n_jobs, seed=args.seed)
+    if args.scheduler:
+        results = _sweep_on_dask(args, values, X, y, run)
+    else:
+        results = run_sweep(args.param, values, X, y, **run)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(results, out / "sweep.csv")
+    print(f"{args.param:>12} | train acc | test acc | final loss | seconds")
+    for r in results:
+        print(
+            f"{r['value']!s:>12} | {r['train_accuracy']:9.3f} | {r['test_accuracy']:8.3f} | "
+            f"{r['final_loss']:10.6f} | {r['seconds']:7.2f}"
+        )
+    if X.shape[1] == 2:
+        ax = plot_sweep(results, X, y)
+        fig = ax.ravel()[0].figure
+        fig.suptitle(f"{args.data}: sweep of {args.param}")
+        fig.tight_layout()
+        fig.savefig(out / "sweep.png", dpi=80)
+        plt.close(fig)
+        print(f"Figures and results written to {out.resolve()}: sweep.png, sweep.csv")
+    else:
+        print(f"Results written to {(out / 'sweep.csv').resolve()} (no grid: data is not 2-D)")
+    return 0
+
+
+def _sweep_on_dask(args, values, X, y, run):
+    from .sweep import run_sweep
+
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UsageError(
+            "--scheduler needs dask.distributed: pip install 'dask[distributed]'"
+        ) from None
+    try:
+        client = Client(args.scheduler, timeout=10)
+    except OSError as exc:
+        raise UsageError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+    with client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        print(f"running on the dask cluster at {args.scheduler} ({workers} workers)")
+        return run_sweep(args.param, values, X, y, backend="dask", **{**run, "n_jobs": -1})
 
 
 def _cmd_exercises(args) -> int:

@@ -1,0 +1,291 @@
+"""W3: one epoch of minibatch SGD on 60,000 x 784 float32 inputs, 784-256-10 ReLU.
+
+glassnet's ``fit`` against a hand-written NumPy loop, scikit-learn's ``MLPClassifier``
+and PyTorch; the achieved GFLOP/s against the float32 matrix-multiply peak measured in
+the same run; and the peak memory that glassnet's ``fit`` adds (see ``memory``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import machine
+from .core import Check, NotAvailable, System, time_systems
+from .machine import cores, gemm_gflops
+from .memory import rss_increase, tracemalloc_increase
+
+__all__ = ["W3Config", "make_data", "epoch_flops", "w3_systems", "run_w3"]
+
+
+@dataclass
+class W3Config:
+    n: int = 60000
+    d: int = 784
+    h: int = 256
+    k: int = 10
+    batch_size: int = 128
+    lr: float = 0.01
+    peak_n: int = 2048  # square float32 GEMM whose speed is "the peak"
+    rss: bool = True  # also measure the RSS high-water in a fresh process
+
+
+def make_data(cfg: W3Config):
+    """Uniform [0, 1) float32 inputs and labels 0..k-1 from seed 0 (no float64 temporary)."""
+    rng = np.random.default_rng(0)
+    X = rng.random((cfg.n, cfg.d), dtype=np.float32)
+    y = rng.integers(0, cfg.k, cfg.n)
+    return X, y
+
+
+def epoch_flops(cfg: W3Config) -> float:
+    """Matrix-multiply FLOPs (2 m n k each) of one epoch.
+
+    Per example: forward ``x W1`` and ``a1 W2``; backward ``dW2 = a1^T delta3``,
+    ``delta2 = delta3 W2^T`` and ``dW1 = x^T delta2`` (no gradient for the input).
+    """
+    per = 2 * (2 * cfg.d * cfg.h + 3 * cfg.h * cfg.k)
+    return float(per) * cfg.n
+
+
+# ---------------------------------------------------------------- systems
+def w3_glassnet(data, cfg: W3Config):
+    import glassnet as gn
+
+    X, y = data
+    net = gn.mlp([cfg.d, cfg.h, cfg.k], "relu", seed=0, dtype=np.float32)
+    gn.fit(
+        net,
+        gn.SoftmaxCrossEntropy(),
+        X,
+        y,
+        optimizer=gn.SGD(lr=cfg.lr),
+        epochs=1,
+        batch_size=cfg.batch_size,
+        shuffle=True,
+        seed=0,
+    )
+    return net.theta.dtype
+
+
+def w3_numpy(data, cfg: W3Config):
+    """A hand-written epoch: what one would write in plain NumPy, float32 throughout."""
+    X, y = data
+    n, d = X.shape
+    h, k, bs = cfg.h, cfg.k, cfg.batch_size
+    rng = np.random.default_rng(0)
+    W1 = rng.standard_normal((d, h), dtype=np.float32) * np.float32(np.sqrt(2.0 / d))
+    b1 = np.zeros(h, dtype=np.float32)
+    W2 = rng.standard_normal((h, k), dtype=np.float32) * np.float32(np.sqrt(2.0 / h))
+    b2 = np.zeros(k, dtype=np.float32)
+    lr = np.float32(cfg.lr)
+    order = rng.permutation(n)
+    for start in range(0, n, bs):
+        idx = order[start : start + bs]
+        m = idx.size
+        xb = X[idx]  # (m, d)
+        yb = y[idx]
+        a1 = xb @ W1  # z1, (m, h)
+        a1 += b1
+        np.maximum(a1, 0, out=a1)  # a1 = relu(z1)
+        z2 = a1 @ W2  # (m, k)
+        z2 += b2
+        z2 -= z2.max(axis=1, keepdims=True)
+        p = np.exp(z2, out=z2)
+        p /= p.sum(axis=1, keepdims=True)  # yhat
+        p[np.arange(m), yb] -= 1  # delta3 = yhat - y
+        p /= np.float32(m)  # mean over the batch
+        dW2 = a1.T @ p
+        db2 = p.sum(axis=0)
+        delta2 = p @ W2.T  # (m, h)
+        delta2 *= a1 > 0
+        dW1 = xb.T @ delta2
+        db1 = delta2.sum(axis=0)
+        W1 -= lr * dW1
+        b1 -= lr * db1
+        W2 -= lr * dW2
+        b2 -= lr * db2
+    return W1.dtype
+
+
+def w3_sklearn(data, cfg: W3Config):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = data
+    clf = MLPClassifier(
+        hidden_layer_sizes=(cfg.h,),
+        activation="relu",
+        solver="sgd",
+        batch_size=cfg.batch_size,
+        learning_rate="constant",
+        learning_rate_init=cfg.lr,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        max_iter=1,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        shuffle=True,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    return clf.coefs_[0].dtype
+
+
+def w3_torch(data, cfg: W3Config):
+    torch = machine.torch_or_none()
+    if torch is None:
+        raise NotAvailable("torch not installed")
+    X, y = data
+    Xt = torch.from_numpy(X)  # shares memory, float32
+    yt = torch.from_numpy(y.astype(np.int64, copy=False))
+    gen = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(cfg.d, cfg.h), torch.nn.ReLU(), torch.nn.Linear(cfg.h, cfg.k)
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
+    crit = torch.nn.CrossEntropyLoss()
+    perm = torch.randperm(Xt.shape[0], generator=gen)
+    for start in range(0, Xt.shape[0], cfg.batch_size):
+        idx = perm[start : start + cfg.batch_size]
+        xb = Xt.index_select(0, idx)
+        yb = yt.index_select(0, idx)
+        opt.zero_grad()
+        loss = crit(model(xb), yb)
+        loss.backward()
+        opt.step()
+    return model[0].weight.dtype
+
+
+def _dtype_note(dt) -> dict:
+    return {"dtype": str(dt).replace("torch.", "")}
+
+
+def w3_systems() -> list[System]:
+    torch_missing = None if machine.torch_or_none() is not None else "torch not installed"
+    return [
+        System("glassnet fit", w3_glassnet, reference=True, describe=_dtype_note),
+        System(
+            "NumPy loop (hand-written)", w3_numpy, note="fancy-index batches", describe=_dtype_note
+        ),
+        System(
+            "scikit-learn MLPClassifier",
+            w3_sklearn,
+            note="sgd, no momentum, alpha 0",
+            describe=_dtype_note,
+        ),
+        System(
+            "PyTorch",
+            w3_torch,
+            target=0.85,
+            note=f"{cores()} threads, index_select batches",
+            describe=_dtype_note,
+            unavailable=torch_missing,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- the workload
+PEAK_CALLS = 3
+
+
+def _peak_system(n: int) -> System:
+    """``PEAK_CALLS`` products of two n x n float32 matrices, as a system to time."""
+    rng = np.random.default_rng(0)
+    A = rng.random((n, n), dtype=np.float32)
+    B = rng.random((n, n), dtype=np.float32)
+    C = np.empty((n, n), dtype=np.float32)
+
+    def gemm(_data, _cfg):
+        for _ in range(PEAK_CALLS):
+            np.matmul(A, B, out=C)
+
+    return System("float32 GEMM peak", gemm)
+
+
+def run_w3(cfg: W3Config, warm_cfg: W3Config, repeat: int, log=None):
+    """Time W3, measure the GEMM peak and glassnet's memory; returns ``(rows, checks, peak)``."""
+    data = make_data(cfg)
+    warm = (make_data(warm_cfg), warm_cfg)
+    # the peak is timed in the same rounds as the systems, so that both see the same machine
+    rows = time_systems(
+        "W3", w3_systems() + [_peak_system(cfg.peak_n)], data, cfg, repeat, warm=warm, log=log
+    )
+    peak_row = rows.pop()
+    peak = gemm_gflops(cfg.peak_n, cfg.peak_n, cfg.peak_n, repeat=max(3, repeat))
+    if peak_row.best:
+        peak = max(peak, PEAK_CALLS * 2.0 * cfg.peak_n**3 / peak_row.best / 1e9)
+    bs, d, h = cfg.batch_size, cfg.d, cfg.h
+    fwd = gemm_gflops(bs, d, h, repeat=max(3, repeat))
+    dw = gemm_gflops(d, bs, h, repeat=max(3, repeat), trans_a=True)
+    flops = epoch_flops(cfg)
+    for r in rows:
+        if r.best:
+            r.info["GFLOP/s"] = round(flops / r.best / 1e9, 1)
+            r.info["% of peak"] = round(100 * flops / r.best / 1e9 / peak, 1)
+
+    checks = []
+    ref = next(r for r in rows if r.reference)
+    shapes = (
+        f"peak = best {cfg.peak_n}^3 float32 matmul, timed between the systems; "
+        f"batch shapes: x W1 {fwd:.0f}, "
+        f"x^T delta2 {dw:.0f} GFLOP/s; {flops / 1e9:.2f} GFLOP per epoch"
+    )
+    if ref.best:
+        share = 100 * flops / ref.best / 1e9 / peak
+        checks.append(
+            Check(
+                "W3", "glassnet GFLOP/s, % of GEMM peak", share, "%", ">= 45%", share >= 45, shapes
+            )
+        )
+    else:
+        checks.append(Check("W3", "glassnet GFLOP/s, % of GEMM peak", None, "%", ">= 45%", None))
+    checks.append(Check("W3", "float32 GEMM peak", peak, "GFLOP/s", "", None, shapes))
+
+    X, y = data
+    size = X.nbytes
+    try:
+        inc = tracemalloc_increase(X, y, cfg)
+        pct = 100 * inc / size
+        checks.append(
+            Check(
+                "W3",
+                "fit's added peak, NumPy allocations (tracemalloc)",
+                pct,
+                "% of X",
+                "<= 10%",
+                pct <= 10,
+                f"{inc / 2**20:.1f} MiB over X of {size / 2**20:.1f} MiB",
+            )
+        )
+    except Exception as exc:
+        checks.append(
+            Check("W3", "fit's added peak (tracemalloc)", None, "", "<= 10%", None, str(exc))
+        )
+    del data, X, y
+    if cfg.rss:
+        res = rss_increase(cfg)
+        if "error" in res:
+            checks.append(
+                Check("W3", "fit's added peak RSS", None, "", "<= 10%", None, res["error"])
+            )
+        else:
+            pct = 100 * res["increase"] / res["data_bytes"]
+            checks.append(
+                Check(
+                    "W3",
+                    "fit's added peak RSS (fresh process)",
+                    pct,
+                    "% of X",
+                    "<= 10%",
+                    pct <= 10,
+                    f"{res['increase'] / 2**20:.1f} MiB, {res['method']}",
+                )
+            )
+    return rows, checks, peak

@@ -1,0 +1,175 @@
+"""The benchmark suite runs end to end (``--quick``) and reports a well-formed table.
+
+Speed targets are never asserted here: they are measured by ``glassnet bench``.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import math
+
+import pytest
+
+import glassnet
+from glassnet import bench
+from glassnet.bench.core import Row, compare
+
+STATUSES = {"ok", "not available", "failed"}
+
+
+def _args(tmp_path, *extra):
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    argv = ["--quick", "--repeat", "2", "--json", str(tmp_path / "r.json")]
+    argv += ["--markdown", str(tmp_path / "r.md"), *extra]
+    return parser.parse_args(argv)
+
+
+def _quick_report(tmp_path):
+    """One quick run of every workload through ``run(args)``, as ``glassnet bench`` does it."""
+    args = _args(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = bench.run(args)
+    return {
+        "rc": rc,
+        "text": out.getvalue(),
+        "log": err.getvalue(),  # holds the traceback of any system that failed
+        "json": json.loads((tmp_path / "r.json").read_text()),
+        "md": (tmp_path / "r.md").read_text(),
+    }
+
+
+def _check_files(report):
+    assert report["rc"] == 0
+    data = report["json"]
+    assert set(data) >= {"machine", "config", "rows", "checks", "seconds"}
+    assert data["config"]["quick"] is True
+    assert data["config"]["workloads"] == list(bench.WORKLOADS)
+
+
+def _check_references(rows):
+    labels = {r["workload"] for r in rows}
+    assert {"W1", "W2", "W3", "W4 digits", "W4 make_classification"} == labels
+    for label in labels:
+        refs = [r for r in rows if r["workload"] == label and r["reference"]]
+        assert len(refs) == 1, label
+    for label in ("W1", "W2", "W3"):
+        (ref,) = [r for r in rows if r["workload"] == label and r["reference"]]
+        assert ref["status"] == "ok", ref
+        assert ref["ratio"] == pytest.approx(1.0)
+
+
+def _check_rows(rows, log):
+    for r in rows:
+        assert r["status"] in STATUSES, r
+        assert r["status"] != "failed", (r, log)  # a system that raises is a bug
+        if r["status"] != "ok":
+            assert r["times"] == [] and r["best"] is None and r["error"], r
+            continue
+        assert len(r["times"]) == 2, r
+        assert all(t > 0 and math.isfinite(t) for t in r["times"]), r
+        assert r["best"] <= r["median"], r
+
+
+def _check_ratios(rows):
+    ratios = 0
+    for r in rows:
+        (ref,) = [x for x in rows if x["workload"] == r["workload"] and x["reference"]]
+        if r["status"] == "ok" and ref["status"] == "ok":
+            assert isinstance(r["ratio"], float), r
+            assert math.isfinite(r["ratio"]) and r["ratio"] > 0, r
+            assert r["ratio"] == pytest.approx(ref["best"] / r["best"]), r
+            ratios += 1
+            if r["target"] is not None:
+                assert isinstance(r["met"], bool), r
+        else:
+            assert r["ratio"] is None and r["met"] is None, r
+    assert ratios >= 9  # W1: 4 or 5, W2: 3, W3: 3 or 4
+
+
+def _check_w1_same_network(rows):
+    w1 = {r["system"]: r for r in rows if r["workload"] == "W1"}
+    ref = w1["glassnet fit"]["info"]["loss"]
+    assert w1["post's code"]["info"]["loss"] == pytest.approx(ref, rel=1e-9)
+    assert w1["glassnet.tutorial.build_model"]["info"]["loss"] == pytest.approx(ref, rel=1e-9)
+
+
+def _check_w3(rows, checks):
+    for r in rows:
+        if r["workload"] == "W3" and r["status"] == "ok":
+            assert r["info"]["dtype"] == "float32", r
+            assert r["info"]["GFLOP/s"] > 0 and r["info"]["% of peak"] > 0, r
+    names = [c["name"] for c in checks]
+    assert any("GEMM peak" in n for n in names), names
+    assert any("tracemalloc" in n for n in names), names
+    assert any("RSS" in n for n in names), names
+    for c in checks:
+        assert c["value"] is not None and c["value"] >= 0, c
+
+
+def _check_text(report):
+    text, md, data = report["text"], report["md"], report["json"]
+    for key in ("cpu:", "cores:", "numpy:", "BLAS (threadpoolctl):", "BLAS environment:"):
+        assert key in text, key
+    assert "glassnet/system" in text and "median s" in text
+    for r in data["rows"]:
+        assert r["system"] in text, r["system"]
+    table = [line for line in md.splitlines() if line.startswith("| W")]
+    n_rows = len(data["rows"])
+    assert len(table) == n_rows + len(data["checks"])
+    # 8 columns in the timings, 6 in the checks; a "|" inside a cell is escaped
+    for i, line in enumerate(table):
+        cells = line.replace("\\|", "").count("|") - 1
+        assert cells == (8 if i < n_rows else 6), line
+
+
+def test_quick_suite(tmp_path):
+    """The whole suite in --quick mode, checked part by part (one run: it takes seconds)."""
+    report = _quick_report(tmp_path)
+    rows, checks = report["json"]["rows"], report["json"]["checks"]
+    _check_files(report)
+    _check_references(rows)
+    _check_rows(rows, report["log"])
+    _check_ratios(rows)
+    _check_w1_same_network(rows)
+    _check_w3(rows, checks)
+    _check_text(report)
+
+
+def test_missing_systems_are_not_available(monkeypatch):
+    # as if torch were not installed: every use of torch goes through torch_or_none()
+    monkeypatch.setattr(bench.machine, "torch_or_none", lambda: None)
+    monkeypatch.delattr(glassnet, "NetClassifier", raising=False)
+    result = bench.run_suite(["W1", "W3", "W4"], repeat=1, quick=True)
+    by_name = {(r.workload, r.system): r for r in result["rows"]}
+    for label in ("W1", "W3"):
+        torch_row = by_name[(label, "PyTorch")]
+        assert torch_row.status == "not available" and torch_row.ratio is None
+        assert by_name[(label, "glassnet fit")].status == "ok"
+    for label in ("W4 digits", "W4 make_classification"):
+        assert by_name[(label, "glassnet NetClassifier")].status == "not available"
+        sk = by_name[(label, "scikit-learn MLPClassifier")]
+        assert sk.status == "ok" and sk.ratio is None and sk.met is None
+    assert result["machine"]["torch"].startswith("not installed")
+
+
+def test_compare_judges_time_and_accuracy():
+    ref = Row("W", "glassnet", times=[1.0, 2.0], reference=True, info={"accuracy": 0.9})
+    fast = Row("W", "a", times=[4.0], target=0.5, accuracy_target=True, info={"accuracy": 0.9})
+    better = Row("W", "b", times=[4.0], target=0.5, accuracy_target=True, info={"accuracy": 0.95})
+    slow = Row("W", "c", times=[1.5], target=0.5)
+    compare([ref, fast, better, slow])
+    assert ref.ratio == 1.0 and ref.met is None
+    assert fast.ratio == 0.25 and fast.met is True
+    assert better.met is False  # fast enough, but less accurate
+    assert slow.ratio == pytest.approx(2 / 3) and slow.met is False
+
+
+@pytest.mark.parametrize("bad", ["W9", "", "W1,,X"])
+def test_bad_workloads_are_a_usage_error(bad, capsys):
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    assert bench.run(parser.parse_args(["--workloads", bad])) == 2
+    assert "--workloads" in capsys.readouterr().err
