@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from .init import get_initializer
+from .losses import _ones
 
 __all__ = ["Layer", "Dense", "Dropout"]
 
@@ -111,7 +112,9 @@ class Dense(Layer):
 
     def backward(self, grad):
         np.dot(self._x.T, grad, out=self.dW)  # (n_in, n_out)
-        np.sum(grad, axis=0, out=self.db)  # (n_out,)
+        # db = sum_n delta as ones(n) @ delta: one BLAS call, several times faster than
+        # np.sum(axis=0) on the short rows of small layers
+        np.dot(_ones(grad.shape[0], grad.dtype), grad, out=self.db)  # (n_out,)
         if self.input_grad:
             return grad @ self.W.T  # (n, n_in)
         return None
