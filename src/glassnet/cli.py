@@ -68,9 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--n-jobs",
         type=int,
-        default=1,
+        default=-1,
         metavar="N",
-        help="train the sweep's networks in N processes (-1: all cores)",
+        help="train the networks in N processes (default -1: one per core)",
     )
     p.set_defaults(func=_cmd_tutorial)
 
@@ -192,6 +192,9 @@ def main(argv=None) -> int:
         except DivergenceError as exc:
             print(f"glassnet {args.command}: {exc}", file=sys.stderr)
             return 1
+        except BrokenPipeError:  # the output went to a pager or `head` that closed early
+            sys.stderr.close()
+            return 0
 
 
 def _cmd_tutorial(args) -> int:

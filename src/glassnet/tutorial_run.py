@@ -69,12 +69,25 @@ def _final(net, X, y):
     return logs["accuracy"], logs["loss"] / len(X)
 
 
-def _sweep_one(X, y, hidden):
-    net, _, cycled = _quiet_post_network(X, y, hidden)
-    return net, cycled
+def _train_size(X, y, hidden):
+    """One network of the sweep: ``(net, ended on a cycle?, the post's prints or None)``.
+
+    Runs in a worker process; the 3-unit network records the post's printed losses so
+    that the main process can print them in order.
+    """
+    printer = None
+    if hidden == 3:
+        printer = PrintPostLoss(X, y, SoftmaxCrossEntropy(reduction="sum"), L2, out=_discard)
+    net, _, cycled = _quiet_post_network(X, y, hidden, callbacks=[printer] if printer else None)
+    net.clear_cache()
+    return net, cycled, (printer.printed if printer else None)
 
 
-def run(out: Path, n_jobs: int = 1, say=None) -> dict:
+def _discard(line):
+    pass
+
+
+def run(out: Path, n_jobs: int = -1, say=None) -> dict:
     """Run the post and write its figures into ``out``; returns a summary dict."""
     import matplotlib.pyplot as plt
     from joblib import Parallel, delayed
@@ -110,19 +123,22 @@ def run(out: Path, n_jobs: int = 1, say=None) -> dict:
     plot_decision_boundary(clf, X, y, ax=ax, title=f"Logistic regression (accuracy {lr_acc:.3f})")
     save(fig, "02_logistic_regression.png")
 
+    # the seven trainings run in parallel, the largest networks first to balance the load
+    order = sorted(HIDDEN_SIZES, reverse=True)
+    results = Parallel(n_jobs=n_jobs)(delayed(_train_size)(X, y, h) for h in order)
+    by_size = {h: net for h, (net, _, _) in zip(order, results)}
+    cycled = sorted(h for h, (_, c, _) in zip(order, results) if c)
+    printed = next(p for (_, _, p) in results if p is not None)
+
     say("A 2-3-2 tanh network, full-batch gradient descent, lr 0.01, l2 0.01, 20000 passes:")
-    printer = PrintPostLoss(X, y, SoftmaxCrossEntropy(reduction="sum"), L2, out=say)
-    net3, _, cycled3 = _quiet_post_network(X, y, 3, callbacks=[printer])
-    acc3, loss3 = _final(net3, X, y)
+    for epoch, value in printed:
+        say("Loss after iteration %i: %f" % (epoch, value))
+    net3 = by_size[3]
+    acc3, _ = _final(net3, X, y)
     fig, ax = plt.subplots(figsize=(6, 5))
     plot_decision_boundary(net3, X, y, ax=ax, title=f"Hidden layer size 3 (accuracy {acc3:.3f})")
     save(fig, "03_hidden_3.png")
 
-    others = [h for h in HIDDEN_SIZES if h != 3]
-    results = Parallel(n_jobs=n_jobs)(delayed(_sweep_one)(X, y, h) for h in others)
-    by_size = {h: net for h, (net, _) in zip(others, results)}
-    by_size[3] = net3
-    cycled = sorted([h for h, (_, c) in zip(others, results) if c] + ([3] if cycled3 else []))
     fig, axes = plt.subplots(4, 2, figsize=(12, 20))
     rows = []
     for ax, h in zip(axes.ravel(), HIDDEN_SIZES):
@@ -152,7 +168,7 @@ def run(out: Path, n_jobs: int = 1, say=None) -> dict:
         say(f"  {p.name}")
     return {
         "logistic_accuracy": lr_acc,
-        "printed": printer.printed,
+        "printed": printed,
         "table": rows,
         "figures": written,
     }
