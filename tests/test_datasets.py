@@ -53,7 +53,7 @@ def test_csv_without_header_target_by_index(tmp_path):
     [
         ("a,b,c\n1,2,0\n3,,1\n", r"line 3, column 2 \(b\): missing value"),
         ("a,b,c\n1,2,0\n3,x4,1\n", r"line 3, column 2 \(b\): 'x4' is not a finite number"),
-        ("a,b,c\n1,2,0\n3,4\n", r"line 3: expected 3 fields, found 2"),
+        ("a,b,c\n1,2,0\n3,4\n", r"line 3, column 3: expected 3 fields, found 2"),
         ("", "empty"),
     ],
 )

@@ -41,6 +41,13 @@ def _real(est, name, low=None, high=None, low_open=False, high_open=False):
     return float(v)
 
 
+def _closest(value, names) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(value).lower(), names, n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _int(est, name, low=1):
     v = getattr(est, name)
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
@@ -180,10 +187,14 @@ class BaseNet(BaseEstimator):
 
     def _check_params(self):
         if self.solver not in _SOLVERS:
-            raise ValueError(f"solver={self.solver!r} is not one of {', '.join(_SOLVERS)}")
+            raise ValueError(
+                f"solver={self.solver!r} is not one of {', '.join(_SOLVERS)}"
+                + _closest(self.solver, _SOLVERS)
+            )
         if self.learning_rate not in _RATES:
             raise ValueError(
                 f"learning_rate={self.learning_rate!r} is not one of {', '.join(_RATES)}"
+                + _closest(self.learning_rate, _RATES)
             )
         _real(self, "alpha", low=0.0)
         _real(self, "learning_rate_init", low=0.0, low_open=True)
@@ -328,6 +339,7 @@ class BaseNet(BaseEstimator):
             callbacks=[stopper, *user],
             sample_weight=sample_weight,
             verbose=int(bool(self.verbose)),
+            min_classes=0,  # checked above; a partial_fit batch may hold one class
         )
         self.history_ = hist
         self.n_iter_ += len(hist)

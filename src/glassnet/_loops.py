@@ -63,81 +63,108 @@ class _Context:
         return logs
 
 
-def _run_gradient(
-    ctx,
-    optimizer,
-    schedule,
-    initial_epoch,
-    epochs,
-    batch_size,
-    shuffle,
-    seed,
-    state,
-    watch,
-    end_of_epoch,
-):
-    net = ctx.net
-    theta, grad = net.theta, net.grad
-    legacy = isinstance(seed, np.random.RandomState)
-    rng = seed if legacy else np.random.default_rng(seed)
-    order = np.arange(ctx.X.shape[0])
-    # two snapshots of theta (the starts of this and the previous epoch), so that a
-    # diverged run can be rolled back to its last good parameters
-    snaps = [np.empty_like(theta), np.empty_like(theta)]
-    n = ctx.X.shape[0]
-    if batch_size is not None:
-        xbuf = np.empty((batch_size,) + ctx.X.shape[1:], dtype=ctx.X.dtype)
-        ybuf = np.empty((batch_size,) + ctx.y.shape[1:], dtype=ctx.y.dtype)
-    for epoch in range(initial_epoch, epochs):
-        state.epoch = epoch
-        np.copyto(snaps[epoch & 1], theta)
-        if schedule is not None:
-            optimizer.lr = schedule(epoch)
-        lr = optimizer.lr
-        if batch_size is None:
-            pen = net.penalty(ctx.batch_l2(n, ctx.w))
-            data_loss, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
-            optimizer.step(theta, grad)
-        else:
-            if shuffle and legacy:
-                # scikit-learn's way: permute the previous order with RandomState.shuffle
-                perm = np.arange(n)
-                rng.shuffle(perm)
-                order = order[perm]
-            elif shuffle:
-                order = rng.permutation(n)
-            total = div = metric = pen_total = 0.0
-            for start in range(0, n, batch_size):
-                idx = order[start : start + batch_size]
-                m = idx.size
-                xb = np.take(ctx.X, idx, axis=0, out=xbuf[:m])
-                yb = np.take(ctx.y, idx, axis=0, out=ybuf[:m])
-                wb = None if ctx.w is None else ctx.w[idx]
-                lb = None if ctx.labels is None else ctx.labels[idx]
-                pen_b = net.penalty(ctx.batch_l2(m, wb))
-                value, mt = ctx.grad_step(xb, yb, wb, lb)
+class GradientRun:
+    """The gradient loop of ``fit`` (full batch or minibatches), with the state that a
+    checkpoint needs to continue it exactly: the shuffling generator, this epoch's
+    order of the rows, the next batch's position in it and the epoch's running sums.
+
+    A run interrupted between two minibatches stops with ``pos`` > 0; a run built
+    from a checkpoint with ``pos`` > 0 finishes that epoch from the batch it reached,
+    without drawing a new order, so that the result is the uninterrupted run's.
+    """
+
+    def __init__(self, ctx, optimizer, schedule, batch_size, shuffle, seed):
+        self.ctx, self.optimizer, self.schedule = ctx, optimizer, schedule
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.legacy = isinstance(seed, np.random.RandomState)
+        self.rng = seed if self.legacy else np.random.default_rng(seed)
+        n = ctx.X.shape[0]
+        self.order = np.arange(n)
+        self.epoch = None  # the epoch in progress (or the last one finished)
+        self.pos = 0  # next batch start within the epoch; 0: at an epoch boundary
+        self.sums = [0.0, 0.0, 0.0, 0.0]  # loss, weight, metric, penalty of the epoch so far
+        self.lr = None  # the learning rate of the epoch in progress
+        # two snapshots of theta (the starts of this and the previous epoch), so that a
+        # diverged run can be rolled back to its last good parameters
+        theta = ctx.net.theta
+        self.snaps = [np.empty_like(theta), np.empty_like(theta)]
+        self.resume_mid_epoch = False
+
+    def run(self, initial_epoch, epochs, state, watch, end_of_epoch):
+        ctx, optimizer, schedule = self.ctx, self.optimizer, self.schedule
+        net = ctx.net
+        theta, grad = net.theta, net.grad
+        n = ctx.X.shape[0]
+        batch_size, rng = self.batch_size, self.rng
+        mean = ctx.loss.reduction == "mean"
+        if batch_size is not None:
+            xbuf = np.empty((batch_size,) + ctx.X.shape[1:], dtype=ctx.X.dtype)
+            ybuf = np.empty((batch_size,) + ctx.y.shape[1:], dtype=ctx.y.dtype)
+        for epoch in range(initial_epoch, epochs):
+            state.epoch = self.epoch = epoch
+            mid = self.resume_mid_epoch and epoch == initial_epoch
+            if not mid:
+                np.copyto(self.snaps[epoch & 1], theta)
+                if schedule is not None:
+                    optimizer.lr = schedule(epoch)
+                self.lr = optimizer.lr
+            else:
+                optimizer.lr = self.lr
+            lr = self.lr
+            if batch_size is None:
+                pen = net.penalty(ctx.batch_l2(n, ctx.w))
+                data_loss, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
                 optimizer.step(theta, grad)
-                scale = (
-                    (m if wb is None else float(wb.sum())) if ctx.loss.reduction == "mean" else 1.0
+            else:
+                if mid:
+                    total, div, metric, pen_total = self.sums
+                else:
+                    self.pos = 0
+                    if self.shuffle and self.legacy:
+                        # scikit-learn's way: permute the previous order with RandomState.shuffle
+                        perm = np.arange(n)
+                        rng.shuffle(perm)
+                        self.order = self.order[perm]
+                    elif self.shuffle:
+                        self.order = rng.permutation(n)
+                    total = div = metric = pen_total = 0.0
+                order = self.order
+                for start in range(self.pos, n, batch_size):
+                    idx = order[start : start + batch_size]
+                    m = idx.size
+                    xb = np.take(ctx.X, idx, axis=0, out=xbuf[:m])
+                    yb = np.take(ctx.y, idx, axis=0, out=ybuf[:m])
+                    wb = None if ctx.w is None else ctx.w[idx]
+                    lb = None if ctx.labels is None else ctx.labels[idx]
+                    pen_b = net.penalty(ctx.batch_l2(m, wb))
+                    value, mt = ctx.grad_step(xb, yb, wb, lb)
+                    optimizer.step(theta, grad)
+                    scale = (m if wb is None else float(wb.sum())) if mean else 1.0
+                    total += value * scale
+                    pen_total += pen_b * scale
+                    div += scale
+                    metric += mt
+                    if state.interrupted:
+                        self.pos = start + m
+                        self.sums = [total, div, metric, pen_total]
+                        if self.pos < n:
+                            return
+                self.pos = 0
+                data_loss = total / div if mean and div else total
+                # the penalty as the batches saw it, averaged like the data loss
+                pen = pen_total / div if mean and div else pen_total
+            logs = ctx.logs(data_loss, pen, lr, metric)
+            try:
+                watch.check(epoch, logs["loss"])
+            except DivergenceError:
+                good = (
+                    self.snaps[(epoch - 1) & 1] if epoch > initial_epoch else self.snaps[epoch & 1]
                 )
-                total += value * scale
-                pen_total += pen_b * scale
-                div += scale
-                metric += mt
-                if state.interrupted:
-                    return
-            data_loss = total / div if ctx.loss.reduction == "mean" and div else total
-            # the penalty as the batches saw it, averaged like the data loss
-            pen = pen_total / div if ctx.loss.reduction == "mean" and div else pen_total
-        logs = ctx.logs(data_loss, pen, lr, metric)
-        try:
-            watch.check(epoch, logs["loss"])
-        except DivergenceError:
-            theta[...] = snaps[(epoch - 1) & 1] if epoch > initial_epoch else snaps[epoch & 1]
-            raise
-        end_of_epoch(epoch, logs)
-        if state.stop_training or state.interrupted:
-            return
+                theta[...] = good
+                raise
+            end_of_epoch(epoch, logs)
+            if state.stop_training or state.interrupted:
+                return
 
 
 def _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch):

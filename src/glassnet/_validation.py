@@ -6,9 +6,38 @@ bad value) with a message that names the argument and what is wrong with it.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-__all__ = ["check_X", "check_targets"]
+__all__ = ["check_X", "check_targets", "check_param_memory", "physical_memory"]
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes, or None where the system does not say."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_param_memory(n_params: int, dtype, memory: int | None = None) -> None:
+    """Refuse, before anything is allocated, a network whose parameters and gradients
+    (two vectors of ``n_params`` numbers of ``dtype``) would not fit in memory.
+
+    ``memory`` defaults to the machine's physical memory (1 TiB where unknown).
+    """
+    itemsize = np.dtype(dtype).itemsize
+    need = 2 * n_params * itemsize
+    if memory is None:
+        memory = physical_memory() or 2**40
+    if need > memory:
+        raise ValueError(
+            f"the network would have {n_params:,} parameters, {need / 2**30:,.1f} GiB for "
+            f"its parameters and gradients ({np.dtype(dtype).name}) before any optimizer "
+            f"state, more than this machine's {memory / 2**30:,.1f} GiB of memory; use "
+            f"smaller hidden sizes"
+        )
 
 
 def _describe_bad(a: np.ndarray) -> str:
@@ -120,7 +149,7 @@ def check_targets(
         return np.asarray(arr, dtype=dtype)
     if arr.dtype.kind == "f":
         if not (arr == np.round(arr)).all():
-            bad = arr[arr != np.round(arr)][0]
+            bad = float(arr[arr != np.round(arr)][0])
             raise ValueError(
                 f"{name} holds class labels, which must be whole numbers 0..{n_outputs - 1}; "
                 f"got {bad!r}"

@@ -87,7 +87,32 @@ def add_train_arguments(p) -> None:
     )
     a("--seed", type=nonneg_int, default=0, help="random seed (default 0)")
     a("--plot", metavar="FILE.png", help="write the decision boundary and loss curves")
-    a("--save", metavar="FILE.npz", help="save the trained network (loadable with gn.load)")
+    a(
+        "--save",
+        metavar="FILE.npz",
+        help="save the trained network (loadable with gn.load); also when Ctrl-C or SIGTERM "
+        "stops training, with the weights after the last complete step",
+    )
+    a(
+        "--checkpoint",
+        metavar="FILE.npz",
+        help="write a checkpoint (network, optimizer, schedule, random state, history and "
+        "these arguments) every --checkpoint-every epochs and when interrupted",
+    )
+    a(
+        "--checkpoint-every",
+        type=positive_int,
+        default=100,
+        metavar="K",
+        help="epochs between checkpoints (default 100)",
+    )
+    a(
+        "--resume",
+        metavar="FILE.npz",
+        help="continue the run checkpointed in FILE with its stored arguments (--epochs, "
+        "--save, --plot, --quiet, --checkpoint and --checkpoint-every may change); it ends "
+        "as the uninterrupted run would have",
+    )
     a("--quiet", action="store_true", help="print only the final result")
     p.set_defaults(func=run_train)
 
@@ -140,6 +165,54 @@ def parse_schedule(text: str, lr: float, epochs: int):
         raise UsageError(f"--schedule {text!r}: {exc}") from None
 
 
+_CHANGEABLE = ("epochs", "save", "plot", "quiet", "checkpoint", "checkpoint_every")
+_NOT_STORED = ("func", "resume", "command")
+
+
+def _stored_args(args) -> dict:
+    return {k: v for k, v in vars(args).items() if k not in _NOT_STORED}
+
+
+def apply_resume(args):
+    """Load ``--resume``'s checkpoint and take the run's arguments from it; returns it.
+
+    An argument given on this command line that differs from the stored one is an
+    error, except the few that may change (``_CHANGEABLE``).
+    """
+    from .checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(args.resume)
+    stored = ckpt.metadata.get("cli_args")
+    if not isinstance(stored, dict):
+        raise UsageError(
+            f"--resume {args.resume}: the checkpoint was not written by glassnet train; "
+            f"continue it with glassnet.checkpoint.resume in Python"
+        )
+    parser = argparse.ArgumentParser()
+    add_train_arguments(parser)
+    defaults = vars(parser.parse_args([]))
+    for key, value in stored.items():
+        if key not in defaults:
+            continue
+        mine = getattr(args, key, defaults[key])
+        given = mine != defaults[key]
+        if key in _CHANGEABLE:
+            if not given:
+                setattr(args, key, value)
+            continue
+        if given and mine != value:
+            flag = "--" + key.replace("_", "-")
+            free = ", ".join("--" + k.replace("_", "-") for k in _CHANGEABLE)
+            raise UsageError(
+                f"{flag} {mine} differs from the checkpointed run's {value}; --resume "
+                f"continues that run (only {free} may change)"
+            )
+        setattr(args, key, value)
+    if args.checkpoint is None:
+        args.checkpoint = args.resume
+    return ckpt
+
+
 def run_train(args) -> int:
     from .callbacks import Callback, EarlyStopping
     from .io import save
@@ -148,8 +221,14 @@ def run_train(args) -> int:
     from .optim import LBFGS, get_optimizer
     from .training import evaluate, fit
 
+    ckpt = apply_resume(args) if getattr(args, "resume", None) else None
     X, y, classes, feature_names, target_name = load_data(args)
     regression = classes is None
+    if not regression and len(np.unique(y)) < 2:
+        raise UsageError(
+            f"the target {target_name!r} of {args.data} holds one class only "
+            f"({classes[int(y[0])]!r}); a classifier needs at least 2"
+        )
     standardize = args.standardize
     if standardize is None:
         standardize = args.data.lower().endswith(".csv") or Path(args.data).is_file()
@@ -199,12 +278,16 @@ def run_train(args) -> int:
     if not args.quiet:
         callbacks.append(Report())
     what = "regression" if regression else f"{len(classes)} classes"
-    print(
-        f"training {net.n_params}-parameter network {sizes} ({args.activation}) on "
-        f"{args.data}: {X.shape[0]} rows, {what}"
-    )
     if isinstance(optimizer, LBFGS) and args.batch_size:
         raise UsageError("--optimizer lbfgs trains on the full batch; drop --batch-size")
+    if isinstance(optimizer, LBFGS) and args.checkpoint:
+        raise UsageError("--optimizer lbfgs cannot be checkpointed; drop --checkpoint")
+    start = "" if ckpt is None else f", resuming at epoch {ckpt.next_epoch + 1}"
+    print(
+        f"training {net.n_params}-parameter network {sizes} ({args.activation}) on "
+        f"{args.data}: {X.shape[0]} rows, {what}{start}",
+        flush=True,
+    )
     hist = fit(
         net,
         loss,
@@ -219,6 +302,10 @@ def run_train(args) -> int:
         validation_fraction=val_fraction,
         callbacks=callbacks,
         verbose=int(bar),
+        checkpoint=args.checkpoint,
+        checkpoint_every=args.checkpoint_every,
+        resume_from=ckpt,
+        checkpoint_metadata={"cli_args": _stored_args(args)},
     )
     final = evaluate(net, loss, X, y, args.l2)
     print(
@@ -241,7 +328,15 @@ def run_train(args) -> int:
             "x_scale": None if x_scale is None else x_scale.tolist(),
         }
         save(net, args.save)
-        print(f"model saved to {args.save}")
+        if hist.interrupted:
+            sig = "Ctrl-C" if hist.interrupted_by == "SIGINT" else hist.interrupted_by
+            print(
+                f"glassnet train: interrupted by {sig}; the model after the last complete step "
+                f"({len(hist)} full epoch(s)) was saved to {args.save}",
+                file=sys.stderr,
+                flush=True,
+            )
+        print(f"model saved to {args.save}", flush=True)
     if args.plot:
         plot_training(
             args.plot,

@@ -77,15 +77,13 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
             and len(rows) > 1
             and sum(_float(c) is not None for c in rows[1][1])
             > sum(_float(c) is not None for c in first)
-        )
+        ) or (len(rows) == 1 and all(_float(c) is None for c in first))
     names = [c.strip() for c in rows[0][1]] if header else None
     body = rows[1:] if header else rows
     if not body:
         raise ValueError(f"{path}: no data rows after the header")
     width = len(names) if names else len(body[0][1])
-    for line, r in body:
-        if len(r) != width:
-            raise ValueError(f"{path}, line {line}: expected {width} fields, found {len(r)}")
+    _check_ragged(path, body, width)
     if names is None:
         names = [f"x{j}" for j in range(width)]
     if width < 2:
@@ -148,6 +146,19 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
     return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
 
 
+def _check_ragged(path, body, width) -> None:
+    for line, r in body:
+        if len(r) != width:
+            col = min(len(r), width) + 1
+            what = (
+                f"the row ends before column {col}" if len(r) < width else f"column {col} is extra"
+            )
+            raise ValueError(
+                f"{path}, line {line}, column {col}: expected {width} fields, found {len(r)} "
+                f"({what})"
+            )
+
+
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(v)
 
@@ -177,9 +188,7 @@ def load_features_csv(path, n_features: int, feature_names=None, target=None):
     if not body:
         raise ValueError(f"{path}: no data rows")
     width = len(names) if names else len(body[0][1])
-    for line, r in body:
-        if len(r) != width:
-            raise ValueError(f"{path}, line {line}: expected {width} fields, found {len(r)}")
+    _check_ragged(path, body, width)
     t = None
     if target is not None:
         if names and isinstance(target, str) and target in names:

@@ -129,11 +129,12 @@ def graceful_interrupt(state, signals=("SIGINT", "SIGTERM")):
             signal.signal(sig, old)
 
 
-def say_interrupted(state, epochs_done: int) -> None:
+def say_interrupted(state, epochs_done: int, checkpoint=None) -> None:
     sig = "Ctrl-C" if state.interrupted == "SIGINT" else state.interrupted
+    where = f"; checkpoint written to {checkpoint}" if checkpoint is not None else ""
     print(
         f"glassnet: training interrupted by {sig} after {epochs_done} epoch(s); "
-        f"the weights learned so far and the history are kept.",
+        f"the weights learned so far and the history are kept{where}.",
         file=sys.stderr,
         flush=True,
     )

@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +99,42 @@ def save(obj, path) -> Path:
     return path
 
 
+MAX_MEMBERS = 64
+MAX_BYTES = 16 * 2**30  # the most a model file may unpack to
+MAX_RATIO = 100  # the most a member may expand by when compressed (plus 1 MiB)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """One ``.npy`` member, its header checked against its size before any data is read."""
+    fmt = np.lib.format
+    with zf.open(info) as fh:
+        version = fmt.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+        else:
+            raise ModelFileError(f"array {info.filename!r} has .npy version {version}")
+        if dtype.hasobject:
+            raise ModelFileError(
+                f"array {info.filename!r} holds Python objects (a pickle); glassnet never "
+                f"loads pickles"
+            )
+        if dtype.kind not in "biufU" or dtype.fields is not None or dtype.subdtype is not None:
+            raise ModelFileError(f"array {info.filename!r} has unsupported dtype {dtype}")
+        count = 1
+        for d in shape:
+            count *= d
+        expected = fh.tell() + count * dtype.itemsize
+        if expected != info.file_size:
+            raise ModelFileError(
+                f"array {info.filename!r} declares shape {shape} of {dtype} "
+                f"({count * dtype.itemsize} bytes) but holds {info.file_size - fh.tell()}"
+            )
+    with zf.open(info) as fh:
+        return fmt.read_array(fh, allow_pickle=False)
+
+
 def _read(path) -> tuple[dict, dict]:
     path = Path(path)
     if not path.is_file():
@@ -114,17 +151,46 @@ def _read(path) -> tuple[dict, dict]:
         what = "empty" if not raw else "not an .npz (zip) archive"
         raise ModelFileError(f"{path} is not a glassnet model file: it is {what}")
     try:
-        with np.load(_io.BytesIO(raw), allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path} is a single .npy array, not a glassnet model file")
-            names = list(npz.files)
-            if META_KEY not in names:
+        with zipfile.ZipFile(_io.BytesIO(raw)) as zf:
+            infos = zf.infolist()
+            names = [i.filename for i in infos]
+            # sizes from the central directory, checked before anything is unpacked
+            if len(infos) > MAX_MEMBERS:
+                raise ModelFileError(f"{path} holds {len(infos)} members; a model has a few")
+            if len(set(names)) != len(names):
+                raise ModelFileError(f"{path} holds two members of the same name")
+            total = 0
+            for info in infos:
+                if not info.filename.endswith(".npy") or info.is_dir():
+                    raise ModelFileError(f"{path} holds {info.filename!r}, which is not an array")
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise ModelFileError(f"{path}: member {info.filename!r} uses an unknown codec")
+                if (
+                    info.compress_type == zipfile.ZIP_STORED
+                    and info.file_size != info.compress_size
+                ):
+                    raise ModelFileError(
+                        f"{path}: member {info.filename!r} declares {info.file_size} bytes "
+                        f"but stores {info.compress_size}"
+                    )
+                if info.file_size > MAX_RATIO * max(info.compress_size, 1) + 2**20:
+                    raise ModelFileError(
+                        f"{path}: member {info.filename!r} would expand from "
+                        f"{info.compress_size} to {info.file_size} bytes (a zip bomb?)"
+                    )
+                total += info.file_size
+            if total > MAX_BYTES:
+                raise ModelFileError(f"{path} would unpack to {total} bytes, too many for a model")
+            if META_KEY + ".npy" not in names:
                 raise ModelFileError(
                     f"{path} is an .npz file but not a glassnet model file (no description)"
                 )
             arrays = {}
-            for name in names:
-                arrays[name] = npz[name]
+            for info in infos:
+                try:
+                    arrays[info.filename[:-4]] = _read_member(zf, info)
+                except ModelFileError as exc:
+                    raise ModelFileError(f"{path}: {exc}") from None
     except ModelFileError:
         raise
     except ValueError as exc:
@@ -137,6 +203,7 @@ def _read(path) -> tuple[dict, dict]:
         OSError,
         EOFError,
         zipfile.BadZipFile,
+        zipfile.LargeZipFile,
         KeyError,
         RuntimeError,
         MemoryError,
@@ -145,6 +212,8 @@ def _read(path) -> tuple[dict, dict]:
         TypeError,
         IndexError,
         UnicodeDecodeError,
+        SyntaxError,
+        zlib.error,
     ) as exc:
         raise ModelFileError(
             f"{path} is not a valid model file (truncated or corrupted?): "
@@ -158,7 +227,7 @@ def _read(path) -> tuple[dict, dict]:
         raise ModelFileError(f"{path}: the description is implausibly large ({len(text)} chars)")
     try:
         meta = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise ModelFileError(f"{path}: the description is not valid JSON ({exc})") from exc
     if not isinstance(meta, dict):
         raise ModelFileError(f"{path}: the description is not a JSON object")
@@ -191,7 +260,16 @@ def load(path):
         return _KINDS[kind][2](meta, arrays)
     except ModelFileError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        OverflowError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
         raise ModelFileError(
             f"{path}: the description is inconsistent: {type(exc).__name__}: {exc}"
         ) from exc
@@ -236,6 +314,10 @@ def network_from_arrays(config: dict, theta: np.ndarray):
         )
     if not np.isfinite(theta).all():
         raise ModelFileError("the parameter vector holds NaN or inf")
+    if theta.dtype.name != config.get("dtype", "float64"):
+        raise ModelFileError(
+            f"'theta' is {theta.dtype.name} but the description says {config.get('dtype')!r}"
+        )
     try:
         net = Sequential.from_config({**config, "seed": None})
     except (TypeError, ValueError) as exc:

@@ -10,11 +10,13 @@ single vector.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
+from ._validation import check_param_memory
 from .activations import ACTIVATIONS, Activation, get_activation
 from .layers import Dense, Dropout, Layer
 from .losses import softmax
@@ -104,6 +106,9 @@ class Sequential:
                 layer.rng = self.rng
         layers[0].input_grad = False
         self.metadata: dict = {}
+        # the size is known before anything is allocated: refuse what cannot fit
+        n_params = sum(math.prod(shape) for lay in layers for _, shape, _ in lay.param_specs())
+        check_param_memory(n_params, self.dtype)
         self._allocate()
         self.initialize()
 

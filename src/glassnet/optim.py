@@ -7,6 +7,7 @@ internal state (moments, step count) for checkpoints.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -143,7 +144,8 @@ class Adam(Optimizer):
         m += (1 - b1) * grad
         v *= b2
         v += (1 - b2) * (grad * grad)
-        lr_t = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        # a Python float, so that float32 parameters are updated in float32
+        lr_t = self.lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         denom = np.sqrt(v)
         denom += self.epsilon
         theta -= lr_t * (m / denom)

@@ -19,7 +19,8 @@ import sys
 
 import numpy as np
 
-from ._loops import _Context, _labels, _run_gradient, _run_lbfgs
+from . import checkpoint as _ckpt
+from ._loops import GradientRun, _Context, _labels, _run_lbfgs
 from ._validation import check_targets, check_X
 from .callbacks import Callback, History, LambdaCallback, as_callbacks, r2_parts
 from .diagnostics import DivergenceError, LossWatch, graceful_interrupt, say_interrupted
@@ -41,6 +42,7 @@ class FitState:
         self.stop_training = False
         self.interrupted: str | None = None
         self.epoch = 0
+        self.checkpoint_at = None  # (epoch, position, epochs recorded) of the last checkpoint
 
 
 def _check_int(value, name, low=1, allow_none=False):
@@ -100,7 +102,31 @@ def evaluate(net: Sequential, loss: Loss, X, y, l2: float = 0.0) -> dict:
     return logs
 
 
-def _split(X, y, sample_weight, fraction, classification, seed):
+def _check_classes(y, min_classes):
+    labels = _labels(y)
+    found = np.unique(labels)
+    if found.size < min_classes:
+        raise ValueError(
+            f"y holds only {found.size} class(es) ({', '.join(map(str, found[:5]))}); "
+            f"training a classifier needs at least {min_classes}"
+        )
+
+
+def _check_checkpoint_path(path):
+    from pathlib import Path
+
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"checkpoint must be a file path, got {path!r}")
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"checkpoint={str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"checkpoint={str(path)!r} is a folder, not a file name")
+    return path
+
+
+def _split(X, y, fraction, classification, seed):
     from sklearn.model_selection import train_test_split
 
     if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
@@ -115,6 +141,17 @@ def _split(X, y, sample_weight, fraction, classification, seed):
     idx_tr, idx_val = train_test_split(
         np.arange(n), test_size=n_val, random_state=seed, stratify=strat
     )
+    return np.concatenate([idx_tr, idx_val]), len(idx_tr)
+
+
+def _apply_split(X, y, sample_weight, split):
+    """Training rows, their weights and the validation pair from ``split``: the training
+    indices followed by the validation indices, and the number of training rows."""
+    order, n_tr = split
+    n = X.shape[0]
+    if order.shape != (n,) or not 0 < n_tr < n or not np.array_equal(np.sort(order), np.arange(n)):
+        raise ValueError("the stored validation split does not fit the data")
+    idx_tr, idx_val = order[:n_tr], order[n_tr:]
     sw = None if sample_weight is None else sample_weight[idx_tr]
     return X[idx_tr], y[idx_tr], sw, (X[idx_val], y[idx_val])
 
@@ -150,6 +187,11 @@ def fit(
     sample_weight=None,
     l2_per_example: bool = False,
     verbose="auto",
+    checkpoint=None,
+    checkpoint_every: int = 10,
+    resume_from=None,
+    checkpoint_metadata: dict | None = None,
+    min_classes: int = 2,
 ) -> History:
     """Train ``net`` on ``(X, y)``; returns the per-epoch ``History``.
 
@@ -184,6 +226,23 @@ def fit(
         ``sample_weight``): scikit-learn's scaling of ``alpha``. Default False: ``l2`` is
         the post's ``reg_lambda``.
     verbose : "auto", 0 or 1, a progress bar ("auto": on a terminal, for 50+ epochs)
+    checkpoint : str or Path or None
+        Write a checkpoint here (see ``glassnet.checkpoint``): after every
+        ``checkpoint_every``-th epoch, when training ends and when it is interrupted
+        (between two minibatches if need be). Not with ``LBFGS``.
+    checkpoint_every : int, default 10
+    resume_from : str, Path or Checkpoint
+        Continue the checkpointed run: the network's parameters, the optimizer's and the
+        schedule's state, the random generators and the history are loaded into the
+        objects passed (which must match the run's), and training goes on from the
+        checkpoint's epoch up to ``epochs``. With the same data and settings the result
+        is bit for bit that of the uninterrupted run. ``glassnet.checkpoint.resume``
+        rebuilds the objects from the file instead.
+    checkpoint_metadata : dict or None
+        JSON-able notes stored in the checkpoint (``glassnet train`` stores its arguments).
+    min_classes : int, default 2
+        Classification labels must hold at least this many distinct classes (a data
+        set of one class is an error); 0 turns the check off.
 
     Returns
     -------
@@ -208,24 +267,53 @@ def fit(
         raise TypeError(f"schedule must be a glassnet Schedule, got {schedule!r}")
     epochs = _check_int(epochs, "epochs")
     initial_epoch = _check_int(initial_epoch, "initial_epoch", low=0)
-    if initial_epoch >= epochs:
-        raise ValueError(f"initial_epoch={initial_epoch} leaves nothing to do with epochs={epochs}")
-    batch_size = _check_int(batch_size, "batch_size", allow_none=True)
+    batch_arg = batch_size = _check_int(batch_size, "batch_size", allow_none=True)
     l2 = _check_nonneg(l2, "l2")
     clip_norm = _check_nonneg(clip_norm, "clip_norm", allow_none=True, positive=True)
+    checkpoint_every = _check_int(checkpoint_every, "checkpoint_every")
+    min_classes = _check_int(min_classes, "min_classes", low=0)
     if validation_data is not None and validation_fraction is not None:
         raise ValueError("pass validation_data or validation_fraction, not both")
+    if checkpoint is not None:
+        if isinstance(optimizer, LBFGS):
+            raise ValueError(
+                "checkpoint= needs a stochastic optimizer (SGD, Adam, RMSProp): SciPy's "
+                "L-BFGS state cannot be saved"
+            )
+        checkpoint = _check_checkpoint_path(checkpoint)
+    ckpt = None
+    if resume_from is not None:
+        ckpt = resume_from
+        if not isinstance(ckpt, _ckpt.Checkpoint):
+            ckpt = _ckpt.load_checkpoint(resume_from)
+        if initial_epoch:
+            raise ValueError("pass initial_epoch or resume_from, not both")
+        initial_epoch = ckpt.next_epoch
+    if initial_epoch >= epochs:
+        what = "the checkpoint reached epoch" if ckpt is not None else "initial_epoch="
+        raise ValueError(
+            f"{what} {initial_epoch} leaves nothing to do with epochs={epochs}"
+            + ("; pass a larger epochs" if ckpt is not None else "")
+        )
     X, y = prepare_data(net, loss, X, y)
     classification = loss.classification
+    if classification and min_classes > 1:
+        _check_classes(y, min_classes)
     if sample_weight is not None:
         sample_weight = check_X(np.asarray(sample_weight).reshape(-1, 1), "sample_weight")[:, 0]
         if sample_weight.shape[0] != X.shape[0] or (sample_weight < 0).any():
             raise ValueError("sample_weight must hold one number >= 0 per row of X")
         sample_weight = sample_weight.astype(net.dtype)
+    fingerprint = None
+    if checkpoint is not None or ckpt is not None:
+        fingerprint = _ckpt.data_fingerprint(X, y)
+    split = None
     if validation_fraction is not None:
-        X, y, sample_weight, validation_data = _split(
-            X, y, sample_weight, validation_fraction, classification, seed
-        )
+        if ckpt is not None and "val_index" in ckpt.arrays:
+            split = (ckpt.arrays["val_index"], int(ckpt.meta.get("n_train", 0)))
+        else:
+            split = _split(X, y, validation_fraction, classification, seed)
+        X, y, sample_weight, validation_data = _apply_split(X, y, sample_weight, split)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, y_val)")
@@ -246,6 +334,31 @@ def fit(
     bar = _progress(verbose, epochs - initial_epoch)
     watch = LossWatch(getattr(optimizer, "lr", None))
 
+    run = None
+    if not isinstance(optimizer, LBFGS):
+        run = GradientRun(ctx, optimizer, schedule, batch_size, shuffle, seed)
+    if ckpt is not None:
+        ckpt.restore(net, loss, state, run, watch, fingerprint)
+    fit_args = {
+        "epochs": epochs,
+        "batch_size": batch_arg,
+        "shuffle": bool(shuffle),
+        "seed": "RandomState" if isinstance(seed, np.random.RandomState) else seed,
+        "l2": l2,
+        "clip_norm": clip_norm,
+        "l2_per_example": bool(l2_per_example),
+        "validation_fraction": validation_fraction,
+        "checkpoint_every": checkpoint_every,
+    }
+    extra = dict(ckpt.metadata) if ckpt is not None else {}
+    extra.update(checkpoint_metadata or {})
+
+    def write_checkpoint():
+        _ckpt.Checkpoint.capture(
+            state, run, watch, net, loss, fit_args, fingerprint, split, extra
+        ).write(checkpoint)
+        state.checkpoint_at = (run.epoch, run.pos, len(history))
+
     def end_of_epoch(epoch, logs):
         if validation_data is not None:
             v = evaluate(net, loss, Xv, yv)
@@ -258,6 +371,8 @@ def fit(
             history.stopped_epoch = epoch
         if isinstance(schedule, ReduceOnPlateau):
             schedule.update(logs.get(schedule.monitor, logs["loss"]))
+        if checkpoint is not None and (epoch + 1) % checkpoint_every == 0:
+            write_checkpoint()
         if bar is not None:
             bar.update(1)
             if bar.n % max(1, bar.total // 100) == 0 or bar.n == bar.total:
@@ -268,29 +383,19 @@ def fit(
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
             graceful_interrupt(state),
         ):
-            if isinstance(optimizer, LBFGS):
+            if run is None:
                 _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch)
             else:
-                _run_gradient(
-                    ctx,
-                    optimizer,
-                    schedule,
-                    initial_epoch,
-                    epochs,
-                    batch_size,
-                    shuffle,
-                    seed,
-                    state,
-                    watch,
-                    end_of_epoch,
-                )
+                run.run(initial_epoch, epochs, state, watch, end_of_epoch)
+        if checkpoint is not None and state.checkpoint_at != (run.epoch, run.pos, len(history)):
+            write_checkpoint()  # the end of training, or where an interruption stopped it
     finally:
         if bar is not None:
             bar.close()
     history.interrupted = bool(state.interrupted)
     history.interrupted_by = state.interrupted
     if state.interrupted:
-        say_interrupted(state, len(history))
+        say_interrupted(state, len(history), checkpoint)
     final = history.last()
     for cb in callbacks:
         cb.on_train_end(final)
