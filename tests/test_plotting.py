@@ -182,3 +182,29 @@ def test_sweep_command_errors(capsys):
     assert "did you mean" in capsys.readouterr().err
     assert main(["sweep", "--param", "hidden", "--values", "1,x"]) == 2
     assert "'x' is not a valid hidden value" in capsys.readouterr().err
+
+
+def test_train_command_writes_an_animation(tmp_path, capsys):
+    gif = tmp_path / "moons.gif"
+    assert (
+        main(
+            [
+                "train",
+                "--hidden",
+                "5",
+                "--epochs",
+                "300",
+                "--animate",
+                str(gif),
+                "--animate-every",
+                "50",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert "animation written to" in capsys.readouterr().out
+    with Image.open(gif) as im:
+        assert im.n_frames == 7  # epochs 0, 50, ..., 250 and the last one
+    assert main(["train", "--data", "iris", "--epochs", "5", "--animate", str(gif)]) == 2
+    assert "needs 2-D data with 2 features" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from . import estimator_io  # noqa: F401  (registers the estimators with save/load)
 from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
+from .checkpoint import resume
 from .diagnostics import DivergenceError, OscillationWarning
 from .estimators import NetClassifier, NetRegressor
 from .gradcheck import check_gradients
@@ -24,6 +25,7 @@ from .training import evaluate, fit
 __version__ = "0.1.0"
 
 __all__ = [
+    "resume",
     "NetClassifier",
     "NetRegressor",
     "BinaryCrossEntropy",

@@ -88,6 +88,18 @@ def add_train_arguments(p) -> None:
     a("--seed", type=nonneg_int, default=0, help="random seed (default 0)")
     a("--plot", metavar="FILE.png", help="write the decision boundary and loss curves")
     a(
+        "--animate",
+        metavar="FILE.gif",
+        help="write an animation of the decision boundary as it forms (.gif, or .mp4 with ffmpeg)",
+    )
+    a(
+        "--animate-every",
+        type=positive_int,
+        default=None,
+        metavar="K",
+        help="one animation frame every K epochs (default: epochs / 100)",
+    )
+    a(
         "--save",
         metavar="FILE.npz",
         help="save the trained network (loadable with gn.load); also when Ctrl-C or SIGTERM "
@@ -288,6 +300,13 @@ def run_train(args) -> int:
         f"{args.data}: {X.shape[0]} rows, {what}{start}",
         flush=True,
     )
+    recorder = None
+    if args.animate:
+        from .animation import check_animation_path, make_recorder
+
+        check_animation_path(args.animate, X)
+        recorder = make_recorder(X, args.animate_every or max(1, args.epochs // 100), args.epochs)
+        callbacks.append(recorder)
     hist = fit(
         net,
         loss,
@@ -337,6 +356,11 @@ def run_train(args) -> int:
                 flush=True,
             )
         print(f"model saved to {args.save}", flush=True)
+    if recorder is not None and recorder.frames:
+        from .animation import write_animation
+
+        n = write_animation(recorder, X, y, args.animate, n_classes=max(len(classes or []), 2))
+        print(f"animation written to {args.animate} ({n} frames)")
     if args.plot:
         plot_training(
             args.plot,

@@ -143,6 +143,7 @@ class Sequential:
                 self.params[f"{i}.{name}"] = p[name]
                 self.grads[f"{i}.{name}"] = g[name]
             lay.bind(p, g)
+        self._n_in = next((lay.n_in for lay in self.layers if isinstance(lay, Dense)), None)
         self._w = self.theta[: self.n_weights]
         self._gw = self.grad[: self.n_weights]
 
@@ -195,6 +196,10 @@ class Sequential:
     # ---------------------------------------------------------------- math
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Outputs of shape (n, n_outputs) for inputs ``X`` of shape (n, n_inputs)."""
+        if self._n_in is not None and (X.ndim != 2 or X.shape[1] != self._n_in):
+            raise ValueError(
+                f"X must have shape (n_samples, {self._n_in}) for this network, got {X.shape}"
+            )
         for layer in self.layers:
             X = layer.forward(X, training)
         return X
