@@ -97,6 +97,13 @@ class Loss:
         """Class labels (0..k-1) from the network's outputs (classification losses only)."""
         raise TypeError(f"{type(self).__name__} is not a classification loss")
 
+    def count_correct(self, labels) -> int:
+        """How many examples of the last ``forward`` are classified as ``labels`` say."""
+        return int(np.count_nonzero(self.predict_labels(self._out) == labels))
+
+    def fix_targets(self, y, dtype=np.float64) -> None:
+        """A hint that the same targets come back on every call (see SoftmaxCrossEntropy)."""
+
     def __init__(self, reduction: str = "mean"):
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
@@ -137,8 +144,22 @@ class SoftmaxCrossEntropy(Loss):
     name = "softmax_cross_entropy"
     classification = True
 
+    _fixed = None  # (labels, one-hot) registered by fit for the full batch
+
     def predict_labels(self, out):
         return np.argmax(out, axis=1)
+
+    def fix_targets(self, y, dtype=np.float64) -> None:
+        """Promise that the integer labels ``y`` stay the same (and unchanged) across the
+        next calls, so that ``backward`` can subtract a one-hot matrix built once (0.3 us)
+        instead of scattering into the rows (3 us on the post's data). ``fit`` calls it for
+        full-batch training and ``fix_targets(None)`` when it ends."""
+        if y is None or y.ndim != 1:
+            self._fixed = None
+            return
+        onehot = np.zeros((y.shape[0], int(y.max()) + 1 if y.size else 0), dtype=dtype)
+        onehot[np.arange(y.shape[0]), y] = 1
+        self._fixed = (y, onehot)
 
     def forward(self, out, y, sample_weight=None):
         n, k = out.shape
@@ -163,14 +184,18 @@ class SoftmaxCrossEntropy(Loss):
             per *= sample_weight
         return float(per.sum()) / self._div
 
-    def count_correct(self) -> int:
+    def count_correct(self, labels=None) -> int:
         """Examples of the last ``forward`` whose true class has the largest logit."""
         return int(np.count_nonzero(self._sy == 0))
 
     def backward(self):
         d = self._probs  # reused in place: forward made it for this call only
         y = self._y
-        if y.ndim == 1:
+        fixed = self._fixed
+        if fixed is not None and fixed[0] is y and fixed[1].shape == d.shape \
+                and fixed[1].dtype == d.dtype:
+            d -= fixed[1]
+        elif y.ndim == 1:
             d[self._rows, y] -= 1
         else:
             d -= y
@@ -202,7 +227,7 @@ class BinaryCrossEntropy(Loss):
     def forward(self, out, y, sample_weight=None):
         z = out[:, 0]
         yy = (y if y.ndim == 1 else y[:, 0]).astype(z.dtype, copy=False)
-        self._z, self._y, self._w = z, yy, sample_weight
+        self._out, self._z, self._y, self._w = out, z, yy, sample_weight
         self._div = self._scale(out.shape[0], sample_weight)
         per = np.logaddexp(0, z) - yy * z
         if sample_weight is not None:

@@ -386,10 +386,27 @@ def fit(
             if run is None:
                 _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch)
             else:
-                run.run(initial_epoch, epochs, state, watch, end_of_epoch)
+                light = (
+                    validation_data is None
+                    and len(callbacks) == 1
+                    and not isinstance(schedule, ReduceOnPlateau)
+                    and checkpoint is None
+                    and bar is None
+                )
+                if light:
+                    history.start_rows(ctx.metric_name)
+                run.run(
+                    initial_epoch,
+                    epochs,
+                    state,
+                    watch,
+                    end_of_epoch,
+                    light_history=history if light else None,
+                )
         if checkpoint is not None and state.checkpoint_at != (run.epoch, run.pos, len(history)):
             write_checkpoint()  # the end of training, or where an interruption stopped it
     finally:
+        loss.fix_targets(None)
         if bar is not None:
             bar.close()
     history.interrupted = bool(state.interrupted)
