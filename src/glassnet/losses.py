@@ -192,8 +192,12 @@ class SoftmaxCrossEntropy(Loss):
         d = self._probs  # reused in place: forward made it for this call only
         y = self._y
         fixed = self._fixed
-        if fixed is not None and fixed[0] is y and fixed[1].shape == d.shape \
-                and fixed[1].dtype == d.dtype:
+        if (
+            fixed is not None
+            and fixed[0] is y
+            and fixed[1].shape == d.shape
+            and fixed[1].dtype == d.dtype
+        ):
             d -= fixed[1]
         elif y.ndim == 1:
             d[self._rows, y] -= 1

@@ -56,20 +56,12 @@ def post_network(X, y, hidden: int, epochs: int = EPOCHS, callbacks=None):
     return net, hist
 
 
-def _quiet_post_network(X, y, hidden, callbacks=None):
-    """``post_network``, returning whether the loss ended on a two-value cycle (no warning)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", OscillationWarning)
-        net, hist = post_network(X, y, hidden, callbacks=callbacks)
-    return net, hist, any(issubclass(w.category, OscillationWarning) for w in caught)
-
-
 def _final(net, X, y):
     logs = evaluate(net, SoftmaxCrossEntropy(reduction="sum"), X, y, L2)
     return logs["accuracy"], logs["loss"] / len(X)
 
 
-def _train_size(X, y, hidden):
+def _train_size(X, y, hidden, epochs=EPOCHS):
     """One network of the sweep: ``(net, ended on a cycle?, the post's prints or None)``.
 
     Runs in a worker process; the 3-unit network records the post's printed losses so
@@ -78,9 +70,35 @@ def _train_size(X, y, hidden):
     printer = None
     if hidden == 3:
         printer = PrintPostLoss(X, y, SoftmaxCrossEntropy(reduction="sum"), L2, out=_discard)
-    net, _, cycled = _quiet_post_network(X, y, hidden, callbacks=[printer] if printer else None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OscillationWarning)
+        net, _ = post_network(X, y, hidden, epochs=epochs, callbacks=[printer] if printer else None)
+    cycled = any(issubclass(w.category, OscillationWarning) for w in caught)
     net.clear_cache()
     return net, cycled, (printer.printed if printer else None)
+
+
+def train_networks(X, y, sizes=HIDDEN_SIZES, epochs: int = EPOCHS, n_jobs: int = -1):
+    """Train the post's network for every hidden size, in parallel (joblib), the largest
+    first to balance the load. Returns ``({size: net}, sizes that ended on a two-value
+    cycle, the post's printed losses of the 3-unit network or None)``."""
+    from joblib import Parallel, delayed
+
+    order = sorted(sizes, reverse=True)
+    results = Parallel(n_jobs=n_jobs)(delayed(_train_size)(X, y, h, epochs) for h in order)
+    by_size = {h: net for h, (net, _, _) in zip(order, results)}
+    cycled = sorted(h for h, (_, c, _) in zip(order, results) if c)
+    printed = next((p for (_, _, p) in results if p is not None), None)
+    return by_size, cycled, printed
+
+
+def logistic_regression(X, y):
+    """The post's baseline: ``LogisticRegressionCV`` with its defaults."""
+    from sklearn.linear_model import LogisticRegressionCV
+
+    with warnings.catch_warnings():  # scikit-learn's notices about future defaults
+        warnings.simplefilter("ignore", FutureWarning)
+        return LogisticRegressionCV().fit(X, y)
 
 
 def _discard(line):
@@ -90,8 +108,6 @@ def _discard(line):
 def run(out: Path, n_jobs: int = -1, say=None) -> dict:
     """Run the post and write its figures into ``out``; returns a summary dict."""
     import matplotlib.pyplot as plt
-    from joblib import Parallel, delayed
-    from sklearn.linear_model import LogisticRegressionCV
 
     from . import tutorial
     from .plotting import plot_data, plot_decision_boundary
@@ -114,21 +130,14 @@ def run(out: Path, n_jobs: int = -1, say=None) -> dict:
     plot_data(X, y, ax=ax, title="make_moons(200, noise=0.20)")
     save(fig, "01_moons.png")
 
-    with warnings.catch_warnings():  # scikit-learn's notices about future defaults
-        warnings.simplefilter("ignore", FutureWarning)
-        clf = LogisticRegressionCV().fit(X, y)
+    clf = logistic_regression(X, y)
     lr_acc = float(np.mean(clf.predict(X) == y))
     say(f"Logistic regression (LogisticRegressionCV): training accuracy {lr_acc:.3f}")
     fig, ax = plt.subplots(figsize=(6, 5))
     plot_decision_boundary(clf, X, y, ax=ax, title=f"Logistic regression (accuracy {lr_acc:.3f})")
     save(fig, "02_logistic_regression.png")
 
-    # the seven trainings run in parallel, the largest networks first to balance the load
-    order = sorted(HIDDEN_SIZES, reverse=True)
-    results = Parallel(n_jobs=n_jobs)(delayed(_train_size)(X, y, h) for h in order)
-    by_size = {h: net for h, (net, _, _) in zip(order, results)}
-    cycled = sorted(h for h, (_, c, _) in zip(order, results) if c)
-    printed = next(p for (_, _, p) in results if p is not None)
+    by_size, cycled, printed = train_networks(X, y, n_jobs=n_jobs)
 
     say("A 2-3-2 tanh network, full-batch gradient descent, lr 0.01, l2 0.01, 20000 passes:")
     for epoch, value in printed:

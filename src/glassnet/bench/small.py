@@ -1,8 +1,8 @@
 """W1 (the post's training run) and W2 (the whole tutorial's training).
 
 W1: moons(200), the 2-3-2 tanh net, 20,000 full-batch SGD steps (lr 0.01 on the summed
-loss, L2 0.01), float64: glassnet's ``fit``, the post's code, ``glassnet.tutorial``'s
-copy of the post, scikit-learn's ``MLPClassifier`` and PyTorch.
+loss, L2 0.01), float64: glassnet's ``fit``, the post's code (``glassnet.tutorial``),
+scikit-learn's ``MLPClassifier`` and PyTorch.
 
 W2: logistic regression, the 3-unit net with its printed losses and the sweep of seven
 hidden sizes, as ``glassnet tutorial`` trains them (joblib over the sweep) against the
@@ -75,13 +75,6 @@ def w1_glassnet(data, cfg: W1Config):
 def w1_post(data, cfg: W1Config):
     X, y = data
     return post.build_model(X, y, 3, num_passes=cfg.steps)
-
-
-def w1_tutorial(data, cfg: W1Config):
-    from glassnet import tutorial
-
-    X, y = data
-    return tutorial.build_model(X, y, 3, num_passes=cfg.steps)
 
 
 def sklearn_full_batch(n_samples: int, steps: int, hidden=(3,)):
@@ -186,12 +179,6 @@ def w1_systems(data) -> list[System]:
         System("glassnet fit", w1_glassnet, reference=True, describe=describe),
         System("post's code", w1_post, target=0.5, describe=describe),
         System(
-            "glassnet.tutorial.build_model",
-            w1_tutorial,
-            note="the post as kept in glassnet",
-            describe=describe,
-        ),
-        System(
             "scikit-learn MLPClassifier",
             w1_sklearn,
             target=0.4,
@@ -209,40 +196,14 @@ def w1_systems(data) -> list[System]:
 
 
 # ---------------------------------------------------------------- W2 systems
-def _logistic(X, y):
-    from sklearn.linear_model import LogisticRegressionCV
-
-    with warnings.catch_warnings():  # notices about future defaults
-        warnings.simplefilter("ignore", FutureWarning)
-        return LogisticRegressionCV().fit(X, y)
-
-
-def _quiet(_line):
-    pass
-
-
-def _sweep_one(X, y, hidden, epochs):
-    from glassnet.tutorial_run import post_network
-
-    with warnings.catch_warnings():  # in a worker process: the suite's filter is not there
-        warnings.simplefilter("ignore")
-        return post_network(X, y, hidden, epochs=epochs)[0]
-
-
 def w2_glassnet(data, cfg: W2Config):
     """What ``glassnet tutorial --n-jobs N`` trains, without the figures."""
-    from joblib import Parallel, delayed
-
-    from glassnet.losses import SoftmaxCrossEntropy
-    from glassnet.tutorial_run import PrintPostLoss, post_network
+    from glassnet.tutorial_run import logistic_regression, train_networks
 
     X, y = data
-    _logistic(X, y)
-    printer = PrintPostLoss(X, y, SoftmaxCrossEntropy(reduction="sum"), L2, out=_quiet)
-    net3, _ = post_network(X, y, 3, epochs=cfg.passes, callbacks=[printer])
-    others = [h for h in cfg.sizes if h != 3]
-    Parallel(n_jobs=cfg.n_jobs)(delayed(_sweep_one)(X, y, h, cfg.passes) for h in others)
-    return _net_model(net3)
+    logistic_regression(X, y)
+    by_size, _, _ = train_networks(X, y, sizes=cfg.sizes, epochs=cfg.passes, n_jobs=cfg.n_jobs)
+    return _net_model(by_size[3])
 
 
 def w2_glassnet_serial(data, cfg: W2Config):
