@@ -86,14 +86,13 @@ def _check_ratios(rows):
                 assert isinstance(r["met"], bool), r
         else:
             assert r["ratio"] is None and r["met"] is None, r
-    assert ratios >= 9  # W1: 4 or 5, W2: 3, W3: 3 or 4
+    assert ratios >= 8  # W1: 3 or 4, W2: 3, W3: 3 or 4
 
 
 def _check_w1_same_network(rows):
     w1 = {r["system"]: r for r in rows if r["workload"] == "W1"}
     ref = w1["glassnet fit"]["info"]["loss"]
     assert w1["post's code"]["info"]["loss"] == pytest.approx(ref, rel=1e-9)
-    assert w1["glassnet.tutorial.build_model"]["info"]["loss"] == pytest.approx(ref, rel=1e-9)
 
 
 def _check_w3(rows, checks):
