@@ -61,15 +61,7 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
         feature value: the message names the line and column.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"data file {str(path)!r} does not exist or is not a file")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        try:
-            rows = [(i + 1, r) for i, r in enumerate(csv.reader(fh)) if any(c.strip() for c in r)]
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable CSV file ({exc})") from exc
-    if not rows:
-        raise ValueError(f"{path}: the file is empty")
+    rows = _read_rows(path)
     if header is None:
         first = rows[0][1]
         header = (
@@ -102,19 +94,7 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
             )
         t %= width
     feat_cols = [j for j in range(width) if j != t]
-    X = np.empty((len(body), len(feat_cols)))
-    for i, (line, r) in enumerate(body):
-        for k, j in enumerate(feat_cols):
-            text = r[j].strip()
-            if text == "":
-                raise ValueError(f"{path}, line {line}, column {j + 1} ({names[j]}): missing value")
-            v = _float(text)
-            if v is None or not math.isfinite(v):
-                raise ValueError(
-                    f"{path}, line {line}, column {j + 1} ({names[j]}): "
-                    f"{text!r} is not a finite number"
-                )
-            X[i, k] = v
+    X = _parse_numbers(path, body, feat_cols, names)
     raw = [r[t].strip() for _, r in body]
     for (line, _), text in zip(body, raw):
         if text == "":
@@ -146,6 +126,35 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
     return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
 
 
+def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of a CSV file as ``(line number, fields)``."""
+    if not path.is_file():
+        raise ValueError(f"data file {str(path)!r} does not exist or is not a file")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        try:
+            rows = [(i + 1, r) for i, r in enumerate(csv.reader(fh)) if any(c.strip() for c in r)]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not a readable CSV file ({exc})") from exc
+    if not rows:
+        raise ValueError(f"{path}: the file is empty")
+    return rows
+
+
+def _parse_numbers(path, body, cols, names) -> np.ndarray:
+    """The columns ``cols`` of the rows ``body`` as floats; a missing value or a bad number
+    raises ``ValueError`` naming the line and column."""
+    X = np.empty((len(body), len(cols)))
+    for i, (line, r) in enumerate(body):
+        for k, j in enumerate(cols):
+            text = r[j].strip()
+            v = _float(text) if text else None
+            if v is None or not math.isfinite(v):
+                what = "missing value" if not text else f"{text!r} is not a finite number"
+                raise ValueError(f"{path}, line {line}, column {j + 1} ({names[j]}): {what}")
+            X[i, k] = v
+    return X
+
+
 def _check_ragged(path, body, width) -> None:
     for line, r in body:
         if len(r) != width:
@@ -172,15 +181,7 @@ def load_features_csv(path, n_features: int, feature_names=None, target=None):
     ``y_text`` holds the target column's raw text, or None when the file has none.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"data file {str(path)!r} does not exist or is not a file")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        try:
-            rows = [(i + 1, r) for i, r in enumerate(csv.reader(fh)) if any(c.strip() for c in r)]
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable CSV file ({exc})") from exc
-    if not rows:
-        raise ValueError(f"{path}: the file is empty")
+    rows = _read_rows(path)
     first = rows[0][1]
     header = any(_float(c) is None for c in first)
     names = [c.strip() for c in first] if header else None
@@ -207,15 +208,6 @@ def load_features_csv(path, n_features: int, feature_names=None, target=None):
             f"{path} has {len(cols)} feature column(s) but the model expects {n_features}"
             + ("" if t is not None else "; name the target column with --target")
         )
-    X = np.empty((len(body), len(cols)))
-    for i, (line, r) in enumerate(body):
-        for k, j in enumerate(cols):
-            text = r[j].strip()
-            v = _float(text) if text else None
-            if v is None or not math.isfinite(v):
-                col = names[j] if names else f"x{j}"
-                what = "missing value" if not text else f"{text!r} is not a finite number"
-                raise ValueError(f"{path}, line {line}, column {j + 1} ({col}): {what}")
-            X[i, k] = v
+    X = _parse_numbers(path, body, cols, names or [f"x{j}" for j in range(width)])
     y_text = None if t is None else [r[t].strip() for _, r in body]
     return X, y_text, (names or [f"x{j}" for j in range(width)])

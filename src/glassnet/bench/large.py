@@ -54,19 +54,11 @@ def epoch_flops(cfg: W3Config) -> float:
 def w3_glassnet(data, cfg: W3Config):
     import glassnet as gn
 
+    from .memory import fit_one_epoch
+
     X, y = data
     net = gn.mlp([cfg.d, cfg.h, cfg.k], "relu", seed=0, dtype=np.float32)
-    gn.fit(
-        net,
-        gn.SoftmaxCrossEntropy(),
-        X,
-        y,
-        optimizer=gn.SGD(lr=cfg.lr),
-        epochs=1,
-        batch_size=cfg.batch_size,
-        shuffle=True,
-        seed=0,
-    )
+    fit_one_epoch(net, X, y, cfg)
     return net.theta.dtype
 
 

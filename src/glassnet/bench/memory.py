@@ -30,7 +30,8 @@ import numpy as np
 __all__ = ["tracemalloc_increase", "rss_increase"]
 
 
-def _fit(net, X, y, cfg):
+def fit_one_epoch(net, X, y, cfg):
+    """W3's work for glassnet: one epoch of minibatch SGD, as timed and as measured."""
     import glassnet as gn
 
     gn.fit(
@@ -61,7 +62,7 @@ def tracemalloc_increase(X, y, cfg) -> int:
     try:
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
-        _fit(net, X, y, cfg)
+        fit_one_epoch(net, X, y, cfg)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         if started:
@@ -97,7 +98,7 @@ def _child(n, d, h, k, batch_size) -> dict:
 
         method = "ru_maxrss before/after (no clear_refs)"
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _fit(net, X, y, cfg)
+    fit_one_epoch(net, X, y, cfg)
     if method.startswith("VmHWM"):
         peak = _status_kib("VmHWM")
     else:
