@@ -58,6 +58,17 @@ def _boundary(ax, net, X, y, title):
     plot_decision_boundary(net, X, y, ax=ax, title=title)
 
 
+def _score_panel(ax, net, X, y, Xt, yt, label) -> dict:
+    """Training and test accuracy of ``net``, and its boundary titled with both."""
+    score = {"train": _acc(net, X, y), "test": _acc(net, Xt, yt)}
+    _boundary(ax, net, X, y, f"{label}: train {score['train']:.3f}, test {score['test']:.3f}")
+    return score
+
+
+def _scores_line(res: dict) -> str:
+    return "; ".join(f"{k}: train {v['train']:.3f}, test {v['test']:.3f}" for k, v in res.items())
+
+
 def minibatch(target: float = 0.97) -> Exercise:
     """Exercise 1: minibatch gradient descent against the post's full batch."""
     X, y = datasets.moons()
@@ -204,18 +215,9 @@ def four_layers() -> Exercise:
             fit(
                 net, loss, X, y, optimizer=SGD(lr=POST["lr"]), epochs=5000, l2=POST["l2"], verbose=0
             )
-        key = f"{len(sizes)} layers"
-        res[key] = {"train": _acc(net, X, y), "test": _acc(net, Xt, yt)}
-        _boundary(
-            ax, net, X, y, f"{sizes}: train {res[key]['train']:.3f}, test {res[key]['test']:.3f}"
-        )
+        res[f"{len(sizes)} layers"] = _score_panel(ax, net, X, y, Xt, yt, str(sizes))
     fig.suptitle("Exercise 5: a second hidden layer")
-    return Exercise(
-        "four_layers",
-        "; ".join(f"{k}: train {v['train']:.3f}, test {v['test']:.3f}" for k, v in res.items()),
-        res,
-        fig,
-    )
+    return Exercise("four_layers", _scores_line(res), res, fig)
 
 
 def gradient_check() -> Exercise:
@@ -283,17 +285,9 @@ def dropout(p: float = 0.3) -> Exercise:
             net, SoftmaxCrossEntropy(), X, y, optimizer=Adam(lr=0.01), epochs=800, seed=0, verbose=0
         )
         key = f"dropout {rate}"
-        res[key] = {"train": _acc(net, X, y), "test": _acc(net, Xt, yt)}
-        _boundary(
-            ax, net, X, y, f"{key}: train {res[key]['train']:.3f}, test {res[key]['test']:.3f}"
-        )
+        res[key] = _score_panel(ax, net, X, y, Xt, yt, key)
     fig.suptitle("Dropout on a 2-64-64-2 ReLU network, 100 noisy points")
-    return Exercise(
-        "dropout",
-        "; ".join(f"{k}: train {v['train']:.3f}, test {v['test']:.3f}" for k, v in res.items()),
-        res,
-        fig,
-    )
+    return Exercise("dropout", _scores_line(res), res, fig)
 
 
 def iris() -> Exercise:
