@@ -26,8 +26,10 @@ import matplotlib.pyplot as plt
 from sklearn.linear_model import LogisticRegression
 
 import glassnet as gn
-from glassnet import exercises, plotting, tutorial
-from glassnet.tutorial_run import HIDDEN_SIZES, PrintPostLoss, post_network""",
+from glassnet import tutorial
+from glassnet.apps import exercises
+from glassnet.apps.tutorial_cmd import HIDDEN_SIZES, PrintPostLoss, post_network
+from glassnet.viz import plotting""",
     ),
     (
         "md",
@@ -89,7 +91,7 @@ networks capture the trend, large ones start to fit the noise.""",
     ),
     (
         "code",
-        """from glassnet.sweep import run_sweep
+        """from glassnet.apps.sweep import run_sweep
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", gn.OscillationWarning)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import datasets
-from glassnet.checkpoint import Checkpoint, load_checkpoint, resume
-from glassnet.cli import main
+from glassnet.apps.cli import main
+from glassnet.data import datasets
+from glassnet.train.checkpoint import Checkpoint, load_checkpoint, resume
 
 EPOCHS = 20
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from matplotlib.figure import Figure
 
-from glassnet.cli import main
+from glassnet.apps.cli import main
 
 from .conftest import png_is_not_blank
 from .test_tutorial import CYCLE, POST_LOSS_0, POST_LOSS_1000
@@ -133,7 +133,7 @@ def test_train_spirals_two_layers_with_plot(tmp_path, capsys):
 
 
 def test_train_csv(tmp_path, capsys):
-    from glassnet import datasets
+    from glassnet.data import datasets
 
     X, y = datasets.blobs(90, n_classes=3, seed=0)
     csv = tmp_path / "blobs.csv"

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from glassnet.cli import main
+from glassnet.apps.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,8 @@ def test_sweep_runs_on_a_local_cluster(cluster, tmp_path, capsys):
         rows = list(csv.DictReader(fh))
     assert [r["value"] for r in rows] == ["2", "4", "8"]
     # the cluster's worker processes did the training
-    from glassnet import datasets
-    from glassnet.sweep import run_sweep
+    from glassnet.apps.sweep import run_sweep
+    from glassnet.data import datasets
 
     X, y = datasets.moons(100)
     with Client(cluster.scheduler_address) as client:

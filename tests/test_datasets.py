@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from glassnet import datasets
-from glassnet.csvdata import load_csv
+from glassnet.data import datasets
+from glassnet.data.csvfile import load_csv
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import tutorial
-from glassnet.tutorial_run import post_network
+from glassnet.apps.tutorial_cmd import post_network
 
 from .test_tutorial import CYCLE
 

@@ -3,8 +3,8 @@
 import matplotlib.pyplot as plt
 import pytest
 
-from glassnet import exercises as ex
-from glassnet.cli import main
+from glassnet.apps import exercises as ex
+from glassnet.apps.cli import main
 
 from .conftest import png_is_not_blank
 

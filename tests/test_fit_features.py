@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import datasets
+from glassnet.data import datasets
 
 
 @pytest.fixture(scope="module")

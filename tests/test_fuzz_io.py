@@ -14,7 +14,7 @@ import pytest
 from sklearn.datasets import load_iris
 
 import glassnet as gn
-from glassnet.io import META_KEY
+from glassnet.modelfile import META_KEY
 
 SEED = 20240611
 N_BIT_FLIPS = 160

@@ -10,9 +10,9 @@ from sklearn.datasets import load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
 import glassnet as gn
-from glassnet import datasets
-from glassnet.cli import main
-from glassnet.io import FORMAT_VERSION
+from glassnet.apps.cli import main
+from glassnet.data import datasets
+from glassnet.modelfile import FORMAT_VERSION
 
 
 def test_network_round_trip_is_exact(tmp_path):

@@ -89,7 +89,7 @@ def test_lbfgs_first_iteration_moves_against_the_gradient():
 
 
 def _moons():
-    from glassnet import datasets
+    from glassnet.data import datasets
 
     return datasets.moons()
 

@@ -18,10 +18,10 @@ with warnings.catch_warnings():  # starlette >= 1.x suggests httpx2 over httpx
     from starlette.testclient import TestClient
 
 import glassnet as gn  # noqa: E402
-from glassnet import datasets  # noqa: E402
-from glassnet.playground import _is_loopback, add_arguments  # noqa: E402
-from glassnet.playground.config import DEFAULTS, LIMITS, ConfigError, merge_config  # noqa: E402
-from glassnet.playground.server import STATIC, create_app  # noqa: E402
+from glassnet.apps.playground import _is_loopback, add_arguments  # noqa: E402
+from glassnet.apps.playground.config import DEFAULTS, LIMITS, ConfigError, merge_config  # noqa: E402
+from glassnet.apps.playground.server import STATIC, create_app  # noqa: E402
+from glassnet.data import datasets  # noqa: E402
 
 
 @pytest.fixture

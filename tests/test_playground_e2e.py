@@ -1,4 +1,4 @@
-"""End to end: ``python -m glassnet.playground`` in a subprocess, driven by Playwright in
+"""End to end: ``python -m glassnet.apps.playground`` in a subprocess, driven by Playwright in
 Debian's headless Chromium (``apt-get install chromium``). The page trains XOR until the
 test loss it shows drops below 0.1; the screenshot, the downloaded model (loaded with
 ``gn.load``), the snippet, the URL state and a clean shutdown are checked."""
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import datasets
+from glassnet.data import datasets
 
 from .conftest import png_is_not_blank
 
@@ -46,7 +46,7 @@ def server(tmp_path):
     port = _free_port()
     log = open(tmp_path / "server.log", "w+")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "glassnet.playground", "--no-browser", "--port", str(port)],
+        [sys.executable, "-m", "glassnet.apps.playground", "--no-browser", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -9,8 +9,9 @@ from PIL import Image
 from sklearn.linear_model import LogisticRegression
 
 import glassnet as gn
-from glassnet import datasets, plotting
-from glassnet.cli import main
+from glassnet.apps.cli import main
+from glassnet.data import datasets
+from glassnet.viz import plotting
 
 from .conftest import png_is_not_blank
 
@@ -95,7 +96,7 @@ def test_neurons_and_network(spiral_net, tmp_path):
 
 
 def test_sweep_grid(tmp_path):
-    from glassnet.sweep import run_sweep
+    from glassnet.apps.sweep import run_sweep
 
     X, y = datasets.moons(150, seed=2)
     results = run_sweep("hidden", [1, 4, 8], X, y, base={"epochs": 300})

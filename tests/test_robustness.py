@@ -11,11 +11,11 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import glassnet as gn
-from glassnet import datasets
 from glassnet._validation import check_param_memory
 from glassnet.activations import ACTIVATIONS, get_activation
-from glassnet.cli import main
-from glassnet.csvdata import load_csv
+from glassnet.apps.cli import main
+from glassnet.data import datasets
+from glassnet.data.csvfile import load_csv
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def test_reduce_on_plateau():
 
 
 def test_fit_records_the_rate_and_plateau_uses_validation_loss():
-    from glassnet import datasets
+    from glassnet.data import datasets
 
     X, y = datasets.moons()
     net = gn.mlp([2, 3, 2], seed=0)

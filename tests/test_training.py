@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import datasets
+from glassnet.data import datasets
 
 
 def test_one_hot_and_integer_labels_train_identically():

@@ -10,7 +10,9 @@ import os
 
 import numpy as np
 
-__all__ = ["check_X", "check_targets", "check_param_memory", "physical_memory"]
+from .losses import SoftmaxCrossEntropy
+
+__all__ = ["check_X", "check_targets", "check_param_memory", "physical_memory", "prepare_data"]
 
 
 def physical_memory() -> int | None:
@@ -164,3 +166,23 @@ def check_targets(
             f"must lie in 0..{n_classes - 1}"
         )
     return labels
+
+
+def prepare_data(net, loss, X, y, name_X="X", name_y="y"):
+    """Check ``X`` and ``y`` against the network and loss; returns arrays in the net's dtype.
+
+    Float32 data makes a float64 network float32 (float32 end to end, no upcast);
+    any other data is cast to the network's dtype.
+    """
+    X = check_X(X, name=name_X, n_features=net.n_inputs)
+    if X.dtype == np.float32 and net.dtype == np.float64:
+        net.astype(np.float32)
+    X = np.asarray(X, dtype=net.dtype)
+    classification = loss.classification
+    if isinstance(loss, SoftmaxCrossEntropy) and net.n_outputs < 2:
+        raise ValueError(
+            "SoftmaxCrossEntropy needs a network with at least 2 outputs, this one has 1; "
+            "use BinaryCrossEntropy for a single logit"
+        )
+    y = check_targets(y, X.shape[0], net.n_outputs, classification, name=name_y, dtype=net.dtype)
+    return X, y

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import prepare_data
 from .layers import Dropout
 from .losses import Loss
 from .network import Sequential
-from .training import prepare_data
 
 __all__ = ["check_gradients", "relative_error"]
 

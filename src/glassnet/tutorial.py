@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import datasets
+from .data import datasets
 
 __all__ = ["moons", "calculate_loss", "predict", "build_model", "init_model"]
 

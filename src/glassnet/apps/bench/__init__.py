@@ -1,0 +1,265 @@
+"""``glassnet bench``: glassnet against the post's code, scikit-learn and PyTorch.
+
+Every system does the same work in the same process run, several times (interleaved,
+after one untimed warm-up on a tiny version of the work), and the table shows each
+system's best and median time and ``glassnet best / system best`` next to the issue's
+target. Workloads (details in each module and in ``benchmarks/README.md``):
+
+* W1 (``small``): the post's training run, 2-3-2 tanh, 20,000 full-batch steps, float64;
+* W2 (``small``): the whole tutorial's training (logistic regression, the 3-unit net, the
+  sweep of seven hidden sizes) against the post's code run in sequence;
+* W3 (``large``): one minibatch SGD epoch, 60,000 x 784 float32, 784-256-10 ReLU, with
+  GFLOP/s against the measured float32 GEMM peak and ``fit``'s added peak memory;
+* W4 (``estimators``): ``NetClassifier`` against ``MLPClassifier`` on two data sets.
+
+Use from the command line (``glassnet bench``, ``python -m glassnet.apps.bench``) or as
+``run_suite(["W1"], repeat=5)``, which returns the results as a dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from .core import format_table, to_markdown
+from .machine import cores, machine_info
+
+__all__ = ["add_arguments", "run", "run_suite", "main", "WORKLOADS"]
+
+WORKLOADS = ("W1", "W2", "W3", "W4")
+
+
+def _configs(quick: bool, n_jobs: int):
+    """Real and warm-up configurations of each workload (``quick``: tiny ones for tests)."""
+    from .estimators import W4Config
+    from .large import W3Config
+    from .small import W1Config, W2Config
+
+    tiny = {
+        "W1": W1Config(steps=20),
+        "W2": W2Config(passes=20, n_jobs=n_jobs),
+        "W3": W3Config(n=512, d=64, h=32, batch_size=128, peak_n=128, rss=False),
+        "W4": W4Config(n_classification=400, max_iter={"digits": 2, "make_classification": 2}),
+    }
+    if quick:
+        real = {
+            "W1": W1Config(steps=100),
+            "W2": W2Config(passes=50, n_jobs=n_jobs),
+            "W3": W3Config(n=2048, d=784, h=256, batch_size=128, peak_n=256, rss=True),
+            "W4": W4Config(n_classification=1000, max_iter={"digits": 3, "make_classification": 3}),
+        }
+    else:
+        real = {
+            "W1": W1Config(),
+            "W2": W2Config(n_jobs=n_jobs),
+            "W3": W3Config(),
+            "W4": W4Config(),
+        }
+    return real, tiny
+
+
+def _run_workload(name, cfg, warm, repeat, log):
+    from .core import time_systems
+
+    if name == "W1":
+        from .small import moons_data, w1_systems
+
+        data = moons_data(cfg.n_samples)
+        warm_data = moons_data(warm.n_samples)
+        return time_systems("W1", w1_systems(data), data, cfg, repeat, (warm_data, warm), log), []
+    if name == "W2":
+        from .small import moons_data, w2_systems
+
+        data = moons_data()
+        return time_systems("W2", w2_systems(data, cfg), data, cfg, repeat, (data, warm), log), []
+    if name == "W3":
+        from .large import run_w3
+
+        rows, checks, _ = run_w3(cfg, warm, repeat, log)
+        return rows, checks
+    from .estimators import run_w4
+
+    return run_w4(cfg, warm, repeat, log)
+
+
+def _load() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        return "unknown"
+
+
+def parse_workloads(text: str | list[str]) -> list[str]:
+    """``"W1,W3"`` -> ``["W1", "W3"]`` (case-insensitive); ``ValueError`` for unknown names."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out = []
+    for item in items:
+        w = item.strip().upper()
+        if not w:
+            continue
+        if w not in WORKLOADS:
+            raise ValueError(
+                f"--workloads: unknown workload {item.strip()!r}; "
+                f"choose from {', '.join(WORKLOADS)}"
+            )
+        if w not in out:
+            out.append(w)
+    if not out:
+        raise ValueError("--workloads: name at least one of " + ", ".join(WORKLOADS))
+    return out
+
+
+def run_suite(
+    workloads=WORKLOADS,
+    repeat: int = 5,
+    quick: bool = False,
+    n_jobs: int | None = None,
+    log=None,
+) -> dict:
+    """Run the workloads; returns ``{"machine", "config", "rows", "checks", "seconds"}``.
+
+    ``rows`` and ``checks`` are lists of ``core.Row`` and ``core.Check``.
+    """
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"repeat must be a positive integer, got {repeat!r}")
+    workloads = parse_workloads(workloads)
+    n_jobs = cores() if n_jobs is None else n_jobs
+    real, tiny = _configs(quick, n_jobs)
+    t0 = time.perf_counter()
+    load_start = _load()
+    rows, checks = [], []
+    for w in workloads:
+        if log is not None:
+            log(f"running {w} ({repeat} repetitions) ...")
+        r, c = _run_workload(w, real[w], tiny[w], repeat, log)
+        rows += r
+        checks += c
+    machine = machine_info()
+    load = f"{load_start} at the start, {_load()} at the end"
+    try:
+        if float(load_start) > cores() / 2:
+            load += " (other work was running: the times are noisy)"
+    except ValueError:
+        pass
+    machine["load average (1 min)"] = load
+    return {
+        "machine": machine,
+        "config": {
+            "workloads": workloads,
+            "repeat": repeat,
+            "quick": quick,
+            **{w: asdict(real[w]) for w in workloads},
+        },
+        "rows": rows,
+        "checks": checks,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def to_json(result: dict) -> dict:
+    """The result of ``run_suite`` as plain JSON-able data."""
+    return {
+        "machine": result["machine"],
+        "config": result["config"],
+        "seconds": result["seconds"],
+        "rows": [r.to_dict() for r in result["rows"]],
+        "checks": [c.to_dict() for c in result["checks"]],
+    }
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
+    return v
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``glassnet bench`` to ``parser``."""
+    parser.add_argument(
+        "--workloads",
+        default=",".join(WORKLOADS),
+        metavar="LIST",
+        help="comma-separated workloads to run (default: W1,W2,W3,W4)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=_positive_int,
+        default=5,
+        metavar="N",
+        help="timed repetitions of each system (default: 5); the table shows best and median",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and step counts: checks that everything runs, in seconds",
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="processes for W2's sweep, as 'glassnet tutorial --n-jobs' (default: the cores)",
+    )
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="print every repetition's time to stderr"
+    )
+
+
+def _command(args) -> str:
+    parts = ["glassnet bench", f"--workloads {','.join(parse_workloads(args.workloads))}"]
+    parts.append(f"--repeat {args.repeat}")
+    if args.quick:
+        parts.append("--quick")
+    if args.n_jobs:
+        parts.append(f"--n-jobs {args.n_jobs}")
+    return " ".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the suite as ``glassnet bench`` does: print the table, write the files asked for."""
+    try:
+        workloads = parse_workloads(args.workloads)
+    except ValueError as exc:
+        print(f"glassnet bench: error: {exc}", file=sys.stderr)
+        return 2
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    def log(line: str) -> None:
+        if args.verbose or line.startswith("running") or "failed" in line:
+            say(line)
+
+    result = run_suite(workloads, args.repeat, args.quick, args.n_jobs, log=log)
+    print(format_table(result["rows"], result["checks"], result["machine"]))
+    print(f"\n{_command(args)}: {result['seconds']:.0f} s")
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(to_json(result), indent=2, default=str) + "\n")
+    if args.markdown:
+        path = Path(args.markdown)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        md = to_markdown(result["rows"], result["checks"], result["machine"], _command(args))
+        path.write_text(md)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m glassnet.apps.bench",
+        description="Time glassnet against the post's code, scikit-learn and PyTorch.",
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

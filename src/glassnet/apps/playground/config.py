@@ -1,0 +1,314 @@
+"""The playground's settings: defaults, limits, validation, data, and the Python snippet.
+
+A *config* is a flat JSON object holding every control of the page (data set, noise,
+layers, optimizer, ...) and the seeds. The page sends partial configs; ``merge_config``
+checks each field and returns a complete config, or raises ``ConfigError`` with a
+message that names the field. The same config builds the data (``make_data``), the
+network and optimizer (``session.Session``) and the snippet (``snippet``), so a link or
+a snippet reproduces the page's run.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ...activations import ACTIVATIONS
+from ...data import datasets
+
+__all__ = [
+    "LIMITS",
+    "DEFAULTS",
+    "OPTIONS",
+    "ConfigError",
+    "merge_config",
+    "make_data",
+    "data_call",
+    "snippet",
+]
+
+LIMITS = {
+    "rows": 2000,  # data points (generated or uploaded)
+    "layers": 8,  # hidden layers
+    "neurons": 64,  # neurons per hidden layer
+    "upload_bytes": 1_000_000,  # CSV upload size
+    "classes": 8,  # classes in an uploaded CSV
+    "sessions": 32,  # open tabs per server
+    "epochs": 100_000,  # training stops (pauses) there
+    "message_bytes": 65_536,  # one message from the page
+}
+
+DATASETS = {  # name -> label on the page
+    "circle": "Circle",
+    "xor": "XOR",
+    "blobs": "Gaussian blobs",
+    "spiral": "Spiral",
+    "moons": "Moons",
+    "spiral3": "3-class spiral",
+    "csv": "Your CSV",
+}
+OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD+momentum", "adam": "Adam", "rmsprop": "RMSProp"}
+# schedule name -> its arguments besides lr (fixed, and written into the snippet)
+SCHEDULE_ARGS: dict[str, dict] = {
+    "constant": {},
+    "step": {"drop": 0.5, "every": 100},
+    "exponential": {"gamma": 0.99},
+    "inverse_time": {"decay": 0.01},
+    "cosine": {"total": 500, "warmup": 10},
+    "plateau": {"factor": 0.5, "patience": 20},
+}
+
+OPTIONS = {
+    "datasets": DATASETS,
+    "activations": ACTIVATIONS.names(),
+    "optimizers": OPTIMIZERS,
+    "schedules": list(SCHEDULE_ARGS),
+    "lr": [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
+    "l2": [0.0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1],
+    "dropout": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5],
+}
+
+DEFAULTS = {
+    "dataset": "xor",
+    "n_samples": 400,
+    "noise": 0,  # percent, 0..50
+    "train_share": 50,  # percent of the points used for training, 10..90
+    "data_seed": 1,
+    "layers": [8, 8],
+    "activations": ["tanh", "tanh"],
+    "optimizer": "adam",
+    "lr": 0.03,
+    "schedule": "constant",
+    "l2": 0.0,
+    "dropout": 0.0,
+    "batch_size": 10,  # 0 means full batch
+    "seed": 0,
+}
+
+MAX_SEED = 2**31 - 1
+
+
+class ConfigError(ValueError):
+    """A setting from the page that is not valid; the message is shown to the user."""
+
+
+def _int(value, name, low, high):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return int(value)
+
+
+def _float(value, name, low, high, low_open=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v > high or v < low or (low_open and v == low):
+        side = "above" if low_open else "at least"
+        raise ConfigError(f"{name} must be {side} {low} and at most {high}, got {value!r}")
+    return v
+
+
+def _choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _check_field(key, value):
+    if key == "dataset":
+        return _choice(value, key, list(DATASETS))
+    if key == "n_samples":
+        return _int(value, key, 20, LIMITS["rows"])
+    if key == "noise":
+        return _int(value, key, 0, 50)
+    if key == "train_share":
+        return _int(value, key, 10, 90)
+    if key in ("data_seed", "seed"):
+        return _int(value, key, 0, MAX_SEED)
+    if key == "layers":
+        if not isinstance(value, list) or len(value) > LIMITS["layers"]:
+            raise ConfigError(
+                f"layers must be a list of at most {LIMITS['layers']} widths, got {value!r:.80}"
+            )
+        return [_int(v, "every layer width", 1, LIMITS["neurons"]) for v in value]
+    if key == "activations":
+        if not isinstance(value, list) or len(value) > LIMITS["layers"]:
+            raise ConfigError(f"activations must be a list of names, got {value!r:.80}")
+        return [_choice(v, "every activation", OPTIONS["activations"]) for v in value]
+    if key == "optimizer":
+        return _choice(value, key, list(OPTIMIZERS))
+    if key == "lr":
+        return _float(value, key, 0.0, 10.0, low_open=True)
+    if key == "schedule":
+        return _choice(value, key, list(SCHEDULE_ARGS))
+    if key == "l2":
+        return _float(value, key, 0.0, 10.0)
+    if key == "dropout":
+        return _float(value, key, 0.0, 0.9)
+    if key == "batch_size":
+        return _int(value, key, 0, LIMITS["rows"])
+    raise ConfigError(f"unknown setting {key!r}; settings: {', '.join(DEFAULTS)}")
+
+
+def merge_config(base: dict, patch) -> dict:
+    """``base`` updated with the fields of ``patch``, every field checked.
+
+    When ``layers`` changes without ``activations``, the activations are kept per layer
+    and new layers repeat the last one (``tanh`` for the first).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown field, a wrong type or an out-of-range value; ``base`` is unchanged.
+    """
+    if not isinstance(patch, dict):
+        raise ConfigError(f"config must be an object, got {type(patch).__name__}")
+    new = {k: (list(v) if isinstance(v, list) else v) for k, v in base.items()}
+    for key, value in patch.items():
+        new[key] = _check_field(key, value)
+    acts, n = new["activations"], len(new["layers"])
+    if "activations" in patch and len(acts) != n:
+        raise ConfigError(f"activations lists {len(acts)} names for {n} hidden layers")
+    new["activations"] = (acts + [acts[-1] if acts else "tanh"] * n)[:n]
+    return new
+
+
+def data_call(config: dict) -> tuple[str, dict]:
+    """The ``glassnet.datasets`` function and keyword arguments of a generated data set."""
+    n, seed, frac = config["n_samples"], config["data_seed"], config["noise"] / 100.0
+    name = config["dataset"]
+    if name == "circle":
+        return "circles", {"n_samples": n, "noise": round(0.3 * frac, 4), "seed": seed}
+    if name == "xor":
+        return "xor", {"n_samples": n, "noise": round(0.4 * frac, 4), "seed": seed}
+    if name == "blobs":
+        kw = {"n_samples": n, "n_classes": 3, "noise": round(1.0 + 8 * frac, 4), "seed": seed}
+        return "blobs", kw
+    if name == "moons":
+        return "moons", {"n_samples": n, "noise": round(0.6 * frac, 4), "seed": seed}
+    if name in ("spiral", "spiral3"):
+        k = 2 if name == "spiral" else 3
+        return "spirals", {"n_samples": n, "n_classes": k, "noise": round(frac, 4), "seed": seed}
+    raise ConfigError(f"data set {name!r} is not generated")
+
+
+def standardize(X: np.ndarray) -> np.ndarray:
+    """Each column to zero mean and unit variance (constant columns are only centred)."""
+    sd = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+def split(n: int, share: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training and test rows: a seeded permutation cut at ``share`` percent."""
+    order = np.random.RandomState(seed).permutation(n)
+    n_train = min(n - 1, max(1, round(n * share / 100)))
+    return order[:n_train], order[n_train:]
+
+
+def make_data(config: dict, csv=None):
+    """``(X, y, train, test)``: standardized points, labels and the split of the config.
+
+    ``csv`` is the uploaded ``(X, y)`` when the data set is ``"csv"``.
+    """
+    if config["dataset"] == "csv":
+        if csv is None:
+            raise ConfigError("no CSV uploaded yet: choose a file with two features and a label")
+        X, y = csv
+    else:
+        name, kw = data_call(config)
+        X, y = getattr(datasets, name)(**kw)
+    X = standardize(np.asarray(X, dtype=np.float64))
+    train, test = split(len(X), config["train_share"], config["data_seed"])
+    return X, np.asarray(y, dtype=np.intp), train, test
+
+
+_SNIPPET = '''"""Rebuild and retrain the glassnet playground run: {title}."""
+import numpy as np
+
+import glassnet as gn
+{data_import}from glassnet.schedules import get_schedule
+
+EPOCHS = {epochs}
+SEED = {seed}
+
+# the page's data: {data_comment}
+{data_lines}
+sd = X.std(axis=0)
+X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+order = np.random.RandomState({data_seed}).permutation(len(X))
+train, test = order[:{n_train}], order[{n_train}:]
+X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
+
+net = gn.mlp({sizes}, activation={acts}, dropout={dropout}, seed=SEED)
+loss = gn.SoftmaxCrossEntropy()
+optimizer = {optimizer}
+schedule = get_schedule({schedule!r}, lr={lr!r}{schedule_args})
+
+for epoch in range(EPOCHS):
+    optimizer.lr = schedule(epoch)
+    history = gn.fit(
+        net, loss, X_train, y_train, optimizer=optimizer, epochs=1, batch_size={batch_size},
+        seed=SEED + epoch, l2={l2!r}, validation_data=(X_test, y_test),
+    )
+{plateau}
+test_loss = loss.forward(net.forward(X_test), y_test)
+print(f"test loss after {{EPOCHS}} epochs: {{test_loss:.4f}}")
+gn.save(net, "playground_model.npz")
+'''
+
+
+def snippet(config: dict, epochs: int, n_rows: int, n_classes: int, filename=None) -> str:
+    """Python source that rebuilds the data, network and optimizer of ``config`` and
+    trains ``epochs`` epochs exactly as the page does (the same seeds, shuffles and
+    learning rates), then saves the model."""
+    if config["dataset"] == "csv":
+        data_import = "from glassnet.data.csvfile import load_csv\n"
+        data_comment = "the CSV you uploaded (two feature columns, then the label)"
+        name = filename or "data.csv"
+        data_lines = f"X, y = load_csv({name!r}, categorical=True)"
+    else:
+        fname, kw = data_call(config)
+        data_import = "from glassnet.data import datasets\n"
+        data_comment = f"{DATASETS[config['dataset']]}, noise {config['noise']}%"
+        args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
+        data_lines = f"X, y = datasets.{fname}({args})"
+    n_train = min(n_rows - 1, max(1, round(n_rows * config["train_share"] / 100)))
+    opt = {
+        "sgd": "gn.SGD(lr={lr!r})",
+        "momentum": "gn.SGD(lr={lr!r}, momentum=0.9)",
+        "adam": "gn.Adam(lr={lr!r})",
+        "rmsprop": "gn.RMSProp(lr={lr!r})",
+    }[config["optimizer"]].format(lr=config["lr"])
+    sargs = "".join(f", {k}={v!r}" for k, v in SCHEDULE_ARGS[config["schedule"]].items())
+    plateau = (
+        '    schedule.update(history["val_loss"][-1])\n' if config["schedule"] == "plateau" else ""
+    )
+    layers = config["layers"]
+    title = (
+        f"{DATASETS[config['dataset']]}, {len(layers)} hidden layer(s) {layers}, "
+        f"{config['optimizer']}, {epochs} epochs"
+    )
+    return _SNIPPET.format(
+        title=title,
+        data_import=data_import,
+        epochs=epochs,
+        seed=config["seed"],
+        data_comment=data_comment,
+        data_lines=data_lines,
+        data_seed=config["data_seed"],
+        n_train=n_train,
+        sizes=[2, *layers, n_classes],
+        acts=config["activations"],
+        dropout=config["dropout"],
+        optimizer=opt,
+        schedule=config["schedule"],
+        lr=config["lr"],
+        schedule_args=sargs,
+        batch_size=config["batch_size"] or None,
+        l2=config["l2"],
+        plateau=plateau,
+    )

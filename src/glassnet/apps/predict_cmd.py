@@ -1,0 +1,129 @@
+"""``glassnet predict``: apply a saved model to the rows of a CSV file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+
+import numpy as np
+
+from .cli import UsageError
+
+__all__ = ["add_predict_arguments", "run_predict"]
+
+
+def add_predict_arguments(p) -> None:
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="FILE",
+        help="a model file from gn.save or glassnet train --save",
+    )
+    p.add_argument("--data", required=True, metavar="FILE.csv", help="rows to predict")
+    p.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="the CSV's target column, if it has one (it is left out of the "
+        "features and used to report accuracy)",
+    )
+    p.add_argument(
+        "--out", metavar="FILE.csv", help="write the predictions here (default: print them)"
+    )
+    p.set_defaults(func=run_predict)
+
+
+def _describe(model):
+    """(n_features, predict_proba or None, predict, class names or None, feature names)."""
+    from ..estimators.net import NetClassifier, NetRegressor
+    from ..losses import softmax
+    from ..network import Sequential
+
+    if isinstance(model, (NetClassifier, NetRegressor)):
+        names = list(getattr(model, "feature_names_in_", []) or [])
+        classes = [str(c) for c in model.classes_] if isinstance(model, NetClassifier) else None
+        proba = model.predict_proba if classes is not None else None
+        return model.n_features_in_, proba, model.predict, classes, names
+    if isinstance(model, Sequential):
+        meta = model.metadata or {}
+        names = meta.get("feature_names") or []
+        forward = model.forward
+        if meta.get("x_mean") is not None:  # the scaling glassnet train applied
+            mean = np.asarray(meta["x_mean"], dtype=float)
+            scale = np.asarray(meta["x_scale"], dtype=float)
+            if mean.shape != (model.n_inputs,) or scale.shape != (model.n_inputs,):
+                raise UsageError("the model's saved feature scaling does not match its inputs")
+
+            def forward(X, _f=model.forward):
+                return _f((X - mean) / scale)
+
+        if meta.get("task") == "regression":
+
+            def predict(X):
+                out = forward(X)
+                return out[:, 0] if out.shape[1] == 1 else out
+
+            return model.n_inputs, None, predict, None, names
+        classes = meta.get("classes") or [str(c) for c in range(max(model.n_outputs, 2))]
+
+        def proba(X):
+            out = forward(X)
+            if out.shape[1] == 1:
+                from scipy.special import expit
+
+                p = expit(out[:, 0])
+                return np.column_stack([1 - p, p])
+            return softmax(out)
+
+        return (
+            model.n_inputs,
+            proba,
+            lambda X: np.asarray(classes)[proba(X).argmax(1)],
+            classes,
+            names,
+        )
+    raise UsageError(f"the model file holds a {type(model).__name__}, which cannot predict")
+
+
+def run_predict(args) -> int:
+    from ..data.csvfile import load_features_csv
+    from ..modelfile import load
+
+    model = load(args.model)
+    n_features, proba, predict, classes, names = _describe(model)
+    target = args.target
+    if target is None and isinstance(getattr(model, "metadata", None), dict):
+        target = model.metadata.get("target")
+    X, y_text, header = load_features_csv(args.data, n_features, names, target)
+    pred = predict(X)
+    buf = io.StringIO() if args.out is None else open(args.out, "w", newline="")
+    with buf if args.out else _nullcontext(buf):
+        w = csv.writer(buf, lineterminator="\n")
+        cols = ["prediction"] + ([f"p_{c}" for c in classes] if proba is not None else [])
+        w.writerow(cols)
+        P = proba(X) if proba is not None else None
+        for i in range(len(X)):
+            row = [pred[i] if np.ndim(pred) == 1 else " ".join(map(str, pred[i]))]
+            if P is not None:
+                row += [f"{v:.6f}" for v in P[i]]
+            w.writerow(row)
+        if args.out is None:
+            sys.stdout.write(buf.getvalue())
+            sys.stdout.flush()
+    what = f"{len(X)} predictions"
+    if y_text is not None and classes is not None:
+        acc = float(np.mean(np.asarray([str(p) for p in pred]) == np.asarray(y_text)))
+        what += f"; accuracy against the file's target column: {acc:.4f}"
+    print(what + (f", written to {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
+
+
+class _nullcontext:
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __enter__(self):
+        return self.obj
+
+    def __exit__(self, *exc):
+        return False

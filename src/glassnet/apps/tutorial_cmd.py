@@ -1,0 +1,183 @@
+"""``glassnet tutorial``: the whole post, run with the general engine.
+
+The post's network is ``mlp([2, h, 2], "tanh", seed=0)`` trained by full-batch
+``SGD(lr=0.01)`` on the summed cross-entropy with ``l2=0.01``: the same arithmetic as
+``glassnet.tutorial.build_model``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..losses import SoftmaxCrossEntropy
+from ..network import mlp
+from ..optim import SGD
+from ..train.diagnostics import OscillationWarning
+from ..train.fit import Callback, evaluate, fit
+
+__all__ = ["post_network", "run", "HIDDEN_SIZES", "PrintPostLoss"]
+
+HIDDEN_SIZES = (1, 2, 3, 4, 5, 20, 50)
+EPOCHS = 20000
+LR = 0.01
+L2 = 0.01
+
+
+class PrintPostLoss(Callback):
+    """Print the post's objective ``(sum CE + l2/2 |W|^2) / N`` every ``every`` epochs,
+    measured after that epoch's update, as the post's ``build_model`` prints it."""
+
+    def __init__(self, X, y, loss, l2, every=1000, out=None):
+        self.X, self.y, self.loss, self.l2, self.every = X, y, loss, l2, every
+        self.out = print if out is None else out
+        self.printed: list[tuple[int, float]] = []
+
+    def on_epoch_end(self, epoch, logs):
+        if epoch % self.every == 0:
+            value = evaluate(self.net, self.loss, self.X, self.y, self.l2)["loss"] / len(self.X)
+            self.printed.append((epoch, value))
+            self.out("Loss after iteration %i: %f" % (epoch, value))
+
+
+def post_network(X, y, hidden: int, epochs: int = EPOCHS, callbacks=None):
+    """Train the post's network with ``hidden`` tanh units; returns ``(net, history)``.
+
+    For some sizes the post's large step ends in a two-value cycle and ``fit`` warns
+    (``OscillationWarning``); that is the post's behaviour, reproduced.
+    """
+    net = mlp([2, hidden, 2], activation="tanh", seed=0)
+    loss = SoftmaxCrossEntropy(reduction="sum")
+    hist = fit(
+        net, loss, X, y, optimizer=SGD(lr=LR), epochs=epochs, l2=L2, callbacks=callbacks, verbose=0
+    )
+    return net, hist
+
+
+def _final(net, X, y):
+    logs = evaluate(net, SoftmaxCrossEntropy(reduction="sum"), X, y, L2)
+    return logs["accuracy"], logs["loss"] / len(X)
+
+
+def _train_size(X, y, hidden, epochs=EPOCHS):
+    """One network of the sweep: ``(net, ended on a cycle?, the post's prints or None)``.
+
+    Runs in a worker process; the 3-unit network records the post's printed losses so
+    that the main process can print them in order.
+    """
+    printer = None
+    if hidden == 3:
+        printer = PrintPostLoss(X, y, SoftmaxCrossEntropy(reduction="sum"), L2, out=_discard)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OscillationWarning)
+        net, _ = post_network(X, y, hidden, epochs=epochs, callbacks=[printer] if printer else None)
+    cycled = any(issubclass(w.category, OscillationWarning) for w in caught)
+    net.clear_cache()
+    return net, cycled, (printer.printed if printer else None)
+
+
+def train_networks(X, y, sizes=HIDDEN_SIZES, epochs: int = EPOCHS, n_jobs: int = -1):
+    """Train the post's network for every hidden size, in parallel (joblib), the largest
+    first to balance the load. Returns ``({size: net}, sizes that ended on a two-value
+    cycle, the post's printed losses of the 3-unit network or None)``."""
+    from joblib import Parallel, delayed
+
+    order = sorted(sizes, reverse=True)
+    results = Parallel(n_jobs=n_jobs)(delayed(_train_size)(X, y, h, epochs) for h in order)
+    by_size = {h: net for h, (net, _, _) in zip(order, results)}
+    cycled = sorted(h for h, (_, c, _) in zip(order, results) if c)
+    printed = next((p for (_, _, p) in results if p is not None), None)
+    return by_size, cycled, printed
+
+
+def logistic_regression(X, y):
+    """The post's baseline: ``LogisticRegressionCV`` with its defaults."""
+    from sklearn.linear_model import LogisticRegressionCV
+
+    with warnings.catch_warnings():  # scikit-learn's notices about future defaults
+        warnings.simplefilter("ignore", FutureWarning)
+        return LogisticRegressionCV().fit(X, y)
+
+
+def _discard(line):
+    pass
+
+
+def run(out: Path, n_jobs: int = -1, say=None) -> dict:
+    """Run the post and write its figures into ``out``; returns a summary dict."""
+    import matplotlib.pyplot as plt
+
+    from .. import tutorial
+    from ..viz.plotting import plot_data, plot_decision_boundary
+
+    say = print if say is None else say
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig, name):
+        path = out / name
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+
+    X, y = tutorial.moons(0)
+    say("The data: 200 points of scikit-learn's make_moons, noise 0.20, seed 0.")
+    fig, ax = plt.subplots(figsize=(6, 5))
+    plot_data(X, y, ax=ax, title="make_moons(200, noise=0.20)")
+    save(fig, "01_moons.png")
+
+    clf = logistic_regression(X, y)
+    lr_acc = float(np.mean(clf.predict(X) == y))
+    say(f"Logistic regression (LogisticRegressionCV): training accuracy {lr_acc:.3f}")
+    fig, ax = plt.subplots(figsize=(6, 5))
+    plot_decision_boundary(clf, X, y, ax=ax, title=f"Logistic regression (accuracy {lr_acc:.3f})")
+    save(fig, "02_logistic_regression.png")
+
+    by_size, cycled, printed = train_networks(X, y, n_jobs=n_jobs)
+
+    say("A 2-3-2 tanh network, full-batch gradient descent, lr 0.01, l2 0.01, 20000 passes:")
+    for epoch, value in printed:
+        say("Loss after iteration %i: %f" % (epoch, value))
+    net3 = by_size[3]
+    acc3, _ = _final(net3, X, y)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    plot_decision_boundary(net3, X, y, ax=ax, title=f"Hidden layer size 3 (accuracy {acc3:.3f})")
+    save(fig, "03_hidden_3.png")
+
+    fig, axes = plt.subplots(4, 2, figsize=(12, 20))
+    rows = []
+    for ax, h in zip(axes.ravel(), HIDDEN_SIZES):
+        acc, final = _final(by_size[h], X, y)
+        rows.append((h, acc, final))
+        plot_decision_boundary(
+            by_size[h], X, y, ax=ax, title=f"Hidden layer size {h} (accuracy {acc:.3f})"
+        )
+    axes.ravel()[-1].set_axis_off()
+    save(fig, "04_hidden_sizes.png")
+
+    say("")
+    say("hidden size | training accuracy | final loss")
+    say("------------+-------------------+-----------")
+    for h, acc, final in rows:
+        say(f"{h:>11} | {acc:>17.3f} | {final:>10.6f}")
+    if cycled:
+        say("")
+        say(
+            f"Note: for hidden sizes {', '.join(map(str, cycled))} the loss ended alternating "
+            f"between two values: a step of {LR} on a loss summed over {len(X)} points is too "
+            f"large to settle at the bottom of the valley (see the README)."
+        )
+    say("")
+    say(f"Figures written to {out.resolve()}:")
+    for p in written:
+        say(f"  {p.name}")
+    return {
+        "logistic_accuracy": lr_acc,
+        "printed": printed,
+        "table": rows,
+        "figures": written,
+    }

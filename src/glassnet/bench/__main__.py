@@ -1,7 +1,0 @@
-"""``python -m glassnet.bench``: the benchmark suite (same as ``glassnet bench``)."""
-
-import sys
-
-from . import main
-
-sys.exit(main())

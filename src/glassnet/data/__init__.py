@@ -1,0 +1,1 @@
+"""Data: generated toy data sets (moons, spirals, XOR, ...) and CSV reading."""

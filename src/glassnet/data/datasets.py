@@ -1,0 +1,134 @@
+"""Small data sets for learning and testing: all generated or shipped with scikit-learn.
+
+Each generator returns ``(X, y)`` with ``X`` of shape (n_samples, n_features) float64
+and ``y`` integer labels of shape (n_samples,), and is reproducible for a ``seed``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import sklearn.datasets
+
+from ..registry import Registry
+
+__all__ = ["moons", "circles", "blobs", "spirals", "xor", "sine", "iris", "load", "DATASETS"]
+
+
+def _n(n_samples, minimum=1):
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+        raise TypeError(f"n_samples must be an integer, got {n_samples!r}")
+    if n_samples < minimum:
+        raise ValueError(f"n_samples must be at least {minimum}, got {n_samples!r}")
+    return int(n_samples)
+
+
+def _noise(noise):
+    if (
+        isinstance(noise, bool)
+        or not isinstance(noise, numbers.Real)
+        or not np.isfinite(noise)
+        or noise < 0
+    ):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    return float(noise)
+
+
+def moons(n_samples: int = 200, noise: float = 0.20, seed: int = 0):
+    """Two interleaving half circles: the post's data set for the defaults.
+
+    Equal to ``np.random.seed(seed); sklearn.datasets.make_moons(n_samples, noise=noise)``.
+    """
+    return sklearn.datasets.make_moons(
+        _n(n_samples, 2), noise=_noise(noise), random_state=np.random.RandomState(seed)
+    )
+
+
+def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, seed: int = 0):
+    """A small circle inside a large one (two classes)."""
+    return sklearn.datasets.make_circles(
+        _n(n_samples, 2),
+        noise=_noise(noise),
+        factor=factor,
+        random_state=np.random.RandomState(seed),
+    )
+
+
+def blobs(n_samples: int = 300, n_classes: int = 3, noise: float = 1.0, seed: int = 0):
+    """Gaussian blobs, one per class, with standard deviation ``noise``."""
+    return sklearn.datasets.make_blobs(
+        _n(n_samples, n_classes),
+        centers=n_classes,
+        cluster_std=_noise(noise) or 1e-12,
+        random_state=np.random.RandomState(seed),
+    )
+
+
+def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int = 0):
+    """Interleaved spiral arms, one per class (not linearly separable for any k >= 2).
+
+    Class ``j`` has radius ``r`` from 0 to 1 and angle ``4 (j + r) + noise * N(0, 1)``,
+    each point at ``(r sin t, r cos t)``.
+    """
+    n_samples = _n(n_samples, n_classes)
+    noise = _noise(noise)
+    rng = np.random.RandomState(seed)
+    counts = np.full(n_classes, n_samples // n_classes)
+    counts[: n_samples % n_classes] += 1
+    X = np.empty((n_samples, 2))
+    y = np.empty(n_samples, dtype=np.intp)
+    start = 0
+    for j, m in enumerate(counts):
+        r = np.linspace(0.0, 1.0, m)
+        t = np.linspace(j * 4.0, (j + 1) * 4.0, m) + rng.randn(m) * noise
+        X[start : start + m] = np.c_[r * np.sin(t), r * np.cos(t)]
+        y[start : start + m] = j
+        start += m
+    return X, y
+
+
+def xor(n_samples: int = 200, noise: float = 0.0, seed: int = 0):
+    """Points uniform on [-1, 1]^2, class 1 where ``x1 * x2 > 0`` (the XOR pattern);
+    ``noise`` adds Gaussian jitter to the points after labelling."""
+    n_samples = _n(n_samples, 2)
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.intp)
+    X += _noise(noise) * rng.randn(n_samples, 2)
+    return X, y
+
+
+def sine(n_samples: int = 300, noise: float = 0.05, seed: int = 0):
+    """A 1-D regression set: ``x ~ U(-3, 3)``, ``y = sin(x) + noise * N(0, 1)``.
+
+    Returns ``X`` of shape (n_samples, 1) and float targets ``y`` of shape (n_samples,).
+    """
+    n_samples = _n(n_samples, 2)
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-3.0, 3.0, size=(n_samples, 1))
+    return x, np.sin(x[:, 0]) + _noise(noise) * rng.randn(n_samples)
+
+
+def iris(standardize: bool = True):
+    """Fisher's Iris (150 x 4, three classes), shipped with scikit-learn.
+
+    With ``standardize`` each feature is scaled to zero mean and unit variance.
+    """
+    X, y = sklearn.datasets.load_iris(return_X_y=True)
+    if standardize:
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X, y
+
+
+DATASETS = Registry("data set")
+for _f in (moons, circles, blobs, spirals, xor, sine, iris):
+    DATASETS.register(_f.__name__, _f)
+DATASETS.alias("circle", "circles")
+DATASETS.alias("spiral", "spirals")
+DATASETS.alias("blob", "blobs")
+
+
+def load(name: str, **kwargs):
+    """A data set by name (``"moons"``, ``"spirals"``, ...), with its keyword arguments."""
+    return DATASETS.create(name, argname="data", **kwargs)

@@ -1,0 +1,126 @@
+"""Model files for the estimators: parameters and fitted attributes as JSON, arrays as
+arrays, the network as its packed parameters. Registered with ``glassnet.io``."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..modelfile import ModelFileError, network_from_arrays, register_kind
+from .net import NetClassifier, NetRegressor
+
+_SCALARS = (
+    "n_iter_",
+    "t_",
+    "loss_",
+    "best_loss_",
+    "n_layers_",
+    "n_outputs_",
+    "out_activation_",
+    "n_features_in_",
+    "best_validation_score_",
+)
+_CURVES = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+
+
+def _jsonable(value):
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {"__pairs__": [[_jsonable(k), _jsonable(v)] for k, v in value.items()]}
+    if value is None or isinstance(value, (bool, numbers.Number, str)):
+        if isinstance(value, float) and not np.isfinite(value):
+            return {"__float__": repr(value)}
+        return value
+    return {"__unsaved__": type(value).__name__}
+
+
+def _from_json(value):
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    if isinstance(value, dict):
+        if "__pairs__" in value:
+            return {_from_json(k): _from_json(v) for k, v in value["__pairs__"]}
+        if "__float__" in value:
+            return float(value["__float__"])
+        return None  # a parameter that could not be stored (a callback, a RandomState)
+    return value
+
+
+def _labels_array(values) -> tuple[np.ndarray, str]:
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        if all(isinstance(v, str) for v in arr):
+            return arr.astype(str), "object-str"
+        raise TypeError("classes_ of mixed Python objects cannot be saved; use strings or numbers")
+    return arr, "plain"
+
+
+def _to_file(est):
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(est, "net_")
+    params = {k: _jsonable(v) for k, v in est.get_params(deep=False).items()}
+    fitted = {k: _jsonable(getattr(est, k, None)) for k in _SCALARS}
+    arrays = {"theta": est.net_.theta}
+    for k in _CURVES:
+        v = getattr(est, k, None)
+        fitted[k] = None if v is None else _jsonable(list(v))
+    extra = {}
+    if hasattr(est, "classes_"):
+        arrays["classes_"], extra["classes_kind"] = _labels_array(est.classes_)
+    if hasattr(est, "feature_names_in_"):
+        arrays["feature_names_in_"] = np.asarray(est.feature_names_in_, dtype=str)
+    if isinstance(est, NetRegressor):
+        extra["y_1d"] = bool(est._y_1d)
+    return {"params": params, "fitted": fitted, "network": est.net_.get_config(), **extra}, arrays
+
+
+def _from_file_for(cls):
+    def from_file(meta, arrays):
+        if not isinstance(meta.get("params"), dict) or not isinstance(meta.get("fitted"), dict):
+            raise ModelFileError("the estimator description lacks 'params' or 'fitted'")
+        params = {k: _from_json(v) for k, v in meta["params"].items()}
+        unknown = set(params) - set(cls().get_params())
+        if unknown:
+            raise ModelFileError(f"unknown {cls.__name__} parameters {sorted(unknown)}")
+        if isinstance(params.get("hidden_layer_sizes"), list):
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        est = cls(**params)
+        if "theta" not in arrays:
+            raise ModelFileError("the parameter vector 'theta' is missing")
+        est.net_ = network_from_arrays(meta.get("network"), arrays["theta"])
+        fitted = meta["fitted"]
+        for k in _SCALARS + _CURVES:
+            setattr(est, k, _from_json(fitted.get(k)))
+        if est.n_features_in_ != est.net_.n_inputs or est.n_outputs_ != est.net_.n_outputs:
+            raise ModelFileError("n_features_in_/n_outputs_ disagree with the network")
+        if "feature_names_in_" in arrays:
+            est.feature_names_in_ = arrays["feature_names_in_"].astype(object)
+        if cls is NetClassifier:
+            if "classes_" not in arrays:
+                raise ModelFileError("classes_ is missing")
+            classes = arrays["classes_"]
+            if classes.ndim != 1:
+                raise ModelFileError("classes_ must be 1-D")
+            if meta.get("classes_kind") == "object-str":
+                classes = classes.astype(object)
+            expected = 2 if est.n_outputs_ == 1 else est.n_outputs_
+            if len(classes) != expected:
+                raise ModelFileError(
+                    f"classes_ has {len(classes)} labels but the network has "
+                    f"{est.n_outputs_} outputs"
+                )
+            est.classes_ = classes
+        else:
+            est._y_1d = bool(meta.get("y_1d", True))
+        return est
+
+    return from_file
+
+
+register_kind("NetClassifier", NetClassifier, _to_file, _from_file_for(NetClassifier))
+register_kind("NetRegressor", NetRegressor, _to_file, _from_file_for(NetRegressor))

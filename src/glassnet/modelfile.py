@@ -1,0 +1,361 @@
+"""Model files: one ``.npz`` holding the arrays and a JSON description, never a pickle.
+
+Layout of a file::
+
+    __glassnet__   a string array: the JSON description (format, versions, kind, config)
+    theta          the packed parameter vector of the network
+    ...            other plain arrays a kind needs (an estimator's classes, say)
+
+Files are written atomically (a temporary file in the same folder, then a rename), so an
+interrupted save leaves the previous file intact. Loading uses ``allow_pickle=False``
+and checks every array against the description before building anything: a file that is
+truncated, corrupted, of another format or hostile raises ``ModelFileError``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io as _io
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["save", "load", "ModelFileError", "FORMAT", "FORMAT_VERSION", "register_kind"]
+
+FORMAT = "glassnet-model"
+FORMAT_VERSION = 1
+META_KEY = "__glassnet__"
+MAX_PARAMS = 2_000_000_000  # no real glassnet model comes near this: refuse absurd files
+MAX_META_CHARS = 10_000_000
+
+_KINDS: dict[str, tuple] = {}
+# kinds defined above the engine register themselves when their module is imported;
+# ``load`` imports that module on demand, so reading a file needs no import beforehand
+_KIND_MODULES = {
+    "NetClassifier": "glassnet.estimators.modelfile",
+    "NetRegressor": "glassnet.estimators.modelfile",
+    "Checkpoint": "glassnet.train.checkpoint",
+}
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: the message says what is wrong with it."""
+
+
+def register_kind(name: str, cls, to_file, from_file) -> None:
+    """Teach ``save``/``load`` a new kind of object.
+
+    ``to_file(obj) -> (description dict, {name: ndarray})`` and
+    ``from_file(description, arrays) -> obj``; ``from_file`` must check what it reads
+    and raise ``ModelFileError`` for anything inconsistent.
+    """
+    _KINDS[name] = (cls, to_file, from_file)
+
+
+def _kind_of(obj) -> str:
+    for name, (cls, _, _) in _KINDS.items():
+        if type(obj) is cls:
+            return name
+    for name, (cls, _, _) in _KINDS.items():
+        if isinstance(obj, cls):
+            return name
+    known = ", ".join(sorted(_KINDS))
+    raise TypeError(f"cannot save an object of type {type(obj).__name__}; glassnet saves {known}")
+
+
+def save(obj, path) -> Path:
+    """Write ``obj`` (a network or a fitted estimator) to ``path`` atomically; returns the path.
+
+    The name is used as given (no suffix is added); ``.npz`` is the usual choice.
+    """
+    from . import __version__
+
+    kind = _kind_of(obj)
+    description, arrays = _KINDS[kind][1](obj)
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "glassnet_version": __version__,
+        "kind": kind,
+        **description,
+    }
+    for key, arr in arrays.items():
+        if key == META_KEY or np.asarray(arr).dtype == object:
+            raise TypeError(f"array {key!r} cannot be stored in a model file")
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **{META_KEY: np.array(json.dumps(meta))}, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+MAX_MEMBERS = 64
+MAX_BYTES = 16 * 2**30  # the most a model file may unpack to
+MAX_RATIO = 100  # the most a member may expand by when compressed (plus 1 MiB)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """One ``.npy`` member, its header checked against its size before any data is read."""
+    fmt = np.lib.format
+    with zf.open(info) as fh:
+        version = fmt.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+        else:
+            raise ModelFileError(f"array {info.filename!r} has .npy version {version}")
+        if dtype.hasobject:
+            raise ModelFileError(
+                f"array {info.filename!r} holds Python objects (a pickle); glassnet never "
+                f"loads pickles"
+            )
+        if dtype.kind not in "biufU" or dtype.fields is not None or dtype.subdtype is not None:
+            raise ModelFileError(f"array {info.filename!r} has unsupported dtype {dtype}")
+        count = 1
+        for d in shape:
+            count *= d
+        expected = fh.tell() + count * dtype.itemsize
+        if expected != info.file_size:
+            raise ModelFileError(
+                f"array {info.filename!r} declares shape {shape} of {dtype} "
+                f"({count * dtype.itemsize} bytes) but holds {info.file_size - fh.tell()}"
+            )
+    with zf.open(info) as fh:
+        return fmt.read_array(fh, allow_pickle=False)
+
+
+def _read(path) -> tuple[dict, dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file {str(path)!r} does not exist or is not a file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from exc
+    if raw[:2] != b"PK":
+        if raw[:6] == b"\x93NUMPY":
+            raise ModelFileError(f"{path} is a single .npy array, not a glassnet model file")
+        if raw[:1] == b"\x80":
+            raise ModelFileError(f"{path} is a Python pickle; glassnet never loads pickles")
+        what = "empty" if not raw else "not an .npz (zip) archive"
+        raise ModelFileError(f"{path} is not a glassnet model file: it is {what}")
+    try:
+        with zipfile.ZipFile(_io.BytesIO(raw)) as zf:
+            infos = zf.infolist()
+            names = [i.filename for i in infos]
+            # sizes from the central directory, checked before anything is unpacked
+            if len(infos) > MAX_MEMBERS:
+                raise ModelFileError(f"{path} holds {len(infos)} members; a model has a few")
+            if len(set(names)) != len(names):
+                raise ModelFileError(f"{path} holds two members of the same name")
+            total = 0
+            for info in infos:
+                if not info.filename.endswith(".npy") or info.is_dir():
+                    raise ModelFileError(f"{path} holds {info.filename!r}, which is not an array")
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise ModelFileError(f"{path}: member {info.filename!r} uses an unknown codec")
+                if (
+                    info.compress_type == zipfile.ZIP_STORED
+                    and info.file_size != info.compress_size
+                ):
+                    raise ModelFileError(
+                        f"{path}: member {info.filename!r} declares {info.file_size} bytes "
+                        f"but stores {info.compress_size}"
+                    )
+                if info.file_size > MAX_RATIO * max(info.compress_size, 1) + 2**20:
+                    raise ModelFileError(
+                        f"{path}: member {info.filename!r} would expand from "
+                        f"{info.compress_size} to {info.file_size} bytes (a zip bomb?)"
+                    )
+                total += info.file_size
+            if total > MAX_BYTES:
+                raise ModelFileError(f"{path} would unpack to {total} bytes, too many for a model")
+            if META_KEY + ".npy" not in names:
+                raise ModelFileError(
+                    f"{path} is an .npz file but not a glassnet model file (no description)"
+                )
+            arrays = {}
+            for info in infos:
+                try:
+                    arrays[info.filename[:-4]] = _read_member(zf, info)
+                except ModelFileError as exc:
+                    raise ModelFileError(f"{path}: {exc}") from None
+    except ModelFileError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise ModelFileError(
+                f"{path} holds pickled (object) data; glassnet never loads pickles"
+            ) from exc
+        raise ModelFileError(f"{path} is not a valid model file: {exc}") from exc
+    except (
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        KeyError,
+        RuntimeError,
+        MemoryError,
+        NotImplementedError,
+        OverflowError,
+        TypeError,
+        IndexError,
+        UnicodeDecodeError,
+        SyntaxError,
+        zlib.error,
+    ) as exc:
+        raise ModelFileError(
+            f"{path} is not a valid model file (truncated or corrupted?): "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    meta_arr = arrays.pop(META_KEY)
+    if meta_arr.dtype.kind != "U" or meta_arr.ndim != 0 or meta_arr.size != 1:
+        raise ModelFileError(f"{path}: the description is not a JSON string")
+    text = str(meta_arr)
+    if len(text) > MAX_META_CHARS:
+        raise ModelFileError(f"{path}: the description is implausibly large ({len(text)} chars)")
+    try:
+        meta = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{path}: the description is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: the description is not a JSON object")
+    return meta, arrays
+
+
+def load(path):
+    """Read a model file written by ``save``; returns the network or estimator.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, truncated, corrupted, of another format or version, or
+        its arrays disagree with its description. Nothing in the file is executed.
+    """
+    meta, arrays = _read(path)
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not a glassnet model file (format {meta.get('format')!r})")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} uses model-file format version {version!r} (written by glassnet "
+            f"{meta.get('glassnet_version', '?')}); this glassnet reads version {FORMAT_VERSION}. "
+            f"Load and re-save it with a glassnet that reads version {version!r}, or retrain."
+        )
+    kind = meta.get("kind")
+    if kind not in _KINDS and isinstance(kind, str) and kind in _KIND_MODULES:
+        importlib.import_module(_KIND_MODULES[kind])
+    if kind not in _KINDS:
+        raise ModelFileError(f"{path}: unknown kind of model {kind!r}")
+    try:
+        return _KINDS[kind][2](meta, arrays)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        OverflowError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
+        raise ModelFileError(
+            f"{path}: the description is inconsistent: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+# ------------------------------------------------------------------ networks
+def config_param_count(config: dict) -> int:
+    """Number of parameters a network description implies, computed without allocating."""
+    from .layers import Dense
+    from .network import LAYERS
+
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        raise ModelFileError("the network description has no layer list")
+    total = 0
+    for spec in config["layers"]:
+        if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+            raise ModelFileError(f"bad layer description {spec!r:.80}")
+        if spec["type"] not in LAYERS:
+            raise ModelFileError(f"unknown layer type {spec['type']!r}")
+        if LAYERS.get(spec["type"]) is Dense:
+            n_in, n_out = spec.get("n_in"), spec.get("n_out")
+            if not all(
+                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (n_in, n_out)
+            ):
+                raise ModelFileError(f"bad Dense widths in {spec!r:.80}")
+            total += n_in * n_out + n_out
+        if total > MAX_PARAMS:
+            raise ModelFileError(f"the description implies over {MAX_PARAMS} parameters")
+    return total
+
+
+def network_from_arrays(config: dict, theta: np.ndarray):
+    """Rebuild a ``Sequential`` from its description and packed parameters, checking both."""
+    from .network import Sequential
+
+    n = config_param_count(config)
+    if not isinstance(theta, np.ndarray) or theta.ndim != 1 or theta.dtype.kind != "f":
+        raise ModelFileError("the parameter vector 'theta' is missing or not a 1-D float array")
+    if theta.size != n:
+        raise ModelFileError(
+            f"the description implies {n} parameters but 'theta' holds {theta.size}"
+        )
+    if not np.isfinite(theta).all():
+        raise ModelFileError("the parameter vector holds NaN or inf")
+    if theta.dtype.name != config.get("dtype", "float64"):
+        raise ModelFileError(
+            f"'theta' is {theta.dtype.name} but the description says {config.get('dtype')!r}"
+        )
+    try:
+        net = Sequential.from_config({**config, "seed": None})
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"the network description is invalid: {exc}") from exc
+    net.seed = config.get("seed") if isinstance(config.get("seed"), int) else None
+    net.set_flat(theta)
+    return net
+
+
+def _net_to_file(net):
+    return {"network": net.get_config(), "metadata": net.metadata}, {"theta": net.theta}
+
+
+def _net_from_file(meta, arrays):
+    if "theta" not in arrays:
+        raise ModelFileError("the parameter vector 'theta' is missing")
+    net = network_from_arrays(meta.get("network"), arrays["theta"])
+    extra = meta.get("metadata", {})
+    if not isinstance(extra, dict):
+        raise ModelFileError("the network's metadata is not a JSON object")
+    net.metadata = extra
+    return net
+
+
+def _register_builtin():
+    from .network import Sequential
+
+    register_kind("Sequential", Sequential, _net_to_file, _net_from_file)
+
+
+_register_builtin()

@@ -1,7 +1,0 @@
-"""``python -m glassnet.playground``: the same as ``glassnet playground``."""
-
-import sys
-
-from . import main
-
-sys.exit(main())

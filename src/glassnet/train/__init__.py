@@ -1,0 +1,1 @@
+"""Training: ``fit`` and its epoch loop, callbacks, checkpoints and run diagnostics."""

@@ -1,0 +1,261 @@
+"""The callback protocol of ``fit`` and the callbacks that come with glassnet.
+
+``fit`` calls, on every callback in order: ``on_train_begin()`` once, then
+``on_epoch_end(epoch, logs)`` after every epoch (``logs`` holds that epoch's history
+entries), then ``on_train_end(logs)`` once, also when training stopped early or was
+interrupted. Before ``on_train_begin`` it sets ``callback.net`` and
+``callback.fit_state`` (whose ``history`` is the run's ``History``); setting
+``fit_state.stop_training = True`` ends training after the current epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Callback", "History", "LambdaCallback", "EarlyStopping", "ModelCheckpoint"]
+
+
+class Callback:
+    """Base class: override the hooks you need."""
+
+    net = None
+    fit_state = None
+
+    def on_train_begin(self) -> None:
+        pass
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> None:
+        pass
+
+    def on_train_end(self, logs: dict) -> None:
+        pass
+
+
+class History(Callback):
+    """What ``fit`` recorded, one entry per epoch; ``fit`` returns it.
+
+    ``history[key]`` is a list. Keys: ``loss`` (data loss + penalty), ``data_loss``,
+    ``penalty`` (``l2/2 * sum ||W||^2`` at the start of the epoch), ``lr``, ``accuracy``
+    (classification) or ``r2`` (regression); with validation data ``val_loss`` and
+    ``val_accuracy`` or ``val_r2``. Losses are reduced as the loss object reduces them
+    over the epoch's examples.
+
+    Attributes
+    ----------
+    epoch : list of int, the epoch numbers recorded
+    stopped_epoch : int or None, where early stopping (or a callback) ended training
+    interrupted : bool, True when Ctrl-C (or SIGTERM) stopped training
+    interrupted_by : str or None, the signal's name ("SIGINT" or "SIGTERM")
+    best_epoch : int or None, the epoch whose weights early stopping restored
+    """
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.stopped_epoch: int | None = None
+        self.interrupted = False
+        self.interrupted_by: str | None = None
+        self.best_epoch: int | None = None
+
+    def on_epoch_end(self, epoch, logs):
+        self.epoch.append(epoch)
+        h = self.history
+        for key, value in logs.items():
+            try:
+                h[key].append(value)
+            except KeyError:
+                h[key] = [value]
+
+    def append_row(self, epoch, loss, data_loss, penalty, lr, metric) -> None:
+        """Record one epoch of a run that builds no logs dict (``fit``'s light path);
+        ``metric`` is the accuracy for classification, R^2 for regression (its key is
+        set by ``start_rows``)."""
+        self.epoch.append(epoch)
+        for lst, value in zip(self._rows, (loss, data_loss, penalty, lr, metric)):
+            lst.append(value)
+
+    def start_rows(self, metric_name: str) -> None:
+        """Prepare ``append_row``: the keys, in the order the logs dict would have them."""
+        keys = ("loss", "data_loss", "penalty", "lr", metric_name)
+        self._rows = [self.history.setdefault(k, []) for k in keys]
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.history
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def keys(self):
+        return self.history.keys()
+
+    def last(self) -> dict:
+        """The last epoch's entries."""
+        return {k: v[-1] for k, v in self.history.items() if v}
+
+    def to_dict(self) -> dict:
+        return {"epoch": list(self.epoch), **{k: list(v) for k, v in self.history.items()}}
+
+    def __repr__(self):
+        last = ", ".join(f"{k}={v:.6g}" for k, v in self.last().items())
+        return f"History({len(self)} epochs: {last})"
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions ``on_epoch_end(epoch, logs)`` and ``on_train_end(logs)``."""
+
+    def __init__(self, on_epoch_end=None, on_train_end=None):
+        for name, f in (("on_epoch_end", on_epoch_end), ("on_train_end", on_train_end)):
+            if f is not None and not callable(f):
+                raise TypeError(f"{name} must be callable, got {f!r}")
+        self._epoch_end = on_epoch_end
+        self._train_end = on_train_end
+
+    def on_epoch_end(self, epoch, logs):
+        if self._epoch_end is not None:
+            self._epoch_end(epoch, logs)
+
+    def on_train_end(self, logs):
+        if self._train_end is not None:
+            self._train_end(logs)
+
+
+def _monitor_value(logs: dict, monitor: str) -> tuple[str, float]:
+    """The monitored value, falling back from ``val_loss`` to ``loss`` without validation."""
+    if monitor in logs:
+        return monitor, logs[monitor]
+    if monitor.startswith("val_") and monitor[4:] in logs:
+        return monitor[4:], logs[monitor[4:]]
+    raise ValueError(f"monitor={monitor!r} is not in the history; keys: {', '.join(logs)}")
+
+
+def _better(mode: str):
+    return (
+        (lambda new, best, d: new < best - d)
+        if mode == "min"
+        else (lambda new, best, d: new > best + d)
+    )
+
+
+def _mode_for(monitor: str) -> str:
+    return "max" if monitor.split("val_")[-1] in ("accuracy", "r2") else "min"
+
+
+class EarlyStopping(Callback):
+    """Stop when the monitored value has not improved by more than ``min_delta`` for
+    ``patience`` epochs; with ``restore_best_weights`` the network ends with the weights
+    of its best epoch.
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss" (falls back to "loss" without validation data)
+    patience : int, epochs without improvement to tolerate
+    min_delta : float, the smallest change that counts as an improvement
+    restore_best_weights : bool
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 10,
+        min_delta: float = 0.0,
+        restore_best_weights: bool = True,
+    ):
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
+        if not isinstance(min_delta, (int, float)) or not math.isfinite(min_delta) or min_delta < 0:
+            raise ValueError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = float(min_delta)
+        self.restore_best_weights = bool(restore_best_weights)
+
+    def on_train_begin(self):
+        self.mode = _mode_for(self.monitor)
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = None
+        self.best_theta = None
+        self.wait = 0
+        self._is_better = _better(self.mode)
+
+    def on_epoch_end(self, epoch, logs):
+        _, value = _monitor_value(logs, self.monitor)
+        if self._is_better(value, self.best, self.min_delta):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_theta = self.net.get_flat()  # the weights at the end of the epoch
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.fit_state.stop_training = True
+            self.fit_state.history.stopped_epoch = epoch
+
+    def on_train_end(self, logs):
+        if self.restore_best_weights and self.best_theta is not None:
+            self.net.theta[...] = self.best_theta
+            self.fit_state.history.best_epoch = self.best_epoch
+
+
+class ModelCheckpoint(Callback):
+    """Save the network with ``gn.save`` after epochs that improve the monitored value
+    (or after every epoch with ``save_best_only=False``).
+
+    Parameters
+    ----------
+    path : str or Path, the model file (written atomically)
+    monitor : str, default "val_loss" (falls back to "loss")
+    save_best_only : bool
+    """
+
+    def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = True):
+        self.path = Path(path)
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only)
+
+    def on_train_begin(self):
+        self.mode = _mode_for(self.monitor)
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self._is_better = _better(self.mode)
+        self.saved_epochs: list[int] = []
+
+    def on_epoch_end(self, epoch, logs):
+        from ..modelfile import save
+
+        _, value = _monitor_value(logs, self.monitor)
+        if self.save_best_only and not self._is_better(value, self.best, 0.0):
+            return
+        self.best = value
+        save(self.net, self.path)
+        self.saved_epochs.append(epoch)
+
+
+def as_callbacks(callbacks) -> list[Callback]:
+    """Check a ``callbacks=`` argument: Callback objects, or plain functions ``f(epoch, logs)``."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback) or callable(callbacks):
+        callbacks = [callbacks]
+    out = []
+    for i, cb in enumerate(callbacks):
+        if isinstance(cb, Callback):
+            out.append(cb)
+        elif callable(cb):
+            out.append(LambdaCallback(on_epoch_end=cb))
+        else:
+            raise TypeError(
+                f"callbacks[{i}] must be a glassnet Callback or a function (epoch, logs), "
+                f"got {cb!r}"
+            )
+    return out
+
+
+def r2_parts(y: np.ndarray) -> float:
+    """Total sum of squares ``sum (y - mean(y))^2`` (over all outputs), for R^2."""
+    y2 = y.reshape(len(y), -1)
+    d = y2 - y2.mean(axis=0)
+    return float(np.einsum("ij,ij->", d, d))

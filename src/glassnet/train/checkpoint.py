@@ -1,0 +1,409 @@
+"""Checkpoints: everything a training run needs to continue exactly where it stopped.
+
+``fit(..., checkpoint=PATH, checkpoint_every=K)`` writes one after every K-th epoch, when
+training ends, and when Ctrl-C or SIGTERM interrupts it (between two minibatches if
+need be). ``fit(..., resume_from=PATH)`` continues it with the objects you pass, and
+``resume(PATH, X, y, epochs=...)`` rebuilds them from the file; either way a run that
+was interrupted and resumed ends with the same parameters, bit for bit, as a run that
+was never interrupted.
+
+A checkpoint file is a glassnet model file (``gn.load`` reads it, never a pickle) of
+kind ``"Checkpoint"``. It holds the network, the optimizer's configuration and state
+(moments, step count, rate), the schedule's configuration and state, the loss, the next
+epoch (and, after an interruption between minibatches, the epoch's row order, the next
+batch and the running sums), the shuffling generator's state, the dropout
+``RandomState``'s state, the history, the divergence watch, ``fit``'s settings, a
+fingerprint of the data and free metadata (``glassnet train`` stores its arguments).
+Callbacks keep no state across a resume: an ``EarlyStopping`` starts counting afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import numbers
+
+import numpy as np
+
+from ..modelfile import ModelFileError, load, network_from_arrays, register_kind, save
+
+__all__ = ["Checkpoint", "resume", "load_checkpoint", "data_fingerprint"]
+
+_FIT_KEYS = (
+    "epochs",
+    "batch_size",
+    "shuffle",
+    "seed",
+    "l2",
+    "clip_norm",
+    "l2_per_example",
+    "validation_fraction",
+    "checkpoint_every",
+)
+
+
+def data_fingerprint(X: np.ndarray, y: np.ndarray) -> str:
+    """A SHA-256 of the training data's bytes, shapes and dtypes."""
+    h = hashlib.sha256()
+    for a in (X, y):
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.data)
+    return h.hexdigest()
+
+
+def _legacy_state(rs: np.random.RandomState) -> tuple[dict, np.ndarray]:
+    name, keys, pos, has_gauss, gauss = rs.get_state()
+    return {"name": name, "pos": int(pos), "has_gauss": int(has_gauss), "gauss": float(gauss)}, (
+        np.asarray(keys, dtype=np.uint32)
+    )
+
+
+def _set_legacy_state(rs, desc, keys):
+    if not isinstance(desc, dict) or desc.get("name") != "MT19937":
+        raise ModelFileError("a RandomState description is not an MT19937 state")
+    if keys.shape != (624,) or keys.dtype != np.uint32:
+        raise ModelFileError("a RandomState's key array is not 624 uint32 numbers")
+    rs.set_state(("MT19937", keys, int(desc["pos"]), int(desc["has_gauss"]), float(desc["gauss"])))
+
+
+class Checkpoint:
+    """What a checkpoint file holds (see the module's notes); ``gn.load`` returns one."""
+
+    def __init__(self, meta: dict, arrays: dict):
+        self.meta, self.arrays = meta, arrays
+
+    # ---------------------------------------------------------------- writing
+    @classmethod
+    def capture(cls, fit_state, run, watch, net, loss, fit_args, fingerprint, split, extra):
+        """The state of a ``fit`` call at an epoch boundary or between two minibatches."""
+        opt, sched, hist = fit_state.optimizer, fit_state.schedule, fit_state.history
+        arrays = {"theta": net.theta.copy()}
+        opt_state = {}
+        for k, v in opt.state_dict().items():
+            if isinstance(v, np.ndarray):
+                arrays[f"opt.{k}"] = v.copy()
+                opt_state[k] = {"array": f"opt.{k}"}
+            elif v is None or isinstance(v, (bool, numbers.Number)):
+                opt_state[k] = v.item() if isinstance(v, np.generic) else v
+            else:
+                raise TypeError(f"cannot checkpoint the optimizer's state {k!r}: {v!r:.60}")
+        schedule = None
+        if sched is not None:
+            schedule = {"type": sched.name, "config": sched.get_config()}
+            if hasattr(sched, "state_dict"):
+                schedule["state"] = sched.state_dict()
+        mid = run is not None and run.pos > 0
+        last = None if run is None else run.epoch
+        meta = {
+            "network": net.get_config(),
+            "loss": {"type": loss.name, "config": loss.get_config()},
+            "optimizer": {"type": opt.name, "config": opt.get_config(), "state": opt_state},
+            "schedule": schedule,
+            "next_epoch": (last if mid else last + 1) if last is not None else 0,
+            "mid_epoch": bool(mid),
+            "sums": [float(v) for v in run.sums] if mid else None,
+            "pos": int(run.pos) if mid else 0,
+            "epoch_lr": None if run is None or run.lr is None else float(run.lr),
+            "history": {
+                **hist.to_dict(),
+                "__stopped_epoch__": hist.stopped_epoch,
+                "__best_epoch__": hist.best_epoch,
+            },
+            "watch": dict(vars(watch)),
+            "fit": fit_args,
+            "fingerprint": fingerprint,
+            "metadata": extra or {},
+        }
+        if run is not None:
+            arrays["order"] = run.order.copy()
+            arrays["snap"] = (
+                run.snaps[run.epoch & 1].copy() if run.epoch is not None else (net.theta.copy())
+            )
+            if run.legacy:
+                meta["shuffle_rng"] = {"legacy": True, "is_net_rng": run.rng is net.rng}
+                meta["shuffle_rng"]["state"], arrays["shuffle_rng.keys"] = _legacy_state(run.rng)
+            else:
+                meta["shuffle_rng"] = {"legacy": False, "state": run.rng.bit_generator.state}
+        meta["dropout_rng"], arrays["dropout_rng.keys"] = _legacy_state(net.rng)
+        if split is not None:
+            arrays["val_index"] = np.asarray(split[0], dtype=np.int64)
+            meta["n_train"] = int(split[1])
+        return cls(meta, arrays)
+
+    def write(self, path):
+        return save(self, path)
+
+    # ---------------------------------------------------------------- reading
+    @property
+    def next_epoch(self) -> int:
+        return self.meta["next_epoch"]
+
+    @property
+    def fit_args(self) -> dict:
+        return dict(self.meta["fit"])
+
+    @property
+    def metadata(self) -> dict:
+        return self.meta["metadata"]
+
+    @property
+    def history(self) -> dict:
+        return {k: v for k, v in self.meta["history"].items() if not k.startswith("__")}
+
+    def build_network(self):
+        return network_from_arrays(self.meta["network"], self.arrays["theta"])
+
+    def build_loss(self):
+        from ..losses import get_loss
+
+        return get_loss(self.meta["loss"]["type"], **self.meta["loss"]["config"])
+
+    def build_optimizer(self):
+        from ..optim import get_optimizer
+
+        opt = get_optimizer(self.meta["optimizer"]["type"], **self.meta["optimizer"]["config"])
+        self.restore_optimizer(opt)
+        return opt
+
+    def build_schedule(self):
+        from ..schedules import get_schedule
+
+        s = self.meta["schedule"]
+        if s is None:
+            return None
+        config = dict(s["config"])
+        return get_schedule(s["type"], **config)
+
+    def restore_optimizer(self, opt) -> None:
+        want = self.meta["optimizer"]
+        if opt.name != want["type"]:
+            raise ValueError(
+                f"the checkpoint was trained with optimizer {want['type']!r}, not {opt.name!r}"
+            )
+        other = {k: v for k, v in want["config"].items() if k != "lr"}
+        mine = {k: v for k, v in opt.get_config().items() if k != "lr"}
+        if other != mine:
+            raise ValueError(
+                f"the optimizer's settings {mine} differ from the checkpoint's {other}"
+            )
+        state = {}
+        for k, v in want["state"].items():
+            state[k] = self.arrays[v["array"]] if isinstance(v, dict) else v
+        opt.load_state_dict(state)
+
+    def restore(self, net, loss, fit_state, run, watch, fingerprint):
+        """Put the checkpoint's state into the objects of a new ``fit`` call."""
+        meta = self.meta
+        if fingerprint != meta["fingerprint"]:
+            raise ValueError(
+                "X and y differ from the data the checkpointed run trained on; resume "
+                "needs the same data (same rows in the same order, same dtype)"
+            )
+        mine = [dict(spec) for spec in net.get_config()["layers"]]
+        if mine != meta["network"]["layers"]:
+            raise ValueError(
+                "net's layers differ from the checkpoint's: pass the same architecture "
+                "(or use glassnet.train.checkpoint.resume, which rebuilds it)"
+            )
+        theta = self.arrays["theta"]
+        if theta.dtype != net.dtype:
+            raise ValueError(
+                f"the checkpoint's parameters are {theta.dtype.name} but the network "
+                f"trains in {net.dtype.name} (pass data of the checkpointed run's dtype)"
+            )
+        if loss.name != meta["loss"]["type"] or loss.get_config() != meta["loss"]["config"]:
+            raise ValueError(
+                f"loss {loss!r} differs from the checkpoint's {meta['loss']['type']} "
+                f"{meta['loss']['config']}"
+            )
+        net.theta[...] = theta
+        self.restore_optimizer(fit_state.optimizer)
+        sched, want = fit_state.schedule, meta["schedule"]
+        if (sched is None) != (want is None) or (
+            sched is not None and (sched.name, sched.get_config()) != (want["type"], want["config"])
+        ):
+            raise ValueError(
+                f"schedule {sched!r} differs from the checkpoint's "
+                f"{None if want is None else (want['type'], want['config'])}"
+            )
+        if sched is not None and "state" in want:
+            sched.load_state_dict(want["state"])
+        hist = fit_state.history
+        stored = meta["history"]
+        hist.epoch = [int(e) for e in stored["epoch"]]
+        hist.history = {k: list(v) for k, v in self.history.items() if k != "epoch"}
+        for key, values in hist.history.items():
+            if len(values) != len(hist.epoch):
+                raise ModelFileError(f"the history's {key!r} has the wrong length")
+        hist.stopped_epoch = stored.get("__stopped_epoch__")
+        hist.best_epoch = stored.get("__best_epoch__")
+        for k, v in meta["watch"].items():
+            if hasattr(watch, k) and k != "lr_hint":
+                setattr(watch, k, v)
+        _set_legacy_state(net.rng, meta["dropout_rng"], self.arrays["dropout_rng.keys"])
+        if run is None:
+            return
+        srng = meta.get("shuffle_rng")
+        if srng is None or srng["legacy"] != run.legacy:
+            kind = "a RandomState" if srng and srng["legacy"] else "an int seed (or None)"
+            raise ValueError(f"the checkpointed run shuffled with {kind}; pass seed of that kind")
+        if run.legacy:
+            _set_legacy_state(run.rng, srng["state"], self.arrays["shuffle_rng.keys"])
+        else:
+            try:
+                run.rng.bit_generator.state = srng["state"]
+            except (TypeError, ValueError, KeyError) as exc:
+                raise ModelFileError(f"the shuffling generator's state is invalid: {exc}") from exc
+        order = self.arrays["order"]
+        n = run.order.shape[0]
+        if (
+            order.shape != (n,)
+            or order.dtype.kind not in "iu"
+            or not np.array_equal(np.sort(order), np.arange(n))
+        ):
+            raise ModelFileError("the stored row order is not a permutation of the rows")
+        run.order = order.astype(np.intp)
+        snap = self.arrays["snap"]
+        if snap.shape != net.theta.shape or snap.dtype != net.dtype:
+            raise ModelFileError("the stored epoch-start parameters have the wrong shape")
+        for s in run.snaps:
+            s[...] = snap
+        run.lr = meta["epoch_lr"]
+        if meta["mid_epoch"]:
+            if run.batch_size is None:
+                raise ValueError("the checkpoint stopped between minibatches: pass its batch_size")
+            run.resume_mid_epoch = True
+            run.sums = [float(v) for v in meta["sums"]]
+            run.pos = int(meta["pos"])
+            if run.pos >= n or run.pos % run.batch_size:
+                raise ValueError(
+                    f"the checkpoint stopped at row {run.pos} of an epoch, which does not fit "
+                    f"batch_size={run.batch_size} and {n} rows"
+                )
+
+
+def load_checkpoint(path) -> Checkpoint:
+    """Read a checkpoint file; raises ``ModelFileError`` for anything else."""
+    obj = load(path)
+    if not isinstance(obj, Checkpoint):
+        raise ModelFileError(f"{path} is a glassnet model file but not a checkpoint")
+    return obj
+
+
+def resume(path, X, y, epochs: int | None = None, **fit_kwargs):
+    """Continue the run checkpointed in ``path`` on the same ``X`` and ``y``.
+
+    Rebuilds the network, loss, optimizer and schedule from the file and calls ``fit``
+    with the run's settings and ``resume_from=path``; the run keeps checkpointing to
+    ``path`` every ``checkpoint_every`` epochs as before. ``epochs`` (default: the run's
+    own) is the epoch to train up to; ``fit_kwargs`` may add callbacks, validation_data,
+    verbose or another ``checkpoint``. Returns ``(net, history)``; the history holds the
+    epochs before the interruption too.
+    """
+    from .fit import fit
+
+    ck = load_checkpoint(path)
+    net = ck.build_network()
+    args = ck.fit_args
+    seed = args.pop("seed")
+    if seed == "RandomState":
+        is_net = ck.meta.get("shuffle_rng", {}).get("is_net_rng")
+        seed = net.rng if is_net else np.random.RandomState()
+    every = args.pop("checkpoint_every")
+    stored_epochs = args.pop("epochs")
+    kwargs = {**args, "checkpoint": path, "checkpoint_every": every, **fit_kwargs}
+    hist = fit(
+        net,
+        ck.build_loss(),
+        X,
+        y,
+        optimizer=ck.build_optimizer(),
+        schedule=ck.build_schedule(),
+        epochs=stored_epochs if epochs is None else epochs,
+        seed=seed,
+        resume_from=ck,
+        **kwargs,
+    )
+    return net, hist
+
+
+# ------------------------------------------------------------------ the file
+def _check_meta(meta):
+    def need(cond, what):
+        if not cond:
+            raise ModelFileError(f"the checkpoint's {what}")
+
+    need(isinstance(meta.get("network"), dict), "network description is missing")
+    for key in ("loss", "optimizer"):
+        d = meta.get(key)
+        need(
+            isinstance(d, dict)
+            and isinstance(d.get("type"), str)
+            and isinstance(d.get("config"), dict),
+            f"{key} description is invalid",
+        )
+    need(isinstance(meta["optimizer"].get("state"), dict), "optimizer state is invalid")
+    s = meta.get("schedule")
+    need(
+        s is None
+        or (
+            isinstance(s, dict)
+            and isinstance(s.get("type"), str)
+            and isinstance(s.get("config"), dict)
+        ),
+        "schedule description is invalid",
+    )
+    ne = meta.get("next_epoch")
+    need(isinstance(ne, int) and not isinstance(ne, bool) and ne >= 0, "next epoch is invalid")
+    need(isinstance(meta.get("mid_epoch"), bool), "mid-epoch flag is invalid")
+    lr = meta.get("epoch_lr")
+    need(lr is None or isinstance(lr, (int, float)), "epoch learning rate is invalid")
+    if meta["mid_epoch"]:
+        sums = meta.get("sums")
+        need(isinstance(sums, list) and len(sums) == 4, "running sums are invalid")
+        need(all(isinstance(v, (int, float)) for v in sums), "running sums are invalid")
+        pos = meta.get("pos")
+        need(isinstance(pos, int) and not isinstance(pos, bool) and pos > 0, "position is invalid")
+    h = meta.get("history")
+    need(isinstance(h, dict) and isinstance(h.get("epoch"), list), "history is invalid")
+    for k, v in h.items():
+        if not k.startswith("__"):
+            need(isinstance(v, list), f"history entry {k!r} is invalid")
+    need(isinstance(meta.get("watch"), dict), "divergence watch is invalid")
+    need(
+        isinstance(meta.get("fit"), dict) and set(_FIT_KEYS) <= set(meta["fit"]),
+        "settings are invalid",
+    )
+    seed = meta["fit"]["seed"]
+    need(
+        seed is None or seed == "RandomState" or (type(seed) is int and seed >= 0),
+        "seed is invalid",
+    )
+    need(isinstance(meta.get("fingerprint"), str), "data fingerprint is missing")
+    need(isinstance(meta.get("metadata"), dict), "metadata is not a JSON object")
+    need(isinstance(meta.get("dropout_rng"), dict), "dropout generator state is missing")
+
+
+def _to_file(ck: Checkpoint):
+    return {"checkpoint": ck.meta}, ck.arrays
+
+
+def _from_file(meta, arrays):
+    inner = meta.get("checkpoint")
+    if not isinstance(inner, dict):
+        raise ModelFileError("the checkpoint description is missing")
+    _check_meta(inner)
+    for name in ("theta", "dropout_rng.keys"):
+        if name not in arrays:
+            raise ModelFileError(f"the checkpoint lacks the array {name!r}")
+    network_from_arrays(inner["network"], arrays["theta"])  # checks the description
+    n = arrays["theta"].size
+    for k, v in inner["optimizer"]["state"].items():
+        if isinstance(v, dict):
+            a = arrays.get(v.get("array"))
+            if a is None or a.shape != (n,) or a.dtype != arrays["theta"].dtype:
+                raise ModelFileError(f"the optimizer's state {k!r} disagrees with the network")
+    return Checkpoint(inner, arrays)
+
+
+register_kind("Checkpoint", Checkpoint, _to_file, _from_file)

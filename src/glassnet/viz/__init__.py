@@ -1,0 +1,1 @@
+"""Pictures: decision boundaries, training curves, neurons, sweeps and animations."""

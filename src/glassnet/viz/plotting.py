@@ -1,0 +1,380 @@
+"""Pictures of data and of what a model learned.
+
+Every function takes an optional matplotlib ``ax`` and returns the ``ax`` it drew on.
+Import matplotlib with a non-interactive backend first when there is no screen
+(``matplotlib.use("Agg")``); the command line does that for you.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .animation import animate_training
+
+__all__ = [
+    "plot_data",
+    "plot_decision_boundary",
+    "plot_history",
+    "plot_neurons",
+    "plot_network",
+    "plot_sweep",
+    "animate_training",
+    "class_colors",
+    "predict_function",
+]
+
+
+def class_colors(k: int) -> np.ndarray:
+    """``k`` distinct RGB colours (k x 3): red and blue first, as in the post's figures."""
+    import matplotlib as mpl
+
+    base = np.array(
+        [
+            [0.84, 0.19, 0.15],
+            [0.19, 0.39, 0.78],
+            [0.17, 0.63, 0.17],
+            [0.99, 0.60, 0.00],
+            [0.58, 0.40, 0.74],
+            [0.55, 0.34, 0.29],
+            [0.89, 0.47, 0.76],
+            [0.50, 0.50, 0.50],
+            [0.74, 0.74, 0.13],
+            [0.09, 0.75, 0.81],
+        ]
+    )
+    if k <= len(base):
+        return base[:k]
+    return np.asarray(mpl.colormaps["hsv"](np.linspace(0, 1, k, endpoint=False)))[:, :3]
+
+
+def _get_ax(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.figure(figsize=(6, 5)).add_subplot()
+    return ax
+
+
+def plot_data(X, y, ax=None, title: str | None = None, classes=None):
+    """Scatter the rows of a 2-D ``X`` coloured by their class ``y``."""
+    ax = _get_ax(ax)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    labels = np.unique(y) if classes is None else np.asarray(classes)
+    colors = class_colors(len(labels))
+    for c, lab in zip(colors, labels):
+        m = y == lab
+        ax.scatter(
+            X[m, 0], X[m, 1], s=28, color=c, edgecolors="k", linewidths=0.5, label=f"class {lab}"
+        )
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small", framealpha=0.8)
+    return ax
+
+
+def predict_function(model):
+    """``f(X) -> probabilities (m, k) or labels (m,)`` for a net, an estimator or a callable."""
+    from ..losses import softmax
+    from ..network import Sequential
+
+    if isinstance(model, Sequential):
+        return lambda G: softmax(model.forward(np.asarray(G, dtype=model.dtype)))
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba
+    if hasattr(model, "predict"):
+        return model.predict
+    if callable(model):
+        return model
+    raise TypeError(
+        f"model must be a glassnet network, an estimator with predict/predict_proba, or a "
+        f"function of X, got {type(model).__name__}"
+    )
+
+
+def _grid(X, resolution: int, pad: float):
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    lo, hi = lo - pad * span, hi + pad * span
+    xs = np.linspace(lo[0], hi[0], resolution)
+    ys = np.linspace(lo[1], hi[1], resolution)
+    xx, yy = np.meshgrid(xs, ys)
+    return xx, yy, np.c_[xx.ravel(), yy.ravel()], (lo[0], hi[0], lo[1], hi[1])
+
+
+def region_image(out: np.ndarray, labels) -> tuple[np.ndarray, np.ndarray]:
+    """Colours of the class regions for model outputs on grid points.
+
+    ``out`` holds probabilities (m, k) or labels (m,). Returns the RGB colours (m, 3),
+    each class's colour blended towards white where the model is less sure, and the
+    predicted class index of every point.
+    """
+    k = len(labels)
+    if out.ndim == 2 and out.shape[1] > 1:
+        predicted_idx = np.argmax(out, axis=1)
+        lo = 1.0 / out.shape[1]
+        strength = np.clip((out.max(axis=1) - lo) / (1 - lo), 0, 1)
+    else:
+        predicted_idx = np.searchsorted(labels, out.ravel()).clip(0, k - 1)
+        strength = np.ones(out.shape[0])
+    colors = class_colors(max(k, int(predicted_idx.max()) + 1))
+    alpha = (0.15 + 0.45 * strength)[:, None]
+    return 1.0 - alpha * (1.0 - colors[predicted_idx]), predicted_idx
+
+
+def plot_decision_boundary(
+    model,
+    X,
+    y,
+    ax=None,
+    title: str | None = None,
+    resolution: int = 200,
+    pad: float = 0.1,
+    show_misclassified: bool = True,
+    classes=None,
+):
+    """Class regions of ``model`` over the plane of the 2-D data, with the data on top.
+
+    Each region has its class's colour, paler where the model is less sure (when it
+    gives probabilities); the boundaries are drawn as lines; misclassified training
+    points are ringed. The grid has ``resolution`` points per axis over the data's
+    range widened by ``pad`` times that range, so it costs the same on any scale.
+
+    Parameters
+    ----------
+    model : Sequential, estimator, or function ``X -> labels`` (or probabilities)
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(
+            f"plot_decision_boundary needs 2-D data with 2 features, got shape {X.shape}"
+        )
+    y = np.asarray(y)
+    ax = _get_ax(ax)
+    labels = np.unique(y) if classes is None else np.asarray(classes)
+    k = len(labels)
+    f = predict_function(model)
+    xx, yy, G, extent = _grid(X, resolution, pad)
+    img, predicted_idx = region_image(np.asarray(f(G)), labels)
+    colors = class_colors(max(k, int(predicted_idx.max()) + 1))
+    ax.imshow(
+        img.reshape(resolution, resolution, 3),
+        origin="lower",
+        extent=extent,
+        aspect="auto",
+        interpolation="bilinear",
+    )
+    zz = predicted_idx.reshape(xx.shape)
+    if k > 1:
+        ax.contour(xx, yy, zz, levels=np.arange(k) + 0.5, colors="k", linewidths=0.8)
+    handles = []
+    for j, lab in enumerate(labels):
+        m = y == lab
+        handles.append(
+            ax.scatter(
+                X[m, 0],
+                X[m, 1],
+                s=24,
+                color=colors[j],
+                edgecolors="k",
+                linewidths=0.5,
+                label=f"class {lab}",
+            )
+        )
+    if show_misclassified:
+        pred_train = np.asarray(f(X))
+        pred_train = (
+            labels[np.argmax(pred_train, axis=1)]
+            if pred_train.ndim == 2 and pred_train.shape[1] > 1
+            else pred_train.ravel()
+        )
+        wrong = pred_train != y
+        if wrong.any():
+            ax.scatter(
+                X[wrong, 0],
+                X[wrong, 1],
+                s=90,
+                facecolors="none",
+                edgecolors="k",
+                linewidths=1.4,
+                label=f"misclassified ({int(wrong.sum())})",
+            )
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small", framealpha=0.8)
+    return ax
+
+
+# ----------------------------------------------------------------------------- history
+def plot_history(history, ax=None, title: str | None = None):
+    """Curves of a ``History``: losses (data loss, L2 penalty, training and validation
+    loss), the metric (accuracy or R², training and validation) and the learning rate
+    when it changed.
+
+    ``ax`` None draws three panels on a new figure and returns the array of their axes;
+    a single ``Axes`` gets the losses, with the metric on a second y axis (returned ax).
+    """
+    import matplotlib.pyplot as plt
+
+    h = history.history if hasattr(history, "history") else dict(history)
+    epochs = np.arange(1, len(h["loss"]) + 1)
+    single = ax is not None and not isinstance(ax, (list, tuple, np.ndarray))
+    if ax is None:
+        _, ax = plt.subplots(1, 3, figsize=(16, 4.5))
+    axes = [ax] if single else list(np.ravel(ax))
+    la = axes[0]
+    la.plot(epochs, h["loss"], label="training loss (data + L2)", lw=1.2)
+    if "penalty" in h and np.any(np.asarray(h["penalty"]) > 0):
+        la.plot(epochs, h["data_loss"], label="data loss", lw=0.9, ls="--")
+        la.plot(epochs, h["penalty"], label="L2 penalty", lw=0.9, ls=":")
+    if "val_loss" in h:
+        la.plot(epochs, h["val_loss"], label="validation loss", lw=1.2)
+    la.set(xlabel="epoch", ylabel="loss", title=title or "loss per epoch")
+    if np.all(np.asarray(h["loss"]) > 0):
+        la.set_yscale("log")
+    metric = "accuracy" if "accuracy" in h else ("r2" if "r2" in h else None)
+    ma = la.twinx() if single else (axes[1] if len(axes) > 1 else None)
+    if metric and ma is not None:
+        name = "accuracy" if metric == "accuracy" else "R²"
+        ma.plot(epochs, h[metric], color="tab:green", label=f"training {name}", lw=1.0)
+        if f"val_{metric}" in h:
+            ma.plot(epochs, h[f"val_{metric}"], color="tab:red", label=f"validation {name}", lw=1.0)
+        ma.set(ylabel=name)
+        if not single:
+            ma.set(xlabel="epoch", title=f"{name} per epoch")
+        ma.legend(loc="lower right" if not single else "center right", fontsize="small")
+    if not single and len(axes) > 2:
+        ra = axes[2]
+        ra.plot(
+            epochs, h.get("lr", [np.nan] * len(epochs)), color="tab:purple", label="learning rate"
+        )
+        ra.set(xlabel="epoch", ylabel="learning rate", title="learning rate per epoch")
+        ra.legend(fontsize="small")
+    la.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+# ----------------------------------------------------------------------------- neurons
+def _hidden_outputs(net, G):
+    """Each hidden activation layer's output on the points ``G`` (list of (m, width))."""
+    from ..activations import Activation
+
+    outs, h = [], np.asarray(G, dtype=net.dtype)
+    for layer in net.layers[:-1]:
+        h = layer.forward(h, training=False)
+        if isinstance(layer, Activation):
+            outs.append(h)
+    return outs
+
+
+def plot_neurons(net, X, ax=None, resolution: int = 60, pad: float = 0.1, max_units: int = 16):
+    """What each hidden unit computes over the input plane, as a grid of thumbnails: one
+    row per hidden layer, one thumbnail per unit (blue positive, red negative, each
+    scaled to its own range). Needs 2 input features."""
+    import matplotlib.pyplot as plt
+
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or net.n_inputs != 2:
+        raise ValueError("plot_neurons needs a network with 2 inputs and 2-D data")
+    _, _, G, _ = _grid(X, resolution, pad)
+    outs = _hidden_outputs(net, G)
+    if not outs:
+        raise ValueError("the network has no hidden layer to show")
+    width = min(max(o.shape[1] for o in outs), max_units)
+    gap = 4
+    size = resolution + gap
+    img = np.ones((len(outs) * size, width * size, 3))
+    cmap = plt.get_cmap("RdBu")
+    for r, o in enumerate(outs):
+        for c in range(min(o.shape[1], width)):
+            v = o[:, c].reshape(resolution, resolution)[::-1]
+            span = np.max(np.abs(v)) or 1.0
+            tile = cmap(0.5 + 0.5 * v / span)[..., :3]
+            img[r * size : r * size + resolution, c * size : c * size + resolution] = tile
+    if ax is None:
+        ax = plt.figure(figsize=(1.2 * width + 1.5, 1.3 * len(outs) + 1)).add_subplot()
+    ax.imshow(img, interpolation="nearest")
+    ax.set_xticks(
+        [c * size + resolution / 2 for c in range(width)], [str(c + 1) for c in range(width)]
+    )
+    ax.set_yticks(
+        [r * size + resolution / 2 for r in range(len(outs))],
+        [f"layer {r + 1}" for r in range(len(outs))],
+    )
+    ax.set_xlabel("hidden unit")
+    ax.set_title("what each hidden unit computes over the input plane")
+    return ax
+
+
+# ----------------------------------------------------------------------------- network
+def plot_network(net, ax=None, max_units: int = 24):
+    """The layers as a diagram: a column of nodes per layer, an edge per weight whose
+    colour is its sign (blue positive, orange negative) and width its magnitude."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    from ..layers import Dense
+
+    dense = [lay for lay in net.layers if isinstance(lay, Dense)]
+    sizes = [min(dense[0].n_in, max_units)] + [min(d.n_out, max_units) for d in dense]
+    if ax is None:
+        ax = plt.figure(figsize=(2.2 * len(sizes) + 1, 5)).add_subplot()
+    ys = [np.linspace(0, 1, s + 2)[1:-1] for s in sizes]
+    wmax = max(float(np.abs(d.W).max()) for d in dense) or 1.0
+    for k, d in enumerate(dense):
+        W = d.W[: sizes[k], : sizes[k + 1]]
+        segs, colors, widths = [], [], []
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                segs.append([(k, ys[k][i]), (k + 1, ys[k + 1][j])])
+                colors.append("tab:blue" if W[i, j] >= 0 else "tab:orange")
+                widths.append(0.3 + 4.0 * abs(W[i, j]) / wmax)
+        ax.add_collection(LineCollection(segs, colors=colors, linewidths=widths, alpha=0.7))
+    for k, y in enumerate(ys):
+        ax.scatter(np.full(len(y), k), y, s=220, color="white", edgecolors="k", zorder=3)
+    names = ["input"] + [f"hidden {k}" for k in range(1, len(sizes) - 1)] + ["output"]
+    ax.set_xticks(range(len(sizes)), [f"{n}\n({s})" for n, s in zip(names, sizes)])
+    ax.set_yticks([])
+    ax.set_xlim(-0.4, len(sizes) - 0.6)
+    ax.set_ylim(0, 1)
+    ax.plot([], [], color="tab:blue", label="positive weight")
+    ax.plot([], [], color="tab:orange", label="negative weight")
+    ax.legend(loc="upper right", fontsize="small")
+    ax.set_title("the network: edge width is |weight|")
+    return ax
+
+
+# ----------------------------------------------------------------------------- sweeps
+def plot_sweep(results, X, y, ax=None, ncols: int = 2):
+    """A grid of decision boundaries, one panel per run of a sweep, each titled with its
+    setting and its training and test accuracy (the post's hidden-size figure).
+
+    ``results`` is what ``glassnet.apps.sweep.run_sweep`` returns: dicts with ``param``,
+    ``value``, ``model``, ``train_accuracy`` and ``test_accuracy``.
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(results)
+    if ax is None:
+        nrows = int(np.ceil(n / ncols))
+        _, ax = plt.subplots(nrows, ncols, figsize=(6 * ncols, 5 * nrows), squeeze=False)
+    axes = np.ravel(ax)
+    if len(axes) < n:
+        raise ValueError(f"plot_sweep needs {n} axes, got {len(axes)}")
+    for a, r in zip(axes, results):
+        title = (
+            f"{r['param']} = {r['value']}: train {r['train_accuracy']:.3f}, "
+            f"test {r['test_accuracy']:.3f}"
+        )
+        plot_decision_boundary(r["model"], X, y, ax=a, title=title)
+    for a in axes[n:]:
+        a.set_axis_off()
+    return ax
