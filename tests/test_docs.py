@@ -1,0 +1,139 @@
+"""The documentation site: it builds with ``mkdocs build --strict`` (a broken reference, a
+missing page or a docstring the API reference cannot read fails), every public name has
+an API entry, and the examples in the pages run and print what the pages show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import glassnet
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+# the names that glassnet.__all__ lists but that are not objects with a docstring page
+NOT_DOCUMENTED_OBJECTS = {"__version__"}
+
+
+def _api_entries() -> dict[str, str]:
+    """``{object path: page}`` for every ``::: glassnet...`` directive under docs/api."""
+    entries = {}
+    for page in sorted((DOCS / "api").glob("*.md")):
+        for m in re.finditer(r"^::: (glassnet[\w.]*)\s*$", page.read_text(), re.MULTILINE):
+            entries[m.group(1)] = page.name
+    return entries
+
+
+def _resolve(path: str):
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(path)
+
+
+def test_every_public_name_has_an_api_entry():
+    entries = _api_entries()
+    documented = {path.rsplit(".", 1)[-1] for path in entries}
+    missing = set(glassnet.__all__) - NOT_DOCUMENTED_OBJECTS - documented
+    assert not missing, f"public names without an API entry in docs/api/*.md: {sorted(missing)}"
+
+
+def test_api_entries_are_the_public_objects():
+    """Each entry named like a public name documents that very object (not a namesake)."""
+    for path in _api_entries():
+        name = path.rsplit(".", 1)[-1]
+        if name in glassnet.__all__:
+            assert _resolve(path) is getattr(glassnet, name), path
+
+
+def test_the_modules_the_brief_names_are_documented():
+    entries = _api_entries()
+    assert "glassnet.viz.plotting" in entries
+    assert "glassnet.data.datasets" in entries
+
+
+def test_every_page_is_in_the_navigation():
+    """A page left out of ``nav`` is not reachable from the site's menu."""
+    config = (ROOT / "mkdocs.yml").read_text()
+    nav = config[config.index("\nnav:") : config.index("\nplugins:")]
+    in_nav = set(re.findall(r"[\w/.-]+\.(?:md|ipynb)", nav))
+    on_disk = {
+        str(p.relative_to(DOCS)) for p in DOCS.rglob("*") if p.suffix in (".md", ".ipynb")
+    }
+    assert on_disk == in_nav
+
+
+def _pycon_blocks(text: str) -> list[tuple[int, str]]:
+    """``(line number, code)`` of every fenced ```pycon block of a Markdown page."""
+    blocks = []
+    for m in re.finditer(r"^```pycon[^\n]*\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
+        blocks.append((text.count("\n", 0, m.start()) + 1, m.group(1)))
+    return blocks
+
+
+PAGES_WITH_EXAMPLES = sorted(
+    str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md") if "```pycon" in p.read_text()
+)
+
+
+def test_the_guide_has_examples():
+    assert {"guide/networks.md", "guide/training.md", "math.md"} <= set(PAGES_WITH_EXAMPLES)
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
+def test_page_examples_run_and_print_what_the_page_shows(page, tmp_path, monkeypatch):
+    """Each page's ```pycon blocks are one doctest session: the outputs shown are checked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)  # examples that write files write them here
+    text = (DOCS / page).read_text()
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
+    )
+    globs: dict = {}
+    failures = []
+    for line, code in _pycon_blocks(text):
+        test = parser.get_doctest(code, globs, f"{page}:{line}", str(DOCS / page), line)
+        out: list[str] = []
+        result = runner.run(test, out=out.append, clear_globs=False)
+        globs.update(test.globs)  # the next block goes on in the same session
+        if result.failed:
+            failures.append("".join(out))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("mkdocs") is None, reason="mkdocs is not installed (the docs extra)"
+)
+def test_mkdocs_build_strict(tmp_path):
+    site = tmp_path / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for page in ("index.html", "tutorial/index.html", "api/training/index.html"):
+        assert (site / page).is_file(), page
+    # the notebook is rendered with its committed outputs: its figures are in the page
+    assert "data:image/png;base64" in (site / "tutorial" / "index.html").read_text()
+    # mkdocstrings rendered the reference: fit's signature and a parameter of it
+    training = (site / "api" / "training" / "index.html").read_text()
+    assert "validation_fraction" in training
