@@ -70,9 +70,7 @@ def test_every_page_is_in_the_navigation():
     config = (ROOT / "mkdocs.yml").read_text()
     nav = config[config.index("\nnav:") : config.index("\nplugins:")]
     in_nav = set(re.findall(r"[\w/.-]+\.(?:md|ipynb)", nav))
-    on_disk = {
-        str(p.relative_to(DOCS)) for p in DOCS.rglob("*") if p.suffix in (".md", ".ipynb")
-    }
+    on_disk = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*") if p.suffix in (".md", ".ipynb")}
     assert on_disk == in_nav
 
 
