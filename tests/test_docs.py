@@ -135,3 +135,18 @@ def test_mkdocs_build_strict(tmp_path):
     # mkdocstrings rendered the reference: fit's signature and a parameter of it
     training = (site / "api" / "training" / "index.html").read_text()
     assert "validation_fraction" in training
+
+
+def test_every_command_on_the_cli_page_is_accepted():
+    """The ``$ glassnet ...`` lines of the command-line page parse with today's options."""
+    import shlex
+
+    from glassnet.apps.cli import build_parser
+
+    text = (DOCS / "guide" / "cli.md").read_text()
+    commands = re.findall(r"^\$ glassnet (.+)$", text, re.MULTILINE)
+    assert len(commands) >= 8
+    parser = build_parser()
+    for command in commands:
+        args = parser.parse_args(shlex.split(command))
+        assert callable(args.func), command
