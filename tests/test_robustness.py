@@ -213,11 +213,19 @@ def test_estimator_predict_with_another_feature_count():
 @pytest.mark.parametrize(
     "make, err, match",
     [
-        (lambda: gn.SGD(lr=0), ValueError, r"lr must be > 0.0, got 0.0"),
-        (lambda: gn.SGD(lr=-0.1), ValueError, r"lr must be > 0.0, got -0.1"),
-        (lambda: gn.Adam(lr=float("nan")), ValueError, r"lr must be > 0.0, got nan"),
-        (lambda: gn.RMSProp(lr="fast"), TypeError, "lr must be a number, got 'fast'"),
-        (lambda: gn.SGD(momentum=1.0), ValueError, "momentum must be >= 0.0 and < 1.0"),
+        (lambda: gn.SGD(lr=0), ValueError, r"lr must be a finite number > 0, got 0$"),
+        (lambda: gn.SGD(lr=-0.1), ValueError, r"lr must be a finite number > 0, got -0.1$"),
+        (lambda: gn.Adam(lr=float("nan")), ValueError, r"lr must be a finite number > 0, got nan"),
+        (
+            lambda: gn.RMSProp(lr="fast"),
+            TypeError,
+            "lr must be a finite number > 0, got 'fast' of type str",
+        ),
+        (
+            lambda: gn.SGD(momentum=1.0),
+            ValueError,
+            r"momentum must be a number in \[0, 1\), got 1.0",
+        ),
         (lambda: gn.mlp([2, 0, 2]), ValueError, r"positive integer, got \[2, 0, 2\]"),
         (lambda: gn.mlp([2, -3, 2]), ValueError, r"positive integer, got \[2, -3, 2\]"),
         (lambda: gn.Dense(2, 0), ValueError, "n_out must be a positive integer, got 0"),
@@ -248,7 +256,7 @@ def test_estimator_predict_with_another_feature_count():
             ValueError,
             r"1,000,006,000,002 parameters.*more than this machine's",
         ),
-        (lambda: gn.CosineWarmup(lr=0), ValueError, "lr must be a number > 0.0"),
+        (lambda: gn.CosineWarmup(lr=0), ValueError, "lr must be a finite number > 0, got 0"),
     ],
 )
 def test_bad_settings_are_refused_where_they_are_given(make, err, match):
