@@ -139,7 +139,7 @@ def test_train_csv(tmp_path, capsys):
     csv = tmp_path / "blobs.csv"
     names = ["setosa", "versicolor", "virginica"]
     csv.write_text("f1,f2,species\n" + "".join(f"{a},{b},{names[c]}\n" for (a, b), c in zip(X, y)))
-    code = main(["train", "--data", str(csv), "--target", "species", "--epochs", "300", "--quiet"])
+    code = main(["train", "--data", str(csv), "--target", "species", "--epochs", "300"])
     out = capsys.readouterr().out
     assert code == 0 and "3 classes" in out
     assert float(re.search(r"training accuracy ([\d.]+)", out).group(1)) >= 0.9
@@ -240,7 +240,6 @@ def test_train_regression_with_lbfgs(capsys):
             "mean",
             "--l2",
             "0",
-            "--quiet",
         ]
     )
     out = capsys.readouterr().out

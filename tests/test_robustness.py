@@ -475,27 +475,28 @@ def test_cli_reports_bad_input_in_one_line_and_exits_2(tmp_path, capsys, case, t
 
 
 @pytest.mark.parametrize(
-    "argv",
+    "argv, message",
     [
-        ["--lr", "0"],
-        ["--lr", "nan"],
-        ["--lr", "-0.5"],
-        ["--hidden", "0"],
-        ["--hidden", "-2"],
-        ["--dropout", "1"],
-        ["--dropout", "-0.1"],
-        ["--batch-size", "0"],
-        ["--epochs", "ten"],
-        ["--l2", "inf"],
-        ["--reduction", "avg"],
+        (["--lr", "0"], "--lr must be a finite number > 0, got 0"),
+        (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+        (["--lr", "-0.5"], "--lr must be a finite number > 0, got -0.5"),
+        (["--hidden", "0"], "--hidden must be an integer >= 1, got 0"),
+        (["--hidden", "-2"], "--hidden must be an integer >= 1, got -2"),
+        (["--dropout", "1"], r"--dropout must be a number in \[0, 1\), got 1"),
+        (["--dropout", "-0.1"], r"--dropout must be a number in \[0, 1\), got -0.1"),
+        (["--batch-size", "0"], "--batch-size must be an integer >= 1, got 0"),
+        (["--epochs", "ten"], "--epochs must be an integer >= 1, got 'ten'"),
+        (["--l2", "inf"], "--l2 must be a finite number >= 0, got inf"),
+        (["--reduction", "avg"], "--reduction must be one of 'mean', 'sum', got 'avg'"),
     ],
 )
-def test_cli_bad_numbers_exit_2(argv, capsys):
+def test_cli_bad_numbers_exit_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["train", *argv])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "error: argument" in err and "Traceback" not in err
+    # one line in the library's words with the option's name, no usage block (issue 14)
+    assert re.fullmatch(f"glassnet train: error: {message}\n", err), err
 
 
 def test_cli_batch_larger_than_the_data_is_clipped(capsys):

@@ -64,8 +64,8 @@ class ParamError(Exception):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        got = self.value if isinstance(self.value, _Shown) else _show(self.value)
-        if isinstance(self, TypeError) and not isinstance(self.value, _Shown):
+        got = _show(self.value)
+        if isinstance(self, TypeError):
             got = f"{got} of type {type(self.value).__name__}"
         return f"{self.name} must be {self.allowed}, got {got}{self.hint}"
 
@@ -80,10 +80,6 @@ class ParamTypeError(ParamError, TypeError):
 
 class ParamValueError(ParamError, ValueError):
     """The value is of an allowed kind but outside what is allowed."""
-
-
-class _Shown(str):
-    """Text already in the form the message shows (the command line's raw argument)."""
 
 
 def _show(value: Any) -> str:
