@@ -24,15 +24,11 @@ __all__ = ["Run", "plot_training", "standardize"]
 
 
 def standardize(X: np.ndarray):
-    """``(X - mean) / scale`` per column, ``(X, mean, scale)``; a constant column keeps
-    scale 1. Each column is first divided by its largest magnitude, so that the mean and
-    the spread of values near 1e308 do not overflow."""
-    top = np.abs(X).max(axis=0)
-    top[top == 0] = 1.0
-    Xs = X / top
-    mean, scale = Xs.mean(axis=0), Xs.std(axis=0)
+    """``(X - mean) / scale`` per column, as ``(X, mean, scale)``; a constant column keeps
+    scale 1 (the CSV reader has refused columns whose mean or spread overflows)."""
+    mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
-    return (Xs - mean) / scale, mean * top, scale * top
+    return (X - mean) / scale, mean, scale
 
 
 class Report(Callback):

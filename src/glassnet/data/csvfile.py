@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import math
 from pathlib import Path
 
@@ -95,6 +97,7 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
         t %= width
     feat_cols = [j for j in range(width) if j != t]
     X = _parse_numbers(path, body, feat_cols, names)
+    _check_scale(path, body, X, feat_cols, names)
     raw = [r[t].strip() for _, r in body]
     for (line, _), text in zip(body, raw):
         if text == "":
@@ -123,21 +126,60 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
                 )
         classes = None
         y = np.array(values, dtype=np.float64)
+        _check_scale(path, body, y[:, None], [t], names)
     return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
 
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """The non-blank rows of a CSV file as ``(line number, fields)``."""
+    """The non-blank rows of a CSV file as ``(line number, fields)``, where the line
+    number is the physical line the row starts on (a quoted field may span lines)."""
     if not path.is_file():
         raise ValueError(f"data file {str(path)!r} does not exist or is not a file")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        try:
-            rows = [(i + 1, r) for i, r in enumerate(csv.reader(fh)) if any(c.strip() for c in r)]
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable CSV file ({exc})") from exc
+    text = _decode(path, path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, line = [], 1
+    try:
+        for r in reader:
+            if any(c.strip() for c in r):
+                rows.append((line, r))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValueError(f"{path}, line {line}: not a readable CSV row ({exc})") from None
     if not rows:
         raise ValueError(f"{path}: the file is empty")
     return rows
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """The file's text (UTF-8, with or without a byte-order mark); an invalid byte is
+    reported by its line and column."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ValueError(
+            f"{path}, line {line}, column {column}: byte 0x{raw[exc.start]:02x} is not UTF-8 "
+            f"text; save the file as UTF-8"
+        ) from None
+
+
+def _check_scale(path, body, X, cols, names) -> None:
+    """Refuse columns of finite numbers so large (near 1e308) that their mean or spread
+    overflows: standardising them would turn them into NaN or zeros."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        ok = np.isfinite(X.mean(axis=0)) & np.isfinite(X.std(axis=0))
+    if ok.all():
+        return
+    k = int(np.flatnonzero(~ok)[0])
+    i = int(np.abs(X[:, k]).argmax())
+    j = cols[k]
+    raise ValueError(
+        f"{path}, line {body[i][0]}, column {j + 1} ({names[j]}): {body[i][1][j].strip()} is "
+        f"too large: the column's mean or spread overflows a float64; rescale the column"
+    )
 
 
 def _parse_numbers(path, body, cols, names) -> np.ndarray:
