@@ -65,13 +65,7 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
     path = Path(path)
     rows = _read_rows(path)
     if header is None:
-        first = rows[0][1]
-        header = (
-            any(_float(c) is None for c in first)
-            and len(rows) > 1
-            and sum(_float(c) is not None for c in rows[1][1])
-            > sum(_float(c) is not None for c in first)
-        ) or (len(rows) == 1 and all(_float(c) is None for c in first))
+        header = _looks_like_header(rows)
     names = [c.strip() for c in rows[0][1]] if header else None
     body = rows[1:] if header else rows
     if not body:
@@ -82,22 +76,41 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
         names = [f"x{j}" for j in range(width)]
     if width < 2:
         raise ValueError(f"{path}: need at least one feature column and a target column")
+    t = _target_column(path, target, names)
+    feat_cols = [j for j in range(width) if j != t]
+    X = _parse_numbers(path, body, feat_cols, names)
+    _check_scale(path, body, X, feat_cols, names)
+    y, classes = _parse_target(path, body, t, names, categorical)
+    return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
+
+
+def _looks_like_header(rows) -> bool:
+    """A first row with a non-numeric field above a row with more numbers (or a lone
+    row of text)."""
+    first = rows[0][1]
+    if len(rows) == 1:
+        return all(_float(c) is None for c in first)
+    n_numbers = [sum(_float(c) is not None for c in r) for r in (first, rows[1][1])]
+    return any(_float(c) is None for c in first) and n_numbers[1] > n_numbers[0]
+
+
+def _target_column(path, target, names) -> int:
+    """The index of the target column: a header name, or an index (negative from the end)."""
+    width = len(names)
     if isinstance(target, str) and not target.lstrip("-").isdigit():
         if target not in names:
             raise ValueError(
                 f"target={target!r} is not a column of {path}; columns: {', '.join(names)}"
             )
-        t = names.index(target)
-    else:
-        t = int(target)
-        if not -width <= t < width:
-            raise ValueError(
-                f"target={target!r} is out of range for {path}, which has {width} columns"
-            )
-        t %= width
-    feat_cols = [j for j in range(width) if j != t]
-    X = _parse_numbers(path, body, feat_cols, names)
-    _check_scale(path, body, X, feat_cols, names)
+        return names.index(target)
+    t = int(target)
+    if not -width <= t < width:
+        raise ValueError(f"target={target!r} is out of range for {path}, which has {width} columns")
+    return t % width
+
+
+def _parse_target(path, body, t, names, categorical):
+    """``(y, classes)``: class codes and their labels, or floats and None."""
     raw = [r[t].strip() for _, r in body]
     for (line, _), text in zip(body, raw):
         if text == "":
@@ -108,26 +121,19 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
     if categorical is None:
         categorical = any(v is None for v in values) or all(float(v).is_integer() for v in values)
     if categorical:
-        if all(v is not None for v in values):
-            keys = sorted(set(values))
-            classes = [_fmt(v) for v in keys]
-            lookup = {v: i for i, v in enumerate(keys)}
-            y = np.array([lookup[v] for v in values], dtype=np.intp)
-        else:
-            classes = sorted(set(raw))
-            lookup = {s: i for i, s in enumerate(classes)}
-            y = np.array([lookup[s] for s in raw], dtype=np.intp)
-    else:
-        for (line, _), text, v in zip(body, raw, values):
-            if v is None or not math.isfinite(v):
-                raise ValueError(
-                    f"{path}, line {line}, column {t + 1} ({names[t]}): "
-                    f"{text!r} is not a finite number"
-                )
-        classes = None
-        y = np.array(values, dtype=np.float64)
-        _check_scale(path, body, y[:, None], [t], names)
-    return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
+        numeric = all(v is not None for v in values)
+        keys = sorted(set(values if numeric else raw))
+        lookup = {v: i for i, v in enumerate(keys)}
+        y = np.array([lookup[v] for v in (values if numeric else raw)], dtype=np.intp)
+        return y, [_fmt(v) for v in keys] if numeric else keys
+    for (line, _), text, v in zip(body, raw, values):
+        if v is None or not math.isfinite(v):
+            raise ValueError(
+                f"{path}, line {line}, column {t + 1} ({names[t]}): {text!r} is not a finite number"
+            )
+    y = np.array(values, dtype=np.float64)
+    _check_scale(path, body, y[:, None], [t], names)
+    return y, None
 
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
