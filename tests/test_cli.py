@@ -448,3 +448,14 @@ def test_ctrl_c_while_importing_exits_130_quietly(tmp_path):
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert res.returncode == 130, res.stderr
     assert "Traceback" not in res.stderr and "KeyboardInterrupt" not in res.stderr
+
+
+def test_classes_whose_outputs_do_not_fit_in_memory_are_refused(monkeypatch):
+    from glassnet import _validation
+    from glassnet.apps._common import UsageError
+    from glassnet.apps.train_cmd import check_classes
+
+    monkeypatch.setattr(_validation, "physical_memory", lambda: 2**30)  # a 1 GiB machine
+    check_classes(1000, 40_000, "label")  # 0.9 GiB of outputs: fits
+    with pytest.raises(UsageError, match=r"50,000 classes for 200,000 rows would need 223.5 GiB"):
+        check_classes(50_000, 200_000, "label")  # 4 rows per class, but 3 x 8 x 1e10 bytes
