@@ -165,3 +165,13 @@ def test_bad_constraints_are_programming_errors():
         Interval(float, 0, 1)
     with pytest.raises(ValueError, match="closed must be"):
         Interval(Real, 0, 1, closed="open")
+
+
+def test_errors_survive_pickling():
+    """A worker process (joblib, dask) sends its errors back pickled."""
+    import pickle
+
+    with pytest.raises(ParamValueError) as exc:
+        check_param("lr", -1.0, POSITIVE)
+    back = pickle.loads(pickle.dumps(exc.value))
+    assert type(back) is ParamValueError and str(back) == str(exc.value) and back.name == "lr"

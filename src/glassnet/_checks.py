@@ -69,6 +69,9 @@ class ParamError(Exception):
             got = f"{got} of type {type(self.value).__name__}"
         return f"{self.name} must be {self.allowed}, got {got}{self.hint}"
 
+    def __reduce__(self):  # picklable, so that errors in joblib workers come back intact
+        return type(self), (self.name, self.value, self.allowed, self.hint)
+
     def renamed(self, name: str) -> ParamError:
         """The same error naming the parameter ``name`` (a command-line option, say)."""
         return type(self)(name, self.value, self.allowed, self.hint)
