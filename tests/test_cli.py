@@ -459,3 +459,12 @@ def test_classes_whose_outputs_do_not_fit_in_memory_are_refused(monkeypatch):
     check_classes(1000, 40_000, "label")  # 0.9 GiB of outputs: fits
     with pytest.raises(UsageError, match=r"50,000 classes for 200,000 rows would need 223.5 GiB"):
         check_classes(50_000, 200_000, "label")  # 4 rows per class, but 3 x 8 x 1e10 bytes
+
+
+def test_mistyped_command_suggests_the_closest(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["trian"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error: unknown command 'trian'; commands: tutorial, train")
+    assert err.endswith("; did you mean 'train'?\n") and err.count("\n") == 1

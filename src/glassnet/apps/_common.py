@@ -15,6 +15,7 @@ This module imports only the standard library, so that ``glassnet --help`` start
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import re
 from numbers import Integral, Real
@@ -79,8 +80,14 @@ class OnelineParser(argparse.ArgumentParser):
 
     def error(self, message):
         m = re.match(r"argument (\S+?)(?:/\S+)?: (must be .*)", message, re.S)
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         if m:  # a value refused by its constraint: "--lr must be ..."
             message = f"{m.group(1)} {m.group(2)}"
+        elif choice:  # a mistyped command
+            names = re.findall(r"'([^']*)'", choice.group(2))
+            close = difflib.get_close_matches(choice.group(1), names, n=1, cutoff=0.5)
+            message = f"unknown command {choice.group(1)!r}; commands: {', '.join(names)}"
+            message += f"; did you mean {close[0]!r}?" if close else ""
         else:
             message += f" (see {self.prog} --help)"
         self.exit(2, f"{self.prog}: error: {message}\n")
