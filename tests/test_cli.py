@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import os
 import re
 import subprocess
 import sys
@@ -139,7 +140,7 @@ def test_train_csv(tmp_path, capsys):
     csv = tmp_path / "blobs.csv"
     names = ["setosa", "versicolor", "virginica"]
     csv.write_text("f1,f2,species\n" + "".join(f"{a},{b},{names[c]}\n" for (a, b), c in zip(X, y)))
-    code = main(["train", "--data", str(csv), "--target", "species", "--epochs", "300", "--quiet"])
+    code = main(["train", "--data", str(csv), "--target", "species", "--epochs", "300"])
     out = capsys.readouterr().out
     assert code == 0 and "3 classes" in out
     assert float(re.search(r"training accuracy ([\d.]+)", out).group(1)) >= 0.9
@@ -240,7 +241,6 @@ def test_train_regression_with_lbfgs(capsys):
             "mean",
             "--l2",
             "0",
-            "--quiet",
         ]
     )
     out = capsys.readouterr().out
@@ -254,3 +254,217 @@ def test_train_divergence_exits_1_with_advice(capsys):
     assert code == 1
     assert re.search(r"diverged at epoch \d+.*smaller learning rate", err)
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ one-line errors (issue 14)
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--lr", "-0.01"], "--lr must be a finite number > 0, got -0.01"),
+        (["--hidden", "0"], "--hidden must be an integer >= 1, got 0"),
+        (["--epochs", "0"], "--epochs must be an integer >= 1, got 0"),
+    ],
+)
+def test_bad_values_are_one_line_with_the_option_name(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", *argv])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == f"glassnet train: error: {message}\n"
+
+
+def test_library_errors_name_the_option(capsys):
+    # moons needs 2 rows: the datasets module says so about n_samples, the CLI about --n-samples
+    assert main(["train", "--n-samples", "1", "--epochs", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err == "glassnet train: error: --n-samples must be an integer >= 2, got 1\n"
+
+
+def test_schedule_typo_lists_the_keys_and_suggests_the_closest(capsys):
+    assert main(["train", "--schedule", "cosine:warmpu=10", "--epochs", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "glassnet train: error: --schedule cosine: unknown argument 'warmpu'; its arguments "
+        "are total, warmup, min_lr; did you mean 'warmup'?\n"
+    )
+    assert main(["train", "--schedule", "cosine:warmup=-1", "--epochs", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--schedule cosine:warmup=-1: warmup must be an integer >= 0, got -1" in err
+
+
+def test_quiet_prints_only_the_final_line(capsys):
+    assert main(["train", "--epochs", "20", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert re.fullmatch(r"final loss [\d.]+; training accuracy [\d.]+\n", out), out
+
+
+# ------------------------------------------------------------------ output paths (issue 14)
+@pytest.fixture
+def a_file(tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    return f
+
+
+@pytest.mark.parametrize("command", ["tutorial", "exercises", "sweep"])
+def test_out_folder_that_is_a_file_or_has_no_parent(command, tmp_path, a_file, capsys):
+    extra = ["--param", "hidden", "--values", "1"] if command == "sweep" else []
+    assert main([command, "--out", str(a_file), *extra]) == 2
+    out, err = capsys.readouterr()
+    assert err == f"glassnet {command}: error: --out {a_file}: is a file, not a folder\n"
+    assert out == ""  # refused before any work
+    missing = tmp_path / "nodir" / "figures"
+    assert main([command, "--out", str(missing), *extra]) == 2
+    out, err = capsys.readouterr()
+    assert f"folder '{missing.parent}' does not exist" in err and out == ""
+    assert not missing.parent.exists()  # no folders made
+
+
+@pytest.mark.parametrize("option", ["--save", "--plot", "--checkpoint", "--animate"])
+def test_train_outputs_are_checked_before_training(option, tmp_path, a_file, monkeypatch, capsys):
+    import glassnet.apps._train_run as train_run
+
+    def never(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(train_run, "fit", never)
+    name = "x.gif" if option == "--animate" else "x.npz"
+    for path, why in [
+        (tmp_path / "nodir" / name, f"folder '{tmp_path / 'nodir'}' does not exist"),
+        (a_file / name, f"'{a_file}' is a file, not a folder"),
+        (tmp_path, "is a folder; give a file name"),
+    ]:
+        assert main(["train", option, str(path), "--epochs", "5"]) == 2
+        out, err = capsys.readouterr()
+        assert err == f"glassnet train: error: {option} {path}: {why}\n", err
+        assert out == ""
+    assert not (tmp_path / "nodir").exists()
+
+
+def test_predict_out_is_checked_before_loading(tmp_path, capsys):
+    out = tmp_path / "nodir" / "p.csv"
+    argv = ["predict", "--model", "missing.npz", "--data", "missing.csv", "--out", str(out)]
+    assert main(argv) == 2
+    assert f"--out {out}: folder '{out.parent}' does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")
+def test_unwritable_folder_is_refused(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert main(["train", "--save", str(locked / "m.npz"), "--epochs", "3"]) == 2
+        assert f"folder '{locked}' is not writable" in capsys.readouterr().err
+        assert main(["tutorial", "--out", str(locked)]) == 2
+        assert "is not writable" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+
+
+# ------------------------------------------------------------------ issue 12: C8, C9, U6, U7
+def test_a_class_per_row_is_refused_before_allocating(tmp_path, monkeypatch, capsys):
+    import glassnet.apps._train_run as train_run
+
+    monkeypatch.setattr(train_run, "mlp", lambda *a, **k: pytest.fail("network built"))
+    csv = tmp_path / "ids.csv"
+    csv.write_text("a,id\n" + "".join(f"{i * 0.5},{i}\n" for i in range(2000)))
+    assert main(["train", "--data", str(csv), "--epochs", "3"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(
+        "glassnet train: error: 2,000 classes for 2,000 rows: is --target the right column?"
+    )
+    assert out == ""
+
+
+@pytest.mark.parametrize("classes", [5, "ab", {}, ["a", "b", "c"]])
+def test_predict_refuses_bad_class_metadata(classes, tmp_path, capsys):
+    import glassnet as gn
+
+    net = gn.mlp([2, 3, 2], seed=0)
+    net.metadata = {"task": "classification", "classes": classes}
+    model = gn.save(net, tmp_path / "m.npz")
+    csv = tmp_path / "x.csv"
+    csv.write_text("1,2\n3,4\n")
+    assert main(["predict", "--model", str(model), "--data", str(csv)]) == 2
+    err = capsys.readouterr().err
+    assert "the model's metadata 'classes' must be a list of 2 class names" in err
+    assert "Traceback" not in err
+
+
+def test_resume_of_a_finished_checkpoint_saves_the_model_and_predict_reads_checkpoints(
+    tmp_path, capsys
+):
+    import numpy as np
+
+    import glassnet as gn
+    from glassnet.train.checkpoint import load_checkpoint
+
+    ck, model = tmp_path / "run.ckpt", tmp_path / "model.npz"
+    train = ["train", "--data", "xor", "--hidden", "4", "--epochs", "30", "--quiet"]
+    assert main([*train, "--checkpoint", str(ck), "--checkpoint-every", "10"]) == 0
+    capsys.readouterr()
+    # the run reached its 30 epochs; a kill before --save would have lost the model
+    assert main(["train", "--resume", str(ck), "--save", str(model), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "already trained for 30 epoch(s) of 30" in out and f"model saved to {model}" in out
+    net = gn.load(model)
+    np.testing.assert_array_equal(net.theta, load_checkpoint(ck).arrays["theta"])
+    assert net.metadata["task"] == "classification"
+    # predict takes the checkpoint itself, with the same answers as the saved model
+    csv = tmp_path / "x.csv"
+    csv.write_text("0.5,0.5\n-0.5,0.5\n")
+    assert main(["predict", "--model", str(model), "--data", str(csv)]) == 0
+    from_model = capsys.readouterr().out
+    assert main(["predict", "--model", str(ck), "--data", str(csv)]) == 0
+    assert capsys.readouterr().out == from_model
+
+
+def test_predict_says_how_to_turn_a_python_checkpoint_into_a_model(tmp_path, capsys):
+    import glassnet as gn
+    from glassnet.data import datasets
+
+    X, y = datasets.xor(40)
+    ck = tmp_path / "py.ckpt"
+    gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, y, epochs=2, checkpoint=ck)
+    csv = tmp_path / "x.csv"
+    csv.write_text("0.5,0.5\n")
+    assert main(["predict", "--model", str(ck), "--data", str(csv)]) == 2
+    err = capsys.readouterr().err
+    assert f"glassnet train --resume {ck} --save model.npz" in err
+
+
+def test_ctrl_c_while_importing_exits_130_quietly(tmp_path):
+    # a KeyboardInterrupt raised while the command imports matplotlib, as Ctrl-C would
+    code = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'matplotlib':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from glassnet.apps.cli import main\n"
+        "sys.exit(main(['train', '--epochs', '3']))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 130, res.stderr
+    assert "Traceback" not in res.stderr and "KeyboardInterrupt" not in res.stderr
+
+
+def test_classes_whose_outputs_do_not_fit_in_memory_are_refused(monkeypatch):
+    from glassnet import _validation
+    from glassnet.apps._common import UsageError
+    from glassnet.apps.train_cmd import check_classes
+
+    monkeypatch.setattr(_validation, "physical_memory", lambda: 2**30)  # a 1 GiB machine
+    check_classes(1000, 40_000, "label")  # 0.9 GiB of outputs: fits
+    with pytest.raises(UsageError, match=r"50,000 classes for 200,000 rows would need 223.5 GiB"):
+        check_classes(50_000, 200_000, "label")  # 4 rows per class, but 3 x 8 x 1e10 bytes
+
+
+def test_mistyped_command_suggests_the_closest(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["trian"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error: unknown command 'trian'; commands: tutorial, train")
+    assert err.endswith("; did you mean 'train'?\n") and err.count("\n") == 1

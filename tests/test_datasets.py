@@ -71,3 +71,31 @@ def test_csv_missing_file_and_column(tmp_path):
     p.write_text("a,b\n1,0\n")
     with pytest.raises(ValueError, match="target='y' is not a column"):
         load_csv(p, target="y")
+
+
+def test_csv_line_numbers_count_physical_lines_after_a_multiline_field(tmp_path):
+    p = tmp_path / "quoted.csv"
+    # the header's quoted name spans lines 1-3; the bad value is on physical line 5
+    p.write_text('a,"b\nsecond\nthird",label\n1,2,0\n3,x,1\n')
+    with pytest.raises(ValueError, match=r"line 5, column 2 \(b\nsecond\nthird\): 'x' is not"):
+        load_csv(p)
+
+
+def test_csv_invalid_utf8_is_reported_by_line_and_column(tmp_path):
+    p = tmp_path / "latin1.csv"
+    p.write_bytes("a,b,label\n1,2,0\n3,4,caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(ValueError) as exc:
+        load_csv(p)
+    msg = str(exc.value)
+    assert "line 3, column 8: byte 0xe9 is not UTF-8 text" in msg and "position" not in msg
+
+
+def test_csv_of_huge_finite_values_names_line_and_column(tmp_path):
+    p = tmp_path / "huge.csv"
+    p.write_text("a,b,label\n1,1e308,0\n2,1.5e308,1\n3,1e308,0\n")
+    # the values are finite, but their mean overflows: standardising would give NaN
+    with pytest.raises(ValueError, match=r"line 3, column 2 \(b\): 1.5e308 is too large"):
+        load_csv(p)
+    p.write_text("a,y\n1,1e200\n2,-1e200\n3,0.5\n")  # a regression target whose spread overflows
+    with pytest.raises(ValueError, match=r"line 2, column 2 \(y\): 1e200 is too large"):
+        load_csv(p)

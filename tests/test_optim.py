@@ -116,10 +116,10 @@ def test_state_dict_round_trip():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"lr": 0}, "lr must be > 0.0, got 0.0"),
-        ({"lr": float("nan")}, "lr must be > 0.0"),
-        ({"lr": -1}, "lr must be > 0.0"),
-        ({"lr": 0.1, "momentum": 1.0}, "momentum must be"),
+        ({"lr": 0}, "lr must be a finite number > 0, got 0$"),
+        ({"lr": float("nan")}, "lr must be a finite number > 0, got nan$"),
+        ({"lr": -1}, "lr must be a finite number > 0, got -1$"),
+        ({"lr": 0.1, "momentum": 1.0}, r"momentum must be a number in \[0, 1\), got 1.0$"),
         ({"lr": 0.1, "nesterov": True}, "nesterov=True needs momentum"),
     ],
 )

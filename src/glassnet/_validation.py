@@ -136,6 +136,11 @@ def check_targets(
                 f"{name} has {arr.shape[1]} columns but the network has {n_outputs} outputs"
             )
         return np.asarray(arr, dtype=dtype)
+    return _check_labels(arr, n_outputs, name, dtype)
+
+
+def _check_labels(arr: np.ndarray, n_outputs: int, name: str, dtype) -> np.ndarray:
+    """Class targets: one-hot rows of shape (n, n_outputs), or whole-number labels."""
     if arr.ndim == 2:
         if arr.shape[1] != n_outputs:
             raise ValueError(

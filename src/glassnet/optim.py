@@ -8,30 +8,35 @@ internal state (moments, step count) for checkpoints.
 from __future__ import annotations
 
 import math
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 
+from ._checks import Interval, check_param
 from .registry import Registry
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSProp", "LBFGS", "OPTIMIZERS", "get_optimizer"]
 
 
-def _check_real(value, argname, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{argname} must be a number, got {value!r}")
-    value = float(value)
-    bad = not np.isfinite(value)
-    if low is not None:
-        bad |= value <= low if low_open else value < low
-    if high is not None:
-        bad |= value >= high if high_open else value > high
-    if bad:
-        lo = "" if low is None else ("> " if low_open else ">= ") + repr(low)
-        hi = "" if high is None else ("< " if high_open else "<= ") + repr(high)
-        rule = " and ".join(x for x in (lo, hi) if x) or "finite"
-        raise ValueError(f"{argname} must be {rule}, got {value!r}")
-    return value
+_POSITIVE = Interval(Real, 0, None, closed="neither")  # a finite number > 0
+_NONNEG = Interval(Real, 0, None)  # a finite number >= 0
+_FRACTION = Interval(Real, 0, 1, closed="left")  # a number in [0, 1)
+_COUNT = Interval(Integral, 1, None)  # an integer >= 1
+
+# each optimizer's parameters and what they may be (glassnet._checks)
+CONSTRAINTS = {
+    "lr": _POSITIVE,
+    "momentum": _FRACTION,
+    "nesterov": "boolean",
+    "beta_1": _FRACTION,
+    "beta_2": _FRACTION,
+    "epsilon": _NONNEG,
+    "rho": _FRACTION,
+    "max_fun": _COUNT,
+    "memory": _COUNT,
+    "gtol": _NONNEG,
+    "ftol": _NONNEG,
+}
 
 
 class Optimizer:
@@ -40,7 +45,7 @@ class Optimizer:
     name = "optimizer"
 
     def __init__(self, lr: float):
-        self.lr = _check_real(lr, "lr", low=0.0, low_open=True)
+        self.lr = check_param("lr", lr, CONSTRAINTS["lr"])
         self.t = 0  # steps taken
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
@@ -77,7 +82,8 @@ class SGD(Optimizer):
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
         super().__init__(lr)
-        self.momentum = _check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        self.momentum = check_param("momentum", momentum, CONSTRAINTS["momentum"])
+        nesterov = check_param("nesterov", nesterov, CONSTRAINTS["nesterov"])
         if nesterov and not self.momentum:
             raise ValueError("nesterov=True needs momentum > 0, got momentum=0")
         self.nesterov = bool(nesterov)
@@ -128,9 +134,9 @@ class Adam(Optimizer):
         self, lr: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8
     ):
         super().__init__(lr)
-        self.beta_1 = _check_real(beta_1, "beta_1", low=0.0, high=1.0, high_open=True)
-        self.beta_2 = _check_real(beta_2, "beta_2", low=0.0, high=1.0, high_open=True)
-        self.epsilon = _check_real(epsilon, "epsilon", low=0.0)
+        self.beta_1 = check_param("beta_1", beta_1, CONSTRAINTS["beta_1"])
+        self.beta_2 = check_param("beta_2", beta_2, CONSTRAINTS["beta_2"])
+        self.epsilon = check_param("epsilon", epsilon, CONSTRAINTS["epsilon"])
         self.m = self.v = None
 
     def step(self, theta, grad):
@@ -178,8 +184,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr: float = 0.001, rho: float = 0.9, epsilon: float = 1e-8):
         super().__init__(lr)
-        self.rho = _check_real(rho, "rho", low=0.0, high=1.0, high_open=True)
-        self.epsilon = _check_real(epsilon, "epsilon", low=0.0)
+        self.rho = check_param("rho", rho, CONSTRAINTS["rho"])
+        self.epsilon = check_param("epsilon", epsilon, CONSTRAINTS["epsilon"])
         self.s = None
 
     def step(self, theta, grad):
@@ -224,14 +230,10 @@ class LBFGS(Optimizer):
         self, max_fun: int = 15000, gtol: float = 1e-9, ftol: float = 1e-12, memory: int = 10
     ):
         super().__init__(1.0)
-        if isinstance(max_fun, bool) or not isinstance(max_fun, numbers.Integral) or max_fun < 1:
-            raise ValueError(f"max_fun must be a positive integer, got {max_fun!r}")
-        if isinstance(memory, bool) or not isinstance(memory, numbers.Integral) or memory < 1:
-            raise ValueError(f"memory must be a positive integer, got {memory!r}")
-        self.max_fun = int(max_fun)
-        self.gtol = _check_real(gtol, "gtol", low=0.0)
-        self.ftol = _check_real(ftol, "ftol", low=0.0)
-        self.memory = int(memory)
+        self.max_fun = check_param("max_fun", max_fun, CONSTRAINTS["max_fun"])
+        self.gtol = check_param("gtol", gtol, CONSTRAINTS["gtol"])
+        self.ftol = check_param("ftol", ftol, CONSTRAINTS["ftol"])
+        self.memory = check_param("memory", memory, CONSTRAINTS["memory"])
         self.n_fun = 0
 
     def step(self, theta, grad):

@@ -10,8 +10,9 @@ epoch, and its rate changes only there.
 from __future__ import annotations
 
 import math
-import numbers
+from numbers import Integral, Real
 
+from ._checks import Interval, StrOptions, check_param
 from .registry import Registry
 
 __all__ = [
@@ -27,30 +28,30 @@ __all__ = [
 ]
 
 
-def _num(value, name, low=None, low_open=False, high=None, integer=False):
-    kind = "an integer" if integer else "a number"
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or (integer and not isinstance(value, numbers.Integral))
-    ):
-        raise TypeError(f"{name} must be {kind}, got {value!r}")
-    v = int(value) if integer else float(value)
-    bad = not math.isfinite(v)
-    if low is not None:
-        bad = bad or (v <= low if low_open else v < low)
-    if high is not None:
-        bad = bad or v > high
-    if bad:
-        rule = []
-        if low is not None:
-            rule.append(("> " if low_open else ">= ") + repr(low))
-        if high is not None:
-            rule.append("<= " + repr(high))
-        raise ValueError(
-            f"{name} must be {kind} {' and '.join(rule) or 'that is finite'}, got {value!r}"
-        )
-    return v
+_POSITIVE = Interval(Real, 0, None, closed="neither")  # a finite number > 0
+_NONNEG = Interval(Real, 0, None)  # a finite number >= 0
+_SHRINK = Interval(Real, 0, 1, closed="right")  # a factor in (0, 1]
+
+# each schedule's parameters and what they may be (glassnet._checks)
+CONSTRAINTS = {
+    "lr": _POSITIVE,
+    "drop": _SHRINK,
+    "every": Interval(Integral, 1, None),
+    "gamma": _SHRINK,
+    "decay": _NONNEG,
+    "power": _NONNEG,
+    "total": Interval(Integral, 1, None),
+    "warmup": Interval(Integral, 0, None),
+    "min_lr": _NONNEG,
+    "factor": _SHRINK,
+    "patience": Interval(Integral, 0, None),
+    "min_delta": _NONNEG,
+    "monitor": StrOptions({"val_loss", "loss"}),
+}
+
+
+def _check(name: str, value):
+    return check_param(name, value, CONSTRAINTS[name])
 
 
 class Schedule:
@@ -59,7 +60,7 @@ class Schedule:
     name = "schedule"
 
     def __init__(self, lr: float):
-        self.lr = _num(lr, "lr", low=0.0, low_open=True)
+        self.lr = _check("lr", lr)
 
     def __call__(self, step: int) -> float:
         raise NotImplementedError
@@ -88,8 +89,8 @@ class StepDecay(Schedule):
 
     def __init__(self, lr: float, drop: float = 0.5, every: int = 1000):
         super().__init__(lr)
-        self.drop = _num(drop, "drop", low=0.0, low_open=True, high=1.0)
-        self.every = _num(every, "every", low=1, integer=True)
+        self.drop = _check("drop", drop)
+        self.every = _check("every", every)
 
     def __call__(self, step):
         return self.lr * self.drop ** (step // self.every)
@@ -105,7 +106,7 @@ class Exponential(Schedule):
 
     def __init__(self, lr: float, gamma: float = 0.999):
         super().__init__(lr)
-        self.gamma = _num(gamma, "gamma", low=0.0, low_open=True, high=1.0)
+        self.gamma = _check("gamma", gamma)
 
     def __call__(self, step):
         return self.lr * self.gamma**step
@@ -124,8 +125,8 @@ class InverseTime(Schedule):
 
     def __init__(self, lr: float, decay: float = 1e-3, power: float = 1.0):
         super().__init__(lr)
-        self.decay = _num(decay, "decay", low=0.0)
-        self.power = _num(power, "power", low=0.0)
+        self.decay = _check("decay", decay)
+        self.power = _check("power", power)
 
     def __call__(self, step):
         return self.lr / (1.0 + self.decay * step) ** self.power
@@ -147,13 +148,13 @@ class CosineWarmup(Schedule):
 
     def __init__(self, lr: float, total: int = 1000, warmup: int = 0, min_lr: float = 0.0):
         super().__init__(lr)
-        self.total = _num(total, "total", low=1, integer=True)
-        self.warmup = _num(warmup, "warmup", low=0, integer=True)
+        self.total = _check("total", total)
+        self.warmup = _check("warmup", warmup)
         if self.warmup >= self.total:
             raise ValueError(
                 f"warmup must be smaller than total, got warmup={warmup}, total={total}"
             )
-        self.min_lr = _num(min_lr, "min_lr", low=0.0, high=self.lr)
+        self.min_lr = check_param("min_lr", min_lr, Interval(Real, 0, self.lr))
 
     def __call__(self, step):
         if step < self.warmup:
@@ -186,13 +187,11 @@ class ReduceOnPlateau(Schedule):
         monitor: str = "val_loss",
     ):
         super().__init__(lr)
-        self.factor = _num(factor, "factor", low=0.0, low_open=True, high=1.0)
-        self.patience = _num(patience, "patience", low=0, integer=True)
-        self.min_delta = _num(min_delta, "min_delta", low=0.0)
-        self.min_lr = _num(min_lr, "min_lr", low=0.0)
-        if monitor not in ("val_loss", "loss"):
-            raise ValueError(f"monitor must be 'val_loss' or 'loss', got {monitor!r}")
-        self.monitor = monitor
+        self.factor = _check("factor", factor)
+        self.patience = _check("patience", patience)
+        self.min_delta = _check("min_delta", min_delta)
+        self.min_lr = _check("min_lr", min_lr)
+        self.monitor = _check("monitor", monitor)
         self.reset()
 
     def reset(self) -> None:

@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import datasets
-
 __all__ = ["moons", "calculate_loss", "predict", "build_model", "init_model"]
 
 NN_INPUT_DIM = 2
@@ -52,7 +50,11 @@ def moons(seed: int = 0, n_samples: int = 200, noise: float = 0.20):
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), integer labels 0 and 1
     """
-    return datasets.moons(n_samples, noise=noise, seed=seed)
+    import sklearn.datasets  # here, not at the top: `import glassnet` stays light
+
+    return sklearn.datasets.make_moons(
+        n_samples, noise=noise, random_state=np.random.RandomState(seed)
+    )
 
 
 def _forward(model, x):

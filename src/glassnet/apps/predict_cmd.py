@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from contextlib import nullcontext
 
 import numpy as np
 
-from .cli import UsageError
+from ._common import UsageError, check_output_file
 
 __all__ = ["add_predict_arguments", "run_predict"]
 
@@ -64,7 +65,7 @@ def _describe(model):
                 return out[:, 0] if out.shape[1] == 1 else out
 
             return model.n_inputs, None, predict, None, names
-        classes = meta.get("classes") or [str(c) for c in range(max(model.n_outputs, 2))]
+        classes = _classes(meta, model.n_outputs)
 
         def proba(X):
             out = forward(X)
@@ -85,31 +86,52 @@ def _describe(model):
     raise UsageError(f"the model file holds a {type(model).__name__}, which cannot predict")
 
 
+def _classes(meta: dict, n_outputs: int) -> list[str]:
+    """The class names of a network's metadata: a list of one name per class."""
+    n = max(n_outputs, 2)  # one output: a binary logit
+    if "classes" not in meta or meta["classes"] is None:
+        return [str(c) for c in range(n)]
+    classes = meta["classes"]
+    if not isinstance(classes, list) or len(classes) != n:
+        raise UsageError(
+            f"the model's metadata 'classes' must be a list of {n} class names (one per "
+            f"output), got {classes!r:.80}"
+        )
+    return [str(c) for c in classes]
+
+
+def _load_model(path):
+    """The model in ``path``; a checkpoint of ``glassnet train`` gives its network."""
+    from ..modelfile import load
+    from ..train.checkpoint import Checkpoint
+
+    model = load(path)
+    if not isinstance(model, Checkpoint):
+        return model
+    meta = model.metadata.get("model")
+    if not isinstance(meta, dict):
+        raise UsageError(
+            f"--model {path} is a training checkpoint without the model's description; "
+            f"turn it into a model with: glassnet train --resume {path} --save model.npz"
+        )
+    net = model.build_network()
+    net.metadata = meta
+    return net
+
+
 def run_predict(args) -> int:
     from ..data.csvfile import load_features_csv
-    from ..modelfile import load
 
-    model = load(args.model)
+    if args.out:
+        check_output_file(args.out, "--out")
+    model = _load_model(args.model)
     n_features, proba, predict, classes, names = _describe(model)
     target = args.target
     if target is None and isinstance(getattr(model, "metadata", None), dict):
         target = model.metadata.get("target")
     X, y_text, header = load_features_csv(args.data, n_features, names, target)
     pred = predict(X)
-    buf = io.StringIO() if args.out is None else open(args.out, "w", newline="")
-    with buf if args.out else _nullcontext(buf):
-        w = csv.writer(buf, lineterminator="\n")
-        cols = ["prediction"] + ([f"p_{c}" for c in classes] if proba is not None else [])
-        w.writerow(cols)
-        P = proba(X) if proba is not None else None
-        for i in range(len(X)):
-            row = [pred[i] if np.ndim(pred) == 1 else " ".join(map(str, pred[i]))]
-            if P is not None:
-                row += [f"{v:.6f}" for v in P[i]]
-            w.writerow(row)
-        if args.out is None:
-            sys.stdout.write(buf.getvalue())
-            sys.stdout.flush()
+    _write_predictions(args.out, pred, classes, proba(X) if proba is not None else None)
     what = f"{len(X)} predictions"
     if y_text is not None and classes is not None:
         acc = float(np.mean(np.asarray([str(p) for p in pred]) == np.asarray(y_text)))
@@ -118,12 +140,18 @@ def run_predict(args) -> int:
     return 0
 
 
-class _nullcontext:
-    def __init__(self, obj):
-        self.obj = obj
-
-    def __enter__(self):
-        return self.obj
-
-    def __exit__(self, *exc):
-        return False
+def _write_predictions(out, pred, classes, P) -> None:
+    """A CSV with a ``prediction`` column and, for classifiers, ``p_<class>`` columns;
+    to ``out``, or to the standard output."""
+    buf = io.StringIO() if out is None else open(out, "w", newline="")
+    with nullcontext(buf) if out is None else buf:
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["prediction"] + ([f"p_{c}" for c in classes] if P is not None else []))
+        for i in range(len(pred)):
+            row = [pred[i] if np.ndim(pred) == 1 else " ".join(map(str, pred[i]))]
+            if P is not None:
+                row += [f"{v:.6f}" for v in P[i]]
+            w.writerow(row)
+        if out is None:
+            sys.stdout.write(buf.getvalue())
+            sys.stdout.flush()

@@ -12,10 +12,18 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["run_sweep", "SWEEPABLE", "parse_values", "write_csv", "CSV_COLUMNS"]
+__all__ = [
+    "run_sweep",
+    "run_sweep_command",
+    "SWEEPABLE",
+    "parse_values",
+    "write_csv",
+    "CSV_COLUMNS",
+]
 
 SWEEPABLE = {"hidden": int, "lr": float, "l2": float, "activation": str, "depth": int}
 BASE = {
@@ -179,3 +187,73 @@ def write_csv(results, path) -> None:
         w.writerow(CSV_COLUMNS)
         for r in results:
             w.writerow([f"{r[c]:.6g}" if isinstance(r[c], float) else r[c] for c in CSV_COLUMNS])
+
+
+# ------------------------------------------------------------------ glassnet sweep
+def run_sweep_command(args) -> int:
+    """``glassnet sweep``: load the data, run the sweep, print the table, write the files."""
+    from ..data import datasets
+    from ._common import UsageError
+
+    values = parse_values(args.param, args.values)
+    kwargs = {k: v for k, v in (("n_samples", args.n_samples), ("noise", args.noise)) if v}
+    X, y = datasets.load(args.data, **kwargs)
+    if y.dtype.kind == "f":
+        raise UsageError(f"--data {args.data} is a regression set; a sweep compares classifiers")
+    base = {k: getattr(args, k) for k in ("hidden", "depth", "activation", "lr", "l2", "epochs")}
+    base["seed"] = args.seed
+    print(
+        f"sweeping {args.param} over {values} on {args.data} ({len(X)} rows, {args.n_jobs} job(s))"
+    )
+    run = dict(base=base, test_fraction=args.test_fraction, n_jobs=args.n_jobs, seed=args.seed)
+    if args.scheduler:
+        results = _sweep_on_dask(args, values, X, y, run)
+    else:
+        results = run_sweep(args.param, values, X, y, **run)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(results, out / "sweep.csv")
+    print(f"{args.param:>12} | train acc | test acc | final loss | seconds")
+    for r in results:
+        print(
+            f"{r['value']!s:>12} | {r['train_accuracy']:9.3f} | {r['test_accuracy']:8.3f} | "
+            f"{r['final_loss']:10.6f} | {r['seconds']:7.2f}"
+        )
+    if X.shape[1] == 2:
+        _write_grid(results, X, y, out / "sweep.png", f"{args.data}: sweep of {args.param}")
+        print(f"Figures and results written to {out.resolve()}: sweep.png, sweep.csv")
+    else:
+        print(f"Results written to {(out / 'sweep.csv').resolve()} (no grid: data is not 2-D)")
+    return 0
+
+
+def _write_grid(results, X, y, path, title) -> None:
+    import matplotlib.pyplot as plt
+
+    from ..viz.plotting import plot_sweep
+
+    ax = plot_sweep(results, X, y)
+    fig = ax.ravel()[0].figure
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def _sweep_on_dask(args, values, X, y, run):
+    from ._common import UsageError
+
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UsageError(
+            "--scheduler needs dask.distributed: pip install 'dask[distributed]'"
+        ) from None
+    try:
+        client = Client(args.scheduler, timeout=10)
+    except OSError as exc:
+        raise UsageError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+    with client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        print(f"running on the dask cluster at {args.scheduler} ({workers} workers)")
+        return run_sweep(args.param, values, X, y, backend="dask", **{**run, "n_jobs": -1})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import math
 from pathlib import Path
 
@@ -63,13 +65,7 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
     path = Path(path)
     rows = _read_rows(path)
     if header is None:
-        first = rows[0][1]
-        header = (
-            any(_float(c) is None for c in first)
-            and len(rows) > 1
-            and sum(_float(c) is not None for c in rows[1][1])
-            > sum(_float(c) is not None for c in first)
-        ) or (len(rows) == 1 and all(_float(c) is None for c in first))
+        header = _looks_like_header(rows)
     names = [c.strip() for c in rows[0][1]] if header else None
     body = rows[1:] if header else rows
     if not body:
@@ -80,21 +76,41 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
         names = [f"x{j}" for j in range(width)]
     if width < 2:
         raise ValueError(f"{path}: need at least one feature column and a target column")
+    t = _target_column(path, target, names)
+    feat_cols = [j for j in range(width) if j != t]
+    X = _parse_numbers(path, body, feat_cols, names)
+    _check_scale(path, body, X, feat_cols, names)
+    y, classes = _parse_target(path, body, t, names, categorical)
+    return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
+
+
+def _looks_like_header(rows) -> bool:
+    """A first row with a non-numeric field above a row with more numbers (or a lone
+    row of text)."""
+    first = rows[0][1]
+    if len(rows) == 1:
+        return all(_float(c) is None for c in first)
+    n_numbers = [sum(_float(c) is not None for c in r) for r in (first, rows[1][1])]
+    return any(_float(c) is None for c in first) and n_numbers[1] > n_numbers[0]
+
+
+def _target_column(path, target, names) -> int:
+    """The index of the target column: a header name, or an index (negative from the end)."""
+    width = len(names)
     if isinstance(target, str) and not target.lstrip("-").isdigit():
         if target not in names:
             raise ValueError(
                 f"target={target!r} is not a column of {path}; columns: {', '.join(names)}"
             )
-        t = names.index(target)
-    else:
-        t = int(target)
-        if not -width <= t < width:
-            raise ValueError(
-                f"target={target!r} is out of range for {path}, which has {width} columns"
-            )
-        t %= width
-    feat_cols = [j for j in range(width) if j != t]
-    X = _parse_numbers(path, body, feat_cols, names)
+        return names.index(target)
+    t = int(target)
+    if not -width <= t < width:
+        raise ValueError(f"target={target!r} is out of range for {path}, which has {width} columns")
+    return t % width
+
+
+def _parse_target(path, body, t, names, categorical):
+    """``(y, classes)``: class codes and their labels, or floats and None."""
     raw = [r[t].strip() for _, r in body]
     for (line, _), text in zip(body, raw):
         if text == "":
@@ -105,39 +121,71 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
     if categorical is None:
         categorical = any(v is None for v in values) or all(float(v).is_integer() for v in values)
     if categorical:
-        if all(v is not None for v in values):
-            keys = sorted(set(values))
-            classes = [_fmt(v) for v in keys]
-            lookup = {v: i for i, v in enumerate(keys)}
-            y = np.array([lookup[v] for v in values], dtype=np.intp)
-        else:
-            classes = sorted(set(raw))
-            lookup = {s: i for i, s in enumerate(classes)}
-            y = np.array([lookup[s] for s in raw], dtype=np.intp)
-    else:
-        for (line, _), text, v in zip(body, raw, values):
-            if v is None or not math.isfinite(v):
-                raise ValueError(
-                    f"{path}, line {line}, column {t + 1} ({names[t]}): "
-                    f"{text!r} is not a finite number"
-                )
-        classes = None
-        y = np.array(values, dtype=np.float64)
-    return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
+        numeric = all(v is not None for v in values)
+        keys = sorted(set(values if numeric else raw))
+        lookup = {v: i for i, v in enumerate(keys)}
+        y = np.array([lookup[v] for v in (values if numeric else raw)], dtype=np.intp)
+        return y, [_fmt(v) for v in keys] if numeric else keys
+    for (line, _), text, v in zip(body, raw, values):
+        if v is None or not math.isfinite(v):
+            raise ValueError(
+                f"{path}, line {line}, column {t + 1} ({names[t]}): {text!r} is not a finite number"
+            )
+    y = np.array(values, dtype=np.float64)
+    _check_scale(path, body, y[:, None], [t], names)
+    return y, None
 
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """The non-blank rows of a CSV file as ``(line number, fields)``."""
+    """The non-blank rows of a CSV file as ``(line number, fields)``, where the line
+    number is the physical line the row starts on (a quoted field may span lines)."""
     if not path.is_file():
         raise ValueError(f"data file {str(path)!r} does not exist or is not a file")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        try:
-            rows = [(i + 1, r) for i, r in enumerate(csv.reader(fh)) if any(c.strip() for c in r)]
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable CSV file ({exc})") from exc
+    text = _decode(path, path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, line = [], 1
+    try:
+        for r in reader:
+            if any(c.strip() for c in r):
+                rows.append((line, r))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValueError(f"{path}, line {line}: not a readable CSV row ({exc})") from None
     if not rows:
         raise ValueError(f"{path}: the file is empty")
     return rows
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """The file's text (UTF-8, with or without a byte-order mark); an invalid byte is
+    reported by its line and column."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ValueError(
+            f"{path}, line {line}, column {column}: byte 0x{raw[exc.start]:02x} is not UTF-8 "
+            f"text; save the file as UTF-8"
+        ) from None
+
+
+def _check_scale(path, body, X, cols, names) -> None:
+    """Refuse columns of finite numbers so large (near 1e308) that their mean or spread
+    overflows: standardising them would turn them into NaN or zeros."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        ok = np.isfinite(X.mean(axis=0)) & np.isfinite(X.std(axis=0))
+    if ok.all():
+        return
+    k = int(np.flatnonzero(~ok)[0])
+    i = int(np.abs(X[:, k]).argmax())
+    j = cols[k]
+    raise ValueError(
+        f"{path}, line {body[i][0]}, column {j + 1} ({names[j]}): {body[i][1][j].strip()} is "
+        f"too large: the column's mean or spread overflows a float64; rescale the column"
+    )
 
 
 def _parse_numbers(path, body, cols, names) -> np.ndarray:

@@ -6,33 +6,27 @@ and ``y`` integer labels of shape (n_samples,), and is reproducible for a ``seed
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import sklearn.datasets
 
+from .._checks import Interval, check_param
 from ..registry import Registry
 
 __all__ = ["moons", "circles", "blobs", "spirals", "xor", "sine", "iris", "load", "DATASETS"]
 
 
-def _n(n_samples, minimum=1):
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(f"n_samples must be an integer, got {n_samples!r}")
-    if n_samples < minimum:
-        raise ValueError(f"n_samples must be at least {minimum}, got {n_samples!r}")
-    return int(n_samples)
+def _n(n_samples, minimum=1) -> int:
+    return check_param("n_samples", n_samples, Interval(Integral, minimum, None))
 
 
-def _noise(noise):
-    if (
-        isinstance(noise, bool)
-        or not isinstance(noise, numbers.Real)
-        or not np.isfinite(noise)
-        or noise < 0
-    ):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    return float(noise)
+def _noise(noise) -> float:
+    return check_param("noise", noise, Interval(Real, 0, None))
+
+
+def _classes(n_classes) -> int:
+    return check_param("n_classes", n_classes, Interval(Integral, 1, None))
 
 
 def moons(n_samples: int = 200, noise: float = 0.20, seed: int = 0):
@@ -57,6 +51,7 @@ def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, seed:
 
 def blobs(n_samples: int = 300, n_classes: int = 3, noise: float = 1.0, seed: int = 0):
     """Gaussian blobs, one per class, with standard deviation ``noise``."""
+    n_classes = _classes(n_classes)
     return sklearn.datasets.make_blobs(
         _n(n_samples, n_classes),
         centers=n_classes,
@@ -71,6 +66,7 @@ def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: 
     Class ``j`` has radius ``r`` from 0 to 1 and angle ``4 (j + r) + noise * N(0, 1)``,
     each point at ``(r sin t, r cos t)``.
     """
+    n_classes = _classes(n_classes)
     n_samples = _n(n_samples, n_classes)
     noise = _noise(noise)
     rng = np.random.RandomState(seed)

@@ -10,11 +10,11 @@ a snippet reproduces the page's run.
 
 from __future__ import annotations
 
-import math
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 
+from ..._checks import Interval, check_param
 from ...activations import ACTIVATIONS
 from ...data import datasets
 
@@ -95,21 +95,18 @@ class ConfigError(ValueError):
 
 
 def _int(value, name, low, high):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ConfigError(f"{name} must be an integer, got {value!r}")
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-    return int(value)
+    return _checked(name, value, Interval(Integral, low, high))
 
 
 def _float(value, name, low, high, low_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"{name} must be a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v > high or v < low or (low_open and v == low):
-        side = "above" if low_open else "at least"
-        raise ConfigError(f"{name} must be {side} {low} and at most {high}, got {value!r}")
-    return v
+    return _checked(name, value, Interval(Real, low, high, closed="right" if low_open else "both"))
+
+
+def _checked(name, value, constraint):
+    try:
+        return check_param(name, value, constraint)
+    except (TypeError, ValueError) as exc:  # the page shows ConfigError messages
+        raise ConfigError(str(exc)) from None
 
 
 def _choice(value, name, choices):

@@ -1,0 +1,163 @@
+"""What every command of the command line shares: the one-line errors, the options
+tables, the option names of library parameters, and the checks of output paths.
+
+An option is declared in a table as ``(flags, settings)``, where ``settings`` are
+``argparse.ArgumentParser.add_argument``'s keywords, except that ``type`` may be a
+constraint of ``glassnet._checks`` (``Interval(Real, 0, None, closed="neither")``,
+``StrOptions({...})``): the option's text is then parsed and checked at parse time, and a
+bad value is reported in the library's words with the option's name::
+
+    glassnet train: error: --lr must be a finite number > 0, got -0.01
+
+This module imports only the standard library, so that ``glassnet --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+from numbers import Integral, Real
+from pathlib import Path
+
+from .._checks import Interval, ParamError, StrOptions, check_param, describe
+
+__all__ = [
+    "UsageError",
+    "OnelineParser",
+    "add_options",
+    "option_name",
+    "as_usage_error",
+    "check_output_file",
+    "check_output_dir",
+    "POSITIVE",
+    "NONNEG",
+    "FRACTION",
+    "DROPOUT",
+    "COUNT",
+    "NONNEG_INT",
+]
+
+
+class UsageError(Exception):
+    """An error in what the user asked for; printed as one line, exit status 2."""
+
+
+# the constraints the options share (glassnet._checks)
+POSITIVE = Interval(Real, 0, None, closed="neither")  # a finite number > 0
+NONNEG = Interval(Real, 0, None)  # a finite number >= 0
+FRACTION = Interval(Real, 0, 1, closed="neither")  # a number in (0, 1)
+DROPOUT = Interval(Real, 0, 1, closed="left")  # a number in [0, 1)
+COUNT = Interval(Integral, 1, None)  # an integer >= 1
+NONNEG_INT = Interval(Integral, 0, None)  # an integer >= 0
+
+# The one place that maps the library's parameter names to the options that set them,
+# for the errors the library raises while a command runs (an option whose name is the
+# parameter's, --lr for lr, needs no entry).
+OPTION_NAMES = {
+    "p": "--dropout",
+    "dropout": "--dropout",
+    "sizes": "--hidden",
+    "n_in": "--hidden",
+    "n_out": "--hidden",
+    "patience": "--early-stopping",
+}
+
+
+def option_name(param: str) -> str:
+    """``"batch_size"`` -> ``"--batch-size"``; ``"sizes"`` -> ``"--hidden"``."""
+    return OPTION_NAMES.get(param, "--" + param.replace("_", "-"))
+
+
+def as_usage_error(exc: ParamError) -> UsageError:
+    """The library's error about a parameter, told with the option's name."""
+    return UsageError(str(exc.renamed(option_name(exc.name))))
+
+
+class OnelineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line (no usage block), exit status 2."""
+
+    def error(self, message):
+        m = re.match(r"argument (\S+?)(?:/\S+)?: (must be .*)", message, re.S)
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:  # a value refused by its constraint: "--lr must be ..."
+            message = f"{m.group(1)} {m.group(2)}"
+        elif choice:  # a mistyped command
+            names = re.findall(r"'([^']*)'", choice.group(2))
+            close = difflib.get_close_matches(choice.group(1), names, n=1, cutoff=0.5)
+            message = f"unknown command {choice.group(1)!r}; commands: {', '.join(names)}"
+            message += f"; did you mean {close[0]!r}?" if close else ""
+        else:
+            message += f" (see {self.prog} --help)"
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def option_type(constraint):
+    """An argparse ``type``: the text parsed as the constraint's kind, then checked."""
+    kind = constraint.kind if isinstance(constraint, Interval) else str
+
+    def parse(text: str):
+        try:
+            value = int(text) if kind is Integral else float(text) if kind is Real else text
+            return check_param("value", value, constraint)
+        except ParamError as exc:
+            got = repr(text) if kind is str else text
+            raise argparse.ArgumentTypeError(
+                f"must be {exc.allowed}, got {got}{exc.hint}"
+            ) from None
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be {describe(constraint)}, got {text!r}"
+            ) from None
+
+    parse.__name__ = describe(constraint)  # what argparse says in its own messages
+    return parse
+
+
+def add_options(parser, table) -> None:
+    """Add the options of ``table``, a list of ``(flags, settings)`` (see the module)."""
+    for flags, settings in table:
+        settings = dict(settings)
+        kind = settings.get("type")
+        if isinstance(kind, (Interval, StrOptions)):
+            settings["type"] = option_type(kind)
+            if isinstance(kind, StrOptions):
+                settings.setdefault("metavar", "{" + ",".join(kind.options) + "}")
+        parser.add_argument(*((flags,) if isinstance(flags, str) else flags), **settings)
+
+
+def check_output_file(path, option: str) -> Path:
+    """Refuse, before any work, a file that cannot be written: its folder must exist
+    (glassnet creates no folders for files) and be writable, and the path must not be a
+    folder."""
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a folder; give a file name")
+    _check_folder(folder, f"{option} {path}")
+    return path
+
+
+def check_output_dir(path, option: str, default=None) -> Path:
+    """Refuse, before any work, an output folder that cannot be made or written: an
+    existing one must be a writable folder; a new one is created, in an existing folder
+    (only the default, ``default``, is created with its parents)."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        if not path.is_dir():
+            raise UsageError(f"{option} {path}: is a file, not a folder")
+        _check_folder(path, f"{option} {path}")
+    elif default is None or str(path) != str(default):
+        _check_folder(path.parent, f"{option} {path}")
+    return path
+
+
+def _check_folder(folder: Path, what: str) -> None:
+    folder = folder if str(folder) else Path(".")
+    if not folder.exists():
+        raise UsageError(f"{what}: folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"{what}: {str(folder)!r} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{what}: folder {str(folder)!r} is not writable")

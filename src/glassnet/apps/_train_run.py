@@ -1,0 +1,251 @@
+"""The run behind ``glassnet train``: build the network from the options, train it,
+report, and write the model, the animation and the figure.
+
+Imported only when ``glassnet train`` runs (NumPy, the engine and ``fit`` are not needed
+for ``glassnet --help``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..losses import MeanSquaredError, SoftmaxCrossEntropy
+from ..modelfile import save
+from ..network import mlp
+from ..optim import LBFGS, get_optimizer
+from ..train.callbacks import Callback, EarlyStopping, History
+from ..train.fit import evaluate, fit
+from ._common import UsageError
+
+__all__ = ["Run", "plot_training", "standardize"]
+
+
+def standardize(X: np.ndarray):
+    """``(X - mean) / scale`` per column, as ``(X, mean, scale)``; a constant column keeps
+    scale 1 (the CSV reader has refused columns whose mean or spread overflows)."""
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    return (X - mean) / scale, mean, scale
+
+
+class Report(Callback):
+    """One line every tenth of the run: epoch, loss, accuracy (or R²), validation loss."""
+
+    def __init__(self, epochs: int, metric: str, bar: bool):
+        self.epochs, self.metric, self.bar = epochs, metric, bar
+        self.every = max(1, epochs // 10)
+
+    def on_epoch_end(self, epoch, logs):
+        if epoch % self.every and epoch != self.epochs - 1:
+            return
+        line = (
+            f"epoch {epoch + 1:>{len(str(self.epochs))}}/{self.epochs}  loss "
+            f"{logs['loss']:.6f}  {self.metric} {logs[self.metric]:.4f}"
+        )
+        if "val_loss" in logs:
+            line += f"  val_loss {logs['val_loss']:.6f}"
+        if self.bar:
+            from tqdm.auto import tqdm
+
+            tqdm.write(line, file=sys.stderr)
+        else:
+            print(line, flush=True)
+
+
+class Run:
+    """One ``glassnet train`` run: the options, the data, and what is built from them."""
+
+    def __init__(self, args, X, y, classes, feature_names, target_name):
+        self.args, self.X, self.y, self.classes = args, X, y, classes
+        self.feature_names, self.target_name = feature_names, target_name
+        self.regression = classes is None
+        self.metric = "r2" if self.regression else "accuracy"
+        if not self.regression and len(np.unique(y)) < 2:
+            raise UsageError(
+                f"the target {target_name!r} of {args.data} holds one class only "
+                f"({classes[int(y[0])]!r}); a classifier needs at least 2"
+            )
+        on = args.standardize
+        if on is None:
+            on = args.data.lower().endswith(".csv") or Path(args.data).is_file()
+        self.x_mean = self.x_scale = None
+        if on:
+            self.X, self.x_mean, self.x_scale = standardize(X)
+        self.hidden = args.hidden or [3]
+
+    def build(self, ckpt, schedule) -> None:
+        """The network, loss, optimizer and callbacks the options describe."""
+        a = self.args
+        acts = [s.strip() for s in a.activation.split(",")]
+        y = self.y
+        n_out = (1 if y.ndim == 1 else y.shape[1]) if self.regression else max(len(self.classes), 2)
+        self.sizes = [self.X.shape[1], *self.hidden, n_out]
+        activation = acts[0] if len(acts) == 1 else acts
+        self.net = mlp(self.sizes, activation=activation, dropout=a.dropout, seed=a.seed)
+        kind = MeanSquaredError if self.regression else SoftmaxCrossEntropy
+        self.loss = kind(reduction=a.reduction)
+        lbfgs = a.optimizer.lower() == "lbfgs"
+        opt_kwargs = {} if lbfgs else {"lr": a.lr}
+        if a.momentum:
+            opt_kwargs["momentum"] = a.momentum
+        self.optimizer = get_optimizer(a.optimizer, **opt_kwargs)
+        if isinstance(self.optimizer, LBFGS) and a.batch_size:
+            raise UsageError("--optimizer lbfgs trains on the full batch; drop --batch-size")
+        if isinstance(self.optimizer, LBFGS) and a.checkpoint:
+            raise UsageError("--optimizer lbfgs cannot be checkpointed; drop --checkpoint")
+        self.schedule = schedule
+        self.done = ckpt is not None and ckpt.next_epoch >= a.epochs
+        self._callbacks()
+
+    def _callbacks(self) -> None:
+        a = self.args
+        self.callbacks, self.recorder = [], None
+        self.val_fraction = a.validation_fraction
+        if a.early_stopping:
+            self.val_fraction = self.val_fraction or 0.1
+            self.callbacks.append(EarlyStopping(patience=a.early_stopping))
+        self.bar = (not a.quiet) and sys.stderr.isatty() and a.epochs >= 100
+        if not a.quiet:
+            self.callbacks.append(Report(a.epochs, self.metric, self.bar))
+        if a.animate:
+            from ..viz.animation import check_animation_path, make_recorder
+
+            check_animation_path(a.animate, self.X)
+            every = a.animate_every or max(1, a.epochs // 100)
+            self.recorder = make_recorder(self.X, every, a.epochs)
+            self.callbacks.append(self.recorder)
+
+    def announce(self, ckpt) -> None:
+        """The "training ..." header (none with --quiet, except the epoch a resume starts at)."""
+        a = self.args
+        start = "" if ckpt is None else f", resuming at epoch {ckpt.next_epoch + 1}"
+        if self.done:
+            start = f", already trained for {ckpt.next_epoch} epoch(s) of {a.epochs}"
+        if a.quiet:
+            if start:
+                print(start[2:], flush=True)
+            return
+        what = "regression" if self.regression else f"{len(self.classes)} classes"
+        print(
+            f"training {self.net.n_params}-parameter network {self.sizes} ({a.activation}) on "
+            f"{a.data}: {self.X.shape[0]} rows, {what}{start}",
+            flush=True,
+        )
+
+    def model_metadata(self) -> dict:
+        """What ``glassnet predict`` needs besides the weights."""
+        return {
+            "task": "regression" if self.regression else "classification",
+            "classes": self.classes,
+            "feature_names": self.feature_names,
+            "target": self.target_name,
+            "data": self.args.data,
+            "x_mean": None if self.x_mean is None else self.x_mean.tolist(),
+            "x_scale": None if self.x_scale is None else self.x_scale.tolist(),
+        }
+
+    def fit(self, ckpt, stored_args: dict) -> History:
+        """Train (or, for a checkpoint that already reached --epochs, take its network);
+        checkpoints store ``stored_args`` and the model's metadata."""
+        if self.done:
+            self.net = ckpt.build_network()
+            return _history_of(ckpt)
+        a = self.args
+        return fit(
+            self.net,
+            self.loss,
+            self.X,
+            self.y,
+            optimizer=self.optimizer,
+            epochs=a.epochs,
+            batch_size=a.batch_size,
+            seed=a.seed,
+            l2=a.l2,
+            schedule=self.schedule,
+            validation_fraction=self.val_fraction,
+            callbacks=self.callbacks,
+            verbose=int(self.bar),
+            checkpoint=a.checkpoint,
+            checkpoint_every=a.checkpoint_every,
+            resume_from=ckpt,
+            checkpoint_metadata={"cli_args": stored_args, "model": self.model_metadata()},
+        )
+
+    def report(self, hist) -> None:
+        final = evaluate(self.net, self.loss, self.X, self.y, self.args.l2)
+        early = ""
+        if hist.stopped_epoch is not None and hist.best_epoch is not None:
+            early = (
+                f" (stopped early at epoch {hist.stopped_epoch + 1}, "
+                f"best epoch {hist.best_epoch + 1})"
+            )
+        what = "R²" if self.regression else "accuracy"
+        print(f"final loss {final['loss']:.6f}; training {what} {final[self.metric]:.4f}{early}")
+
+    def write(self, hist) -> None:
+        """The model (--save), the animation (--animate) and the figure (--plot)."""
+        a = self.args
+        if a.save:
+            self.net.metadata = self.model_metadata()
+            save(self.net, a.save)
+            if hist.interrupted:
+                sig = "Ctrl-C" if hist.interrupted_by == "SIGINT" else hist.interrupted_by
+                print(
+                    f"glassnet train: interrupted by {sig}; the model after the last complete "
+                    f"step ({len(hist)} full epoch(s)) was saved to {a.save}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            print(f"model saved to {a.save}", flush=True)
+        if self.recorder is not None and self.recorder.frames:
+            from ..viz.animation import write_animation
+
+            n_classes = max(len(self.classes or []), 2)
+            n = write_animation(self.recorder, self.X, self.y, a.animate, n_classes=n_classes)
+            print(f"animation written to {a.animate} ({n} frames)")
+        if a.plot:
+            title = f"{a.data}: hidden {self.hidden}, {a.activation}"
+            plot_training(a.plot, self.net, self.X, self.y, hist, self.regression, title)
+            print(f"figure written to {a.plot}")
+
+
+def _history_of(ckpt) -> History:
+    hist = History()
+    stored = ckpt.history
+    hist.epoch = [int(e) for e in stored.pop("epoch", [])]
+    hist.history = {k: list(v) for k, v in stored.items()}
+    hist.stopped_epoch = ckpt.meta["history"].get("__stopped_epoch__")
+    hist.best_epoch = ckpt.meta["history"].get("__best_epoch__")
+    return hist
+
+
+def plot_training(path, net, X, y, hist, regression, title):
+    import matplotlib.pyplot as plt
+
+    from ..viz.plotting import plot_decision_boundary
+
+    two_d = X.shape[1] == 2 and not regression
+    one_d = X.shape[1] == 1 and regression
+    panels = 2 if (two_d or one_d) else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 5), squeeze=False)
+    if two_d:
+        plot_decision_boundary(net, X, y, ax=axes[0, 0], title=title)
+    elif one_d:
+        ax = axes[0, 0]
+        order = np.argsort(X[:, 0])
+        ax.scatter(X[:, 0], y, s=8, alpha=0.5, label="data")
+        ax.plot(X[order, 0], net.forward(X[order])[:, 0], "k", label="network")
+        ax.set(xlabel="x", ylabel="y", title=title)
+        ax.legend()
+    ax = axes[0, -1]
+    ax.plot(hist["loss"], label="training loss (data + L2)")
+    if "val_loss" in hist:
+        ax.plot(hist["val_loss"], label="validation loss")
+    ax.set(yscale="log", xlabel="epoch", ylabel="loss", title="loss per epoch")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,64 @@
+"""The package's layout: dependencies point one way, and the command line starts light."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+
+def test_import_contracts_hold():
+    """apps -> estimators | viz | data -> train -> the engine, imports inside functions
+    included (the contracts are in pyproject.toml's [tool.importlinter])."""
+    exe = shutil.which("lint-imports")
+    assert exe is not None, "lint-imports is missing: pip install import-linter (the test extra)"
+    res = subprocess.run(
+        [exe, "--no-cache"], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Contracts: 2 kept, 0 broken." in res.stdout
+
+
+def test_the_contracts_can_fail(tmp_path):
+    """An engine module that imports glassnet.train inside a function breaks both contracts."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "src" / "glassnet", src / "glassnet")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    with open(src / "glassnet" / "schedules.py", "a") as fh:
+        fh.write("\n\ndef _probe():\n    from .train import fit  # noqa: F401\n")
+    res = subprocess.run(
+        [shutil.which("lint-imports") or "lint-imports", "--no-cache"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode != 0
+    assert "glassnet.schedules -> glassnet.train.fit" in res.stdout
+
+
+def test_help_loads_nothing_heavy_beyond_the_package():
+    """``glassnet --help`` builds every command's options without matplotlib, scikit-learn
+    or the modules that run the commands (they are imported when a command runs)."""
+    code = (
+        "import sys, glassnet\n"
+        "before = set(sys.modules)\n"
+        "from glassnet.apps.cli import build_parser\n"
+        "build_parser()\n"
+        "heavy = ('matplotlib', 'sklearn', 'glassnet.apps._train_run', 'glassnet.viz', "
+        "'glassnet.data', 'glassnet.estimators', 'joblib')\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.startswith(heavy)))\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, check=True
+    )
+    assert res.stdout.strip() == "[]", res.stdout
