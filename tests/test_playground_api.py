@@ -23,10 +23,13 @@ from glassnet.apps.playground.config import DEFAULTS, LIMITS, ConfigError, merge
 from glassnet.apps.playground.server import STATIC, create_app  # noqa: E402
 from glassnet.data import datasets  # noqa: E402
 
+BASE = "http://127.0.0.1:8765"  # the test client's requests name this host and port
+WS = "ws://127.0.0.1:8765/ws"
+
 
 @pytest.fixture
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url=BASE) as c:
         yield c
 
 
@@ -111,7 +114,7 @@ def test_limits_endpoint(client):
 
 def test_each_tab_gets_its_own_session(client):
     app = client.app
-    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+    with client.websocket_connect(WS) as a, client.websocket_connect(WS) as b:
         sa, sb = open_session(a), open_session(b)
         assert sa != sb
         assert set(app.state.sessions) == {sa, sb}
@@ -124,7 +127,7 @@ def test_each_tab_gets_its_own_session(client):
 
 
 def test_training_does_not_block_other_tabs(client):
-    with client.websocket_connect("/ws") as busy, client.websocket_connect("/ws") as other:
+    with client.websocket_connect(WS) as busy, client.websocket_connect(WS) as other:
         open_session(busy)
         open_session(other)
         configure(busy, layers=[64] * 8, n_samples=2000, batch_size=1)
@@ -142,7 +145,7 @@ def test_training_does_not_block_other_tabs(client):
 
 
 def test_hello_config_data_and_frame(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello = recv(ws, "hello")
         assert hello["limits"] == LIMITS
         config = recv(ws, "config")["config"]
@@ -161,7 +164,7 @@ def test_hello_config_data_and_frame(client):
 
 
 def test_step_play_pause_reset(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         open_session(ws)
         ws.send_json({"type": "step"})
         frame = recv(ws, "frame")
@@ -184,7 +187,7 @@ def test_step_play_pause_reset(client):
 
 
 def test_config_changes_rebuild_the_run(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         open_session(ws)
         config, data, frame = configure(
             ws, dataset="spiral3", layers=[5, 3, 4], n_samples=300, noise=20
@@ -220,7 +223,7 @@ def test_config_changes_rebuild_the_run(client):
     ],
 )
 def test_caps_and_bad_settings_are_rejected(client, patch, pattern):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         open_session(ws)
         expect_error(ws, {"type": "config", "config": patch}, pattern)
         ws.send_json({"type": "step"})
@@ -246,16 +249,16 @@ def test_caps_and_bad_settings_are_rejected(client, patch, pattern):
     ],
 )
 def test_bad_messages_get_an_error_and_the_connection_stays(client, msg, pattern):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         open_session(ws)
         expect_error(ws, msg, pattern)
 
 
 def test_session_cap(client, monkeypatch):
     monkeypatch.setitem(LIMITS, "sessions", 1)
-    with client.websocket_connect("/ws") as a:
+    with client.websocket_connect(WS) as a:
         open_session(a)
-        with client.websocket_connect("/ws") as b:
+        with client.websocket_connect(WS) as b:
             msg = b.receive_json()
             assert msg["type"] == "error" and "already runs 1 sessions" in msg["message"]
 
@@ -268,7 +271,7 @@ def test_unknown_session_is_404(client):
 
 
 def test_download_round_trip(client, tmp_path):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid = open_session(ws)
         ws.send_json({"type": "step", "epochs": 40})
         frame = recv(ws, "frame")
@@ -316,7 +319,7 @@ def _run_snippet(source, tmp_path, monkeypatch, epochs=None):
     ],
 )
 def test_snippet_rebuilds_and_retrains_the_same_run(client, tmp_path, monkeypatch, patch):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid = open_session(ws)
         if patch:
             configure(ws, **patch)
@@ -345,7 +348,7 @@ def _csv(n=120, seed=0):
 
 def test_csv_upload_trains_and_the_snippet_reads_the_file(client, tmp_path, monkeypatch):
     text = _csv()
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid = open_session(ws)
         r = client.post(f"/api/session/{sid}/upload?name=points.csv", content=text.encode())
         assert r.status_code == 200, r.text
@@ -378,7 +381,7 @@ def test_csv_upload_trains_and_the_snippet_reads_the_file(client, tmp_path, monk
     ],
 )
 def test_bad_uploads_are_refused_with_a_message(client, body, status, pattern):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid = open_session(ws)
         r = client.post(f"/api/session/{sid}/upload", content=body)
         assert r.status_code == status
