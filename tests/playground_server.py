@@ -63,7 +63,9 @@ def running_server(tmp_path, *args: str, check_exit: bool = True):
             found = URL_LINE.search(log.read())
             if found:
                 url = found.group(1)
-                server = Server(url, port, url.split("token=", 1)[1], proc, log)
+                token = url.split("token=", 1)[1] if "token=" in url else ""
+                url += "" if "?" in url else "?"  # tests add "&name=value"
+                server = Server(url, port, token, proc, log)
             elif proc.poll() is not None:
                 log.seek(0)
                 pytest.fail(f"the playground server exited early:\n{log.read()}")

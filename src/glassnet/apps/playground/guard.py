@@ -144,8 +144,8 @@ class Guard:
         headers = Headers(scope=scope)
         refused = self.problem(scope, headers)
         if refused is not None:
-            if scope["type"] == "websocket":  # closing before accepting: HTTP 403
-                await send({"type": "websocket.close", "code": 1008, "reason": refused[1]})
+            if scope["type"] == "websocket":
+                await _refuse_handshake(scope, send, *refused)
                 return
             await _refusal(scope, *refused)(scope, receive, send)
             return
@@ -170,6 +170,20 @@ class Guard:
 def _local_port(scope) -> int | None:
     server = scope.get("server")
     return int(server[1]) if server and server[1] is not None else None
+
+
+async def _refuse_handshake(scope, send, status: int, message: str) -> None:
+    """Answer a WebSocket handshake with an HTTP error that says why (where the server
+    supports it), else with a plain 403."""
+    if "websocket.http.response" in scope.get("extensions", {}):
+        body = message.encode()
+        headers = [(b"content-type", b"text/plain; charset=utf-8")]
+        headers.append((b"content-length", str(len(body)).encode()))
+        start = {"type": "websocket.http.response.start", "status": status, "headers": headers}
+        await send(start)
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:  # closing before accepting: HTTP 403
+        await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
 
 
 def _refusal(scope, status: int, message: str) -> Response:

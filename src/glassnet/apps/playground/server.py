@@ -225,8 +225,9 @@ class LiveSession:
             await self.stop()
             try:
                 await self.train(n, STEP_BUDGET, lambda: False)
-            finally:  # after a diverged step too: the last good network
-                await self.send_frame()
+            except FloatingPointError as exc:  # diverged: the message, then the last good
+                await self.error(str(exc))  # network's frame
+            await self.send_frame()
         elif kind == "reset":
             await asyncio.to_thread(s.reset)
             await self.send_frame()

@@ -91,7 +91,8 @@ def file_label(name) -> str:
 def _check_scale(X: np.ndarray, label: str) -> None:
     """Refuse values whose standardization overflows (their squares exceed 1.8e308)."""
     with np.errstate(all="ignore"):
-        ok = np.isfinite(standardize(X)).all(axis=0)
+        ok = np.isfinite(X.mean(axis=0)) & np.isfinite(X.std(axis=0))
+        ok &= np.isfinite(standardize(X)).all(axis=0)
     if not ok.all():
         j = int(np.flatnonzero(~ok)[0])
         big = float(np.abs(X[:, j]).max())
