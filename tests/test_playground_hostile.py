@@ -241,6 +241,46 @@ def test_six_clients_that_start_long_runs_and_leave_do_not_starve_a_new_tab(tmp_
     assert 1 <= frame["epoch"] < 1000 and step < 10.0
 
 
+def test_a_new_tab_trains_while_six_clients_keep_asking_for_long_runs(tmp_path, capsys):
+    with running_server(tmp_path) as srv:
+        stop = threading.Event()
+
+        def hostile():
+            tab = Tab(srv)
+            tab.open()
+            tab.configure(**HEAVY)
+            while not stop.is_set():
+                tab.send({"type": "step", "epochs": 1000})
+                tab.recv("frame", errors=[])
+            tab.close()
+
+        threads = [threading.Thread(target=hostile) for _ in range(6)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(4)  # all six are training
+            start = time.perf_counter()
+            tab = Tab(srv)
+            tab.open()
+            first_frame = time.perf_counter() - start
+            start = time.perf_counter()
+            tab.send({"type": "step", "epochs": 5})
+            assert tab.recv("frame", timeout=60)["epoch"] == 5
+            step = time.perf_counter() - start
+            tab.close()
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=60)
+    with capsys.disabled():
+        print(
+            f"\nS2: with six clients stepping 1000 heavy epochs again and again, a new tab's "
+            f"first frame took {first_frame:.2f} s and a 5-epoch step {step:.2f} s"
+        )
+    # today's server: both wait behind 6000 heavy epochs in the shared thread pool
+    assert first_frame < 5.0 and step < 5.0
+
+
 # ---------------------------------------------------------------------- C1 to C4, U4
 def test_a_diverging_step_says_its_epoch_and_keeps_the_last_good_network(server):
     tab = Tab(server)

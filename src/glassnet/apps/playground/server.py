@@ -16,8 +16,9 @@ Messages from the page: ``{"type": "config", "config": {...}}`` (a partial confi
 ``config``, ``data``, ``frame``, ``status`` and ``error`` messages. A bad message gets
 an ``error`` back and the connection stays open.
 
-Bounded work: training runs in a small pool of its own threads (``TRAIN_WORKERS``), apart
-from the threads that draw frames, so a busy tab never holds up another tab's frames; a
+Bounded work: training runs in a pool of its own threads (``TRAIN_WORKERS``), apart from
+the threads that draw frames, so a busy tab never holds up another tab's frames, and
+sessions train side by side (sharing the CPU) rather than queue behind each other; a
 ``step`` stops at the first epoch boundary after ``STEP_BUDGET`` seconds and answers with
 the epochs done so far; each socket's messages are handled in order by one task while the
 socket is still read, so a closed tab is noticed at once and its training stops at the
@@ -52,7 +53,7 @@ STATIC = Path(__file__).parent / "static"
 FRAME_INTERVAL = 1 / 15  # seconds between frames while playing
 CHUNK_BUDGET = 0.05  # seconds of training at most between two frames
 STEP_BUDGET = 0.5  # seconds of training at most for one step message
-TRAIN_WORKERS = 2  # threads that train (every session shares them, in turn)
+TRAIN_WORKERS = 8  # threads that train; more sessions than that take turns
 INBOX = 16  # messages of one socket waiting to be handled
 
 
