@@ -3,12 +3,15 @@ WebSocket protocol, caps, bad messages, CSV upload, model download and the snipp
 
 import argparse
 import base64
+import json
 import re
 import time
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
@@ -409,3 +412,68 @@ def test_command_line_options_and_loopback_default():
     assert (args.host, args.port, args.no_browser) == ("0.0.0.0", 9000, True)
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0")
+
+
+# ---------------------------------------------------------------------- fuzzing
+def _strict_json(text):
+    def refuse(name):
+        raise AssertionError(f"a bare {name} in {text[:200]}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+_fields = st.sampled_from(
+    ["config", "epochs", "speed", "layers", "lr", "x", "n_samples", "batch_size", "dataset"]
+)
+_messages = st.fixed_dictionaries(
+    {"type": st.sampled_from(["config", "step", "reset", "regenerate", "ping", "pause", "zap"])},
+    optional={"config": st.dictionaries(_fields, _json_values, max_size=3), "epochs": _json_values},
+)
+_raw = st.one_of(
+    _messages.map(json.dumps),
+    st.sampled_from([10, 900, 1000, 30_000]).map(
+        lambda d: '{"type":"ping","x":' + "[" * d + "]" * d + "}"
+    ),
+    st.sampled_from(['{"type":"step","epochs":1' + "0" * 5000 + "}", '{"type":NaN}', "\ud800"]),
+    st.text(max_size=50),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batch=st.lists(_raw, min_size=1, max_size=4))
+def test_any_message_gets_an_answer_and_the_socket_stays(batch):
+    with TestClient(create_app(), base_url=BASE) as c, c.websocket_connect(WS) as ws:
+        open_session(ws)
+        for text in batch:
+            ws.send_text(text)
+        ws.send_text('{"type":"ping"}')
+        for _ in range(50):  # replies (errors, configs, frames) then the pong
+            msg = _strict_json(ws.receive_text())
+            if msg["type"] == "pong":
+                break
+        else:
+            raise AssertionError("no pong")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=st.text(max_size=300))
+def test_any_upload_name_is_a_label_or_a_400(name):
+    body = b"x1,x2,label\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n"
+    with TestClient(create_app(), base_url=BASE) as c, c.websocket_connect(WS) as ws:
+        sid = open_session(ws)
+        r = c.post(f"/api/session/{sid}/upload", params={"name": name}, content=body)
+        assert r.status_code in (200, 400), (name, r.status_code)
+        if r.status_code == 200:
+            label = r.json()["name"]
+            assert "/" not in label and "\\" not in label and label not in ("", ".", "..")
