@@ -13,8 +13,9 @@ in front of every route that refuses them:
   server's, is refused.
 - The access token: a random string made per server process and printed in the URL
   (``/?token=...``), as Jupyter does. A request carries it in the query string or in the
-  cookie that the page's first load sets (``HttpOnly``, ``SameSite=Strict``, so no other
-  site's page can send it). With a token set, nothing is served without it.
+  cookie that the page's first load sets (``HttpOnly``; ``SameSite=Lax``: another site's
+  page cannot make the browser send it with a WebSocket, a fetch or a form post, while a
+  link to the playground still opens it). With a token set, nothing is served without it.
 """
 
 from __future__ import annotations
@@ -155,9 +156,8 @@ class Guard:
 
     def _setting_cookie(self, scope, send):
         """``send`` that adds the token cookie to the response (page loads with ?token=)."""
-        cookie = (
-            f"{self.cookie_name(scope)}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-        ).encode("latin-1")
+        name = self.cookie_name(scope)
+        cookie = f"{name}={self.token}; Path=/; HttpOnly; SameSite=Lax".encode("latin-1")
 
         async def wrapped(message):
             if message["type"] == "http.response.start":
