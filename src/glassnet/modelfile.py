@@ -178,8 +178,9 @@ def _remove_stale_temporaries(folder: Path, name: str) -> None:
 
 MAX_MEMBERS = 64
 MAX_BYTES = 16 * 2**30  # the most a model file may unpack to (and the largest file read)
-MAX_RATIO = 10  # the most a member may expand by when compressed (plus 1 MiB): parameters
-# barely compress, so a larger ratio means zeros made to look like a model
+MAX_RATIO = 4  # the most a member may expand by when compressed (plus 1 MiB): trained
+# parameters deflate by about 1.1, so more means zeros made to look like a model, and it
+# would multiply what loading a small file costs in memory
 MAX_HEADER = 10_000  # bytes of a .npy header; numpy refuses longer ones as unsafe
 
 
