@@ -6,26 +6,26 @@ Layout of a file::
     theta          the packed parameter vector of the network
     ...            other plain arrays a kind needs (an estimator's classes, say)
 
-Files are written atomically (a temporary file in the same folder, then a rename), so an
-interrupted save leaves the previous file intact. Loading uses ``allow_pickle=False``
-and checks every array against the description before building anything: a file that is
-truncated, corrupted, of another format or hostile raises ``ModelFileError``.
+Files are written atomically (``glassnet._atomic``: a temporary file in the same folder,
+then a rename), so an interrupted save leaves the previous file intact. Loading looks at
+the file's first bytes, its size and the zip's directory before reading any array, streams
+each member into its array with ``allow_pickle=False`` semantics, and checks every array
+against the description before building anything: a file that is truncated, corrupted, of
+another format or hostile raises ``ModelFileError``.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-import os
-import re
 import struct
-import tempfile
-import time
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ._atomic import atomic_write
 
 __all__ = ["save", "load", "ModelFileError", "FORMAT", "FORMAT_VERSION", "register_kind"]
 
@@ -93,87 +93,8 @@ def save(obj, path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
-    _remove_stale_temporaries(folder, path.name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # the lock, held until closed, tells a later save that this temporary is alive
-            locked = _lock(fd)
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a save follows the umask
-            np.savez(fh, **{META_KEY: np.array(json.dumps(meta))}, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-            if locked is not None:  # POSIX renames an open file; Windows cannot
-                os.replace(tmp, path)
-        if locked is None:
-            os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, lambda fh: np.savez(fh, **{META_KEY: np.array(json.dumps(meta))}, **arrays))
     return path
-
-
-def _umask() -> int:
-    """The process's umask: from ``/proc`` on Linux (no change, so no race with other
-    threads), elsewhere by setting it and putting it back."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _lock(fd: int, blocking: bool = True) -> bool | None:
-    """An advisory lock on an open file: ``True`` when taken, ``False`` when another
-    process holds it, ``None`` where there are no such locks (Windows)."""
-    try:
-        import fcntl
-    except ImportError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-    except OSError:
-        return False
-    return True
-
-
-STALE_AGE = 3600  # seconds: without advisory locks, an older temporary is taken as stale
-
-
-def _remove_stale_temporaries(folder: Path, name: str) -> None:
-    """Delete ``.NAME.XXXXXXXX.tmp`` files that a killed save of the same target left.
-
-    A save in progress holds a lock on its temporary, so only abandoned ones are removed
-    (where locks do not exist, those untouched for an hour).
-    """
-    pattern = re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp")
-    try:
-        candidates = [p for p in folder.iterdir() if pattern.fullmatch(p.name)]
-    except OSError:
-        return
-    for tmp in candidates:
-        try:
-            fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
-            continue
-        try:
-            stale = _lock(fd, blocking=False)
-            if stale is None:
-                stale = time.time() - os.fstat(fd).st_mtime > STALE_AGE
-            if stale:
-                os.unlink(tmp)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
 
 
 MAX_MEMBERS = 64
