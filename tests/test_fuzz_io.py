@@ -94,6 +94,11 @@ def _build_hostile(marker) -> dict[str, bytes]:
         zf.writestr(META_KEY + ".npy", _desc_bytes(_meta()))
         zf.writestr("theta.npy", b"\x93NUMPY\x01\x00" + b"\0" * (20 * 2**20))
     deep = "[" * 100_000 + "]" * 100_000
+    unterminated = _npy_header(b"{'descr': '<f8', 'fortran_order': False, 'shape': (17, }")
+    long_header = _npy_header(
+        b"{'descr': '<f8', 'fortran_order': False, 'shape': (17,), }" + b" " * 20_000
+    )
+    digits = json.dumps(_meta())[:-1] + ', "seed": ' + "7" * 5000 + "}"
     return {
         "pickle_file": pickled,
         "pickle_theta": _npz({META_KEY: _desc(_meta()), "theta": evil}),
@@ -122,6 +127,21 @@ def _build_hostile(marker) -> dict[str, bytes]:
             {META_KEY: _desc(_meta()), "theta": lying_header + b"\0" * 64}
         ),
         "zip_bomb_20MB_of_zeros": bomb.getvalue(),
+        "npy_header_unterminated_tuple": _npz(
+            {META_KEY: _desc(_meta()), "theta": unterminated + _theta().tobytes()}
+        ),
+        "npy_header_of_20kB": _npz(
+            {META_KEY: _desc(_meta()), "theta": long_header + _theta().tobytes()}
+        ),
+        "json_integer_of_5000_digits": _npz({META_KEY: _desc(digits), "theta": _theta()}),
+        # 0s and 1s deflate about 27 times: a small file that unpacks to many times its size
+        "bits_deflated_27x": _npz(
+            {
+                META_KEY: _desc(_meta()),
+                "theta": np.random.default_rng(0).integers(0, 2, 2**19).astype(float),
+            },
+            zipfile.ZIP_DEFLATED,
+        ),
         "central_directory_claims_4GB": _lie_about_size(
             _npz({META_KEY: _desc(_meta()), "theta": _theta()}, zipfile.ZIP_DEFLATED)
         ),
@@ -238,6 +258,12 @@ def _build_hostile(marker) -> dict[str, bytes]:
             {META_KEY: _desc(_meta(kind="Checkpoint", checkpoint={})), "theta": _theta()}
         ),
     }
+
+
+def _npy_header(text: bytes) -> bytes:
+    """A version 1.0 .npy header holding ``text`` as it is (well formed or not)."""
+    text += b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text
 
 
 def _lie_about_size(data: bytes) -> bytes:
@@ -492,6 +518,10 @@ def test_hostile_files_raise_model_file_error_and_execute_nothing(tmp_path):
         ("header_declares_1e13_floats", r"declares shape \(10000000000000,\)"),
         ("header_disagrees_with_bytes", r"declares shape \(1000,\)"),
         ("zip_bomb_20MB_of_zeros", "zip bomb"),
+        ("npy_header_unterminated_tuple", r"'theta.npy' has a malformed .npy header"),
+        ("npy_header_of_20kB", r"'theta.npy' has a .npy header of 20059 bytes"),
+        ("json_integer_of_5000_digits", "not valid JSON .*digits"),
+        ("bits_deflated_27x", "would expand from .* to 4194432 bytes"),
         ("central_directory_claims_4GB", "would expand from .* to 4294967295 bytes"),
         ("description_not_json", "not valid JSON"),
         ("description_deeply_nested", "not valid JSON"),

@@ -3,12 +3,15 @@ WebSocket protocol, caps, bad messages, CSV upload, model download and the snipp
 
 import argparse
 import base64
+import json
 import re
 import time
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
@@ -23,10 +26,13 @@ from glassnet.apps.playground.config import DEFAULTS, LIMITS, ConfigError, merge
 from glassnet.apps.playground.server import STATIC, create_app  # noqa: E402
 from glassnet.data import datasets  # noqa: E402
 
+BASE = "http://127.0.0.1:8765"  # the test client's requests name this host and port
+WS = "ws://127.0.0.1:8765/ws"
+
 
 @pytest.fixture
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url=BASE) as c:
         yield c
 
 
@@ -111,7 +117,7 @@ def test_limits_endpoint(client):
 
 def test_each_tab_gets_its_own_session(client):
     app = client.app
-    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+    with client.websocket_connect(WS) as a, client.websocket_connect(WS) as b:
         sa, sb = open_session(a), open_session(b)
         assert sa != sb
         assert set(app.state.sessions) == {sa, sb}
@@ -124,7 +130,7 @@ def test_each_tab_gets_its_own_session(client):
 
 
 def test_training_does_not_block_other_tabs(client):
-    with client.websocket_connect("/ws") as busy, client.websocket_connect("/ws") as other:
+    with client.websocket_connect(WS) as busy, client.websocket_connect(WS) as other:
         open_session(busy)
         open_session(other)
         configure(busy, layers=[64] * 8, n_samples=2000, batch_size=1)
@@ -142,7 +148,7 @@ def test_training_does_not_block_other_tabs(client):
 
 
 def test_hello_config_data_and_frame(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello = recv(ws, "hello")
         assert hello["limits"] == LIMITS
         config = recv(ws, "config")["config"]
@@ -161,7 +167,7 @@ def test_hello_config_data_and_frame(client):
 
 
 def test_step_play_pause_reset(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         open_session(ws)
         ws.send_json({"type": "step"})
         frame = recv(ws, "frame")
@@ -184,7 +190,7 @@ def test_step_play_pause_reset(client):
 
 
 def test_config_changes_rebuild_the_run(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         open_session(ws)
         config, data, frame = configure(
             ws, dataset="spiral3", layers=[5, 3, 4], n_samples=300, noise=20
@@ -220,7 +226,7 @@ def test_config_changes_rebuild_the_run(client):
     ],
 )
 def test_caps_and_bad_settings_are_rejected(client, patch, pattern):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         open_session(ws)
         expect_error(ws, {"type": "config", "config": patch}, pattern)
         ws.send_json({"type": "step"})
@@ -246,16 +252,16 @@ def test_caps_and_bad_settings_are_rejected(client, patch, pattern):
     ],
 )
 def test_bad_messages_get_an_error_and_the_connection_stays(client, msg, pattern):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         open_session(ws)
         expect_error(ws, msg, pattern)
 
 
 def test_session_cap(client, monkeypatch):
     monkeypatch.setitem(LIMITS, "sessions", 1)
-    with client.websocket_connect("/ws") as a:
+    with client.websocket_connect(WS) as a:
         open_session(a)
-        with client.websocket_connect("/ws") as b:
+        with client.websocket_connect(WS) as b:
             msg = b.receive_json()
             assert msg["type"] == "error" and "already runs 1 sessions" in msg["message"]
 
@@ -268,7 +274,7 @@ def test_unknown_session_is_404(client):
 
 
 def test_download_round_trip(client, tmp_path):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid = open_session(ws)
         ws.send_json({"type": "step", "epochs": 40})
         frame = recv(ws, "frame")
@@ -316,7 +322,7 @@ def _run_snippet(source, tmp_path, monkeypatch, epochs=None):
     ],
 )
 def test_snippet_rebuilds_and_retrains_the_same_run(client, tmp_path, monkeypatch, patch):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid = open_session(ws)
         if patch:
             configure(ws, **patch)
@@ -345,7 +351,7 @@ def _csv(n=120, seed=0):
 
 def test_csv_upload_trains_and_the_snippet_reads_the_file(client, tmp_path, monkeypatch):
     text = _csv()
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid = open_session(ws)
         r = client.post(f"/api/session/{sid}/upload?name=points.csv", content=text.encode())
         assert r.status_code == 200, r.text
@@ -378,7 +384,7 @@ def test_csv_upload_trains_and_the_snippet_reads_the_file(client, tmp_path, monk
     ],
 )
 def test_bad_uploads_are_refused_with_a_message(client, body, status, pattern):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid = open_session(ws)
         r = client.post(f"/api/session/{sid}/upload", content=body)
         assert r.status_code == status
@@ -406,3 +412,68 @@ def test_command_line_options_and_loopback_default():
     assert (args.host, args.port, args.no_browser) == ("0.0.0.0", 9000, True)
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0")
+
+
+# ---------------------------------------------------------------------- fuzzing
+def _strict_json(text):
+    def refuse(name):
+        raise AssertionError(f"a bare {name} in {text[:200]}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+_fields = st.sampled_from(
+    ["config", "epochs", "speed", "layers", "lr", "x", "n_samples", "batch_size", "dataset"]
+)
+_messages = st.fixed_dictionaries(
+    {"type": st.sampled_from(["config", "step", "reset", "regenerate", "ping", "pause", "zap"])},
+    optional={"config": st.dictionaries(_fields, _json_values, max_size=3), "epochs": _json_values},
+)
+_raw = st.one_of(
+    _messages.map(json.dumps),
+    st.sampled_from([10, 900, 1000, 30_000]).map(
+        lambda d: '{"type":"ping","x":' + "[" * d + "]" * d + "}"
+    ),
+    st.sampled_from(['{"type":"step","epochs":1' + "0" * 5000 + "}", '{"type":NaN}', "\ud800"]),
+    st.text(max_size=50),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batch=st.lists(_raw, min_size=1, max_size=4))
+def test_any_message_gets_an_answer_and_the_socket_stays(batch):
+    with TestClient(create_app(), base_url=BASE) as c, c.websocket_connect(WS) as ws:
+        open_session(ws)
+        for text in batch:
+            ws.send_text(text)
+        ws.send_text('{"type":"ping"}')
+        for _ in range(50):  # replies (errors, configs, frames) then the pong
+            msg = _strict_json(ws.receive_text())
+            if msg["type"] == "pong":
+                break
+        else:
+            raise AssertionError("no pong")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=st.text(max_size=300))
+def test_any_upload_name_is_a_label_or_a_400(name):
+    body = b"x1,x2,label\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n"
+    with TestClient(create_app(), base_url=BASE) as c, c.websocket_connect(WS) as ws:
+        sid = open_session(ws)
+        r = c.post(f"/api/session/{sid}/upload", params={"name": name}, content=body)
+        assert r.status_code in (200, 400), (name, r.status_code)
+        if r.status_code == 200:
+            label = r.json()["name"]
+            assert "/" not in label and "\\" not in label and label not in ("", ".", "..")

@@ -3,11 +3,7 @@ Debian's headless Chromium (``apt-get install chromium``). The page trains XOR u
 test loss it shows drops below 0.1; the screenshot, the downloaded model (loaded with
 ``gn.load``), the snippet, the URL state and a clean shutdown are checked."""
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,6 +14,7 @@ import glassnet as gn
 from glassnet.data import datasets
 
 from .conftest import png_is_not_blank
+from .playground_server import running_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,52 +30,12 @@ CHROMIUM_ARGS = [
 XOR_TIMEOUT_S = 120
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
-    """The playground server on a free loopback port; yields its URL, then stops it
-    with Ctrl+C (SIGINT) and checks that it exits cleanly."""
-    port = _free_port()
-    log = open(tmp_path / "server.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "glassnet.apps.playground", "--no-browser", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"the playground server exited early:\n{log.read()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the playground server did not start within 30 s")
-            time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}/", proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.seek(0)
-        output = log.read()
-        log.close()
-    assert proc.returncode == 0, f"server exit status {proc.returncode}:\n{output}"
-    assert "Traceback" not in output, output
+    """The playground server on a free loopback port; yields the address it printed (with
+    its access token) and the process, then stops it with Ctrl+C and checks a clean exit."""
+    with running_server(tmp_path) as srv:
+        yield srv.url, srv.proc
 
 
 @pytest.fixture
@@ -179,7 +136,7 @@ def test_a_link_reproduces_the_setup(server, browser):
         "&activations=relu,sigmoid&optimizer=rmsprop&lr=0.01&schedule=cosine&l2=0.001"
         "&dropout=0.1&batch_size=20&seed=9"
     )
-    page, errors = _page(browser, url + query)
+    page, errors = _page(browser, url + "&" + query[1:])
     page.wait_for_function("() => window.GN.state.config.dataset === 'moons'")
     config = page.evaluate("() => window.GN.state.config")
     assert config == {
@@ -202,7 +159,7 @@ def test_a_link_reproduces_the_setup(server, browser):
     assert page.input_value("#optimizer") == "rmsprop"
     assert "selected" in page.locator("#dataset-moons").get_attribute("class")
     # a bad link shows a message and keeps a working page
-    page2, _ = _page(browser, url + "?layers=100&dataset=xor")
+    page2, _ = _page(browser, url + "&layers=100&dataset=xor")
     page2.wait_for_selector("#message:not([hidden])")
     assert "between 1 and 64" in page2.inner_text("#message")
     assert errors == []
@@ -226,3 +183,39 @@ def test_two_tabs_train_at_once_and_stopping_the_server_ends_them(server, browse
             "() => document.getElementById('conn').textContent.startsWith('disconnected')"
         )
         assert tab.evaluate("() => window.GN.state.playing") is False
+
+
+def test_a_diverging_step_shows_its_epoch_and_keeps_the_last_good_network(server, browser):
+    # XOR, SGD, identity activations, lr=3, full batch: the loss overflows after some epochs
+    url, _ = server
+    query = "dataset=xor&optimizer=sgd&activations=identity,identity&lr=3&batch_size=0"
+    page, errors = _page(browser, url + "&" + query)
+    page.wait_for_function("() => GN.state.config.lr === 3 && GN.state.config.batch_size === 0")
+    assert "token=" not in page.url  # the token went into a cookie; links never carry it
+    good = page.evaluate("() => GN.state.frame.weights.join()")
+    for epoch in range(1, 16):
+        page.click("#step")
+        page.wait_for_function(
+            f"() => GN.state.frame.epoch === {epoch} || !document.getElementById('message').hidden"
+        )
+        if page.is_visible("#message"):
+            break
+        good = page.evaluate("() => GN.state.frame.weights.join()")
+    last_good = epoch - 1
+    assert last_good >= 5  # it trained a while first: the message must not say epoch 0 or 1
+    message = page.inner_text("#message")
+    assert f"training diverged in epoch {last_good + 1} " in message, message
+    assert f"kept as it was after epoch {last_good}" in message
+    assert page.evaluate("() => GN.state.frame.epoch") == last_good
+    assert page.inner_text("#epoch") == f"{last_good:06d}"[:3] + "," + f"{last_good:06d}"[3:]
+    assert page.evaluate("() => GN.state.frame.weights.join()") == good
+    assert page.inner_text("#conn") == "live"  # the socket stayed open
+    # the run goes on after a smaller learning rate; a reload needs no token in the URL
+    page.select_option("#lr", "0.01")
+    page.wait_for_function("() => GN.state.config.lr === 0.01")
+    page.click("#step")
+    page.wait_for_function("() => GN.state.frame.epoch === 1")
+    page.reload()
+    page.wait_for_function("() => document.getElementById('conn').textContent === 'live'")
+    page.wait_for_function("() => GN.state.config !== null && GN.state.config.lr === 0.01")
+    assert errors == []

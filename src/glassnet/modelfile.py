@@ -6,24 +6,26 @@ Layout of a file::
     theta          the packed parameter vector of the network
     ...            other plain arrays a kind needs (an estimator's classes, say)
 
-Files are written atomically (a temporary file in the same folder, then a rename), so an
-interrupted save leaves the previous file intact. Loading uses ``allow_pickle=False``
-and checks every array against the description before building anything: a file that is
-truncated, corrupted, of another format or hostile raises ``ModelFileError``.
+Files are written atomically (``glassnet._atomic``: a temporary file in the same folder,
+then a rename), so an interrupted save leaves the previous file intact. Loading looks at
+the file's first bytes, its size and the zip's directory before reading any array, streams
+each member into its array with ``allow_pickle=False`` semantics, and checks every array
+against the description before building anything: a file that is truncated, corrupted, of
+another format or hostile raises ``ModelFileError``.
 """
 
 from __future__ import annotations
 
 import importlib
-import io as _io
 import json
-import os
-import tempfile
+import struct
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ._atomic import atomic_write
 
 __all__ = ["save", "load", "ModelFileError", "FORMAT", "FORMAT_VERSION", "register_kind"]
 
@@ -91,38 +93,52 @@ def save(obj, path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **{META_KEY: np.array(json.dumps(meta))}, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, lambda fh: np.savez(fh, **{META_KEY: np.array(json.dumps(meta))}, **arrays))
     return path
 
 
 MAX_MEMBERS = 64
-MAX_BYTES = 16 * 2**30  # the most a model file may unpack to
-MAX_RATIO = 100  # the most a member may expand by when compressed (plus 1 MiB)
+MAX_BYTES = 16 * 2**30  # the most a model file may unpack to (and the largest file read)
+MAX_RATIO = 4  # the most a member may expand by when compressed (plus 1 MiB): trained
+# parameters deflate by about 1.1, so more means zeros made to look like a model, and it
+# would multiply what loading a small file costs in memory
+MAX_HEADER = 10_000  # bytes of a .npy header; numpy refuses longer ones as unsafe
+
+
+def _read_header(fh, name: str):
+    """``(shape, fortran_order, dtype)`` of a ``.npy`` stream; any malformation raises
+    ``ModelFileError`` (numpy's own errors name tokens and pickles, not the file)."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(fh)
+    except ValueError as exc:
+        raise ModelFileError(f"array {name!r} is not a .npy array ({exc})") from None
+    if version not in ((1, 0), (2, 0)):
+        raise ModelFileError(f"array {name!r} has .npy version {version}")
+    size_bytes = fh.read(2 if version == (1, 0) else 4)
+    if len(size_bytes) != (2 if version == (1, 0) else 4):
+        raise ModelFileError(f"array {name!r} ends inside its .npy header")
+    length = struct.unpack("<H" if version == (1, 0) else "<I", size_bytes)[0]
+    if length > MAX_HEADER:
+        raise ModelFileError(
+            f"array {name!r} has a .npy header of {length} bytes; a model file's headers "
+            f"are short (at most {MAX_HEADER})"
+        )
+    fh.seek(fh.tell() - len(size_bytes))
+    reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    try:
+        return reader(fh, max_header_size=MAX_HEADER)
+    except Exception as exc:  # tokenize.TokenError, SyntaxError, ValueError, ...
+        raise ModelFileError(
+            f"array {name!r} has a malformed .npy header ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    """One ``.npy`` member, its header checked against its size before any data is read."""
-    fmt = np.lib.format
+    """One ``.npy`` member, its header checked against its size before any data is read;
+    the data is then read in one piece into a fresh array (no intermediate copy)."""
     with zf.open(info) as fh:
-        version = fmt.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = fmt.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, fortran, dtype = fmt.read_array_header_2_0(fh)
-        else:
-            raise ModelFileError(f"array {info.filename!r} has .npy version {version}")
+        shape, fortran, dtype = _read_header(fh, info.filename)
         if dtype.hasobject:
             raise ModelFileError(
                 f"array {info.filename!r} holds Python objects (a pickle); glassnet never "
@@ -139,60 +155,110 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
                 f"array {info.filename!r} declares shape {shape} of {dtype} "
                 f"({count * dtype.itemsize} bytes) but holds {info.file_size - fh.tell()}"
             )
-    with zf.open(info) as fh:
-        return fmt.read_array(fh, allow_pickle=False)
+        out = np.empty(shape[::-1] if fortran else shape, dtype=dtype)
+        view = memoryview(out.reshape(-1).view(np.uint8)) if out.size else memoryview(b"")
+        done = 0
+        while done < len(view):
+            n = fh.readinto(view[done : done + (1 << 24)])
+            if not n:
+                raise ModelFileError(f"array {info.filename!r} is truncated")
+            done += n
+        return out.T if fortran else out
+
+
+def _check_directory(path, infos: list) -> None:
+    """Sizes and names from the zip's central directory, checked before anything is read."""
+    names = [i.filename for i in infos]
+    if len(infos) > MAX_MEMBERS:
+        raise ModelFileError(f"{path} holds {len(infos)} members; a model has a few")
+    if len(set(names)) != len(names):
+        raise ModelFileError(f"{path} holds two members of the same name")
+    total = 0
+    for info in infos:
+        if not info.filename.endswith(".npy") or info.is_dir():
+            raise ModelFileError(f"{path} holds {info.filename!r}, which is not an array")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ModelFileError(f"{path}: member {info.filename!r} uses an unknown codec")
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            raise ModelFileError(
+                f"{path}: member {info.filename!r} declares {info.file_size} bytes "
+                f"but stores {info.compress_size}"
+            )
+        if info.file_size > MAX_RATIO * max(info.compress_size, 1) + 2**20:
+            raise ModelFileError(
+                f"{path}: member {info.filename!r} would expand from "
+                f"{info.compress_size} to {info.file_size} bytes (a zip bomb?)"
+            )
+        total += info.file_size
+    if total > MAX_BYTES:
+        raise ModelFileError(f"{path} would unpack to {total} bytes, too many for a model")
+    if META_KEY + ".npy" not in names:
+        raise ModelFileError(
+            f"{path} is an .npz file but not a glassnet model file (no description)"
+        )
+
+
+def _sniff(path: Path) -> None:
+    """Refuse what is not a zip archive from its size and first bytes, reading no more."""
+    if not path.is_file():
+        raise ModelFileError(f"model file {str(path)!r} does not exist or is not a file")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from exc
+    if head[:2] != b"PK":
+        if head[:6] == b"\x93NUMPY":
+            raise ModelFileError(f"{path} is a single .npy array, not a glassnet model file")
+        if head[:1] == b"\x80":
+            raise ModelFileError(f"{path} is a Python pickle; glassnet never loads pickles")
+        what = "empty" if not head else "not an .npz (zip) archive"
+        raise ModelFileError(f"{path} is not a glassnet model file: it is {what}")
+    if size > MAX_BYTES:
+        raise ModelFileError(f"{path} is {size} bytes, too large for a model file")
+
+
+_UNREADABLE = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    KeyError,
+    RuntimeError,
+    MemoryError,
+    NotImplementedError,
+    OverflowError,
+    TypeError,
+    IndexError,
+    UnicodeDecodeError,
+    SyntaxError,
+    zlib.error,
+)
+
+
+def _parse_description(path, meta_arr: np.ndarray) -> dict:
+    if meta_arr.dtype.kind != "U" or meta_arr.ndim != 0 or meta_arr.size != 1:
+        raise ModelFileError(f"{path}: the description is not a JSON string")
+    text = str(meta_arr)
+    if len(text) > MAX_META_CHARS:
+        raise ModelFileError(f"{path}: the description is implausibly large ({len(text)} chars)")
+    try:
+        meta = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # ValueError: also an integer of 5000 digits
+        raise ModelFileError(f"{path}: the description is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: the description is not a JSON object")
+    return meta
 
 
 def _read(path) -> tuple[dict, dict]:
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"model file {str(path)!r} does not exist or is not a file")
+    _sniff(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from exc
-    if raw[:2] != b"PK":
-        if raw[:6] == b"\x93NUMPY":
-            raise ModelFileError(f"{path} is a single .npy array, not a glassnet model file")
-        if raw[:1] == b"\x80":
-            raise ModelFileError(f"{path} is a Python pickle; glassnet never loads pickles")
-        what = "empty" if not raw else "not an .npz (zip) archive"
-        raise ModelFileError(f"{path} is not a glassnet model file: it is {what}")
-    try:
-        with zipfile.ZipFile(_io.BytesIO(raw)) as zf:
+        with zipfile.ZipFile(path) as zf:  # reads the directory, then each member in turn
             infos = zf.infolist()
-            names = [i.filename for i in infos]
-            # sizes from the central directory, checked before anything is unpacked
-            if len(infos) > MAX_MEMBERS:
-                raise ModelFileError(f"{path} holds {len(infos)} members; a model has a few")
-            if len(set(names)) != len(names):
-                raise ModelFileError(f"{path} holds two members of the same name")
-            total = 0
-            for info in infos:
-                if not info.filename.endswith(".npy") or info.is_dir():
-                    raise ModelFileError(f"{path} holds {info.filename!r}, which is not an array")
-                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    raise ModelFileError(f"{path}: member {info.filename!r} uses an unknown codec")
-                if (
-                    info.compress_type == zipfile.ZIP_STORED
-                    and info.file_size != info.compress_size
-                ):
-                    raise ModelFileError(
-                        f"{path}: member {info.filename!r} declares {info.file_size} bytes "
-                        f"but stores {info.compress_size}"
-                    )
-                if info.file_size > MAX_RATIO * max(info.compress_size, 1) + 2**20:
-                    raise ModelFileError(
-                        f"{path}: member {info.filename!r} would expand from "
-                        f"{info.compress_size} to {info.file_size} bytes (a zip bomb?)"
-                    )
-                total += info.file_size
-            if total > MAX_BYTES:
-                raise ModelFileError(f"{path} would unpack to {total} bytes, too many for a model")
-            if META_KEY + ".npy" not in names:
-                raise ModelFileError(
-                    f"{path} is an .npz file but not a glassnet model file (no description)"
-                )
+            _check_directory(path, infos)
             arrays = {}
             for info in infos:
                 try:
@@ -202,44 +268,13 @@ def _read(path) -> tuple[dict, dict]:
     except ModelFileError:
         raise
     except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise ModelFileError(
-                f"{path} holds pickled (object) data; glassnet never loads pickles"
-            ) from exc
         raise ModelFileError(f"{path} is not a valid model file: {exc}") from exc
-    except (
-        OSError,
-        EOFError,
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        KeyError,
-        RuntimeError,
-        MemoryError,
-        NotImplementedError,
-        OverflowError,
-        TypeError,
-        IndexError,
-        UnicodeDecodeError,
-        SyntaxError,
-        zlib.error,
-    ) as exc:
+    except _UNREADABLE as exc:
         raise ModelFileError(
             f"{path} is not a valid model file (truncated or corrupted?): "
             f"{type(exc).__name__}: {exc}"
         ) from exc
-    meta_arr = arrays.pop(META_KEY)
-    if meta_arr.dtype.kind != "U" or meta_arr.ndim != 0 or meta_arr.size != 1:
-        raise ModelFileError(f"{path}: the description is not a JSON string")
-    text = str(meta_arr)
-    if len(text) > MAX_META_CHARS:
-        raise ModelFileError(f"{path}: the description is implausibly large ({len(text)} chars)")
-    try:
-        meta = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise ModelFileError(f"{path}: the description is not valid JSON ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise ModelFileError(f"{path}: the description is not a JSON object")
-    return meta, arrays
+    return _parse_description(path, arrays.pop(META_KEY)), arrays
 
 
 def load(path):
@@ -311,6 +346,25 @@ def config_param_count(config: dict) -> int:
     return total
 
 
+def _build_uninitialized(Sequential, config: dict):
+    """``Sequential.from_config`` without drawing random initial weights: the file's
+    parameters overwrite them, and the random draw would add its temporaries to the peak
+    memory of a load."""
+    from .network import LAYERS
+
+    layers = []
+    for spec in config["layers"]:
+        spec = dict(spec)
+        layer = LAYERS.create(spec.pop("type"), argname="layer type", **spec)
+        layer.initialize = lambda rng: None  # an instance attribute, removed below
+        layers.append(layer)
+    try:
+        return Sequential(layers, seed=None, dtype=config.get("dtype", "float64"))
+    finally:
+        for layer in layers:
+            del layer.initialize
+
+
 def network_from_arrays(config: dict, theta: np.ndarray):
     """Rebuild a ``Sequential`` from its description and packed parameters, checking both."""
     from .network import Sequential
@@ -329,7 +383,7 @@ def network_from_arrays(config: dict, theta: np.ndarray):
             f"'theta' is {theta.dtype.name} but the description says {config.get('dtype')!r}"
         )
     try:
-        net = Sequential.from_config({**config, "seed": None})
+        net = _build_uninitialized(Sequential, config)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"the network description is invalid: {exc}") from exc
     net.seed = config.get("seed") if isinstance(config.get("seed"), int) else None

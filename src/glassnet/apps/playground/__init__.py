@@ -33,11 +33,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def create_app():
-    """The playground's ASGI app (imported lazily: the server packages are optional)."""
+def create_app(token: str | None = None, bound: str | None = None):
+    """The playground's ASGI app (imported lazily: the server packages are optional).
+
+    ``token``: the access token every request must carry (None: none, loopback only);
+    ``bound``: the address the server listens on (see ``guard.Guard``).
+    """
     from .server import create_app as _create
 
-    return _create()
+    return _create(token=token, bound=bound)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _is_loopback(host: str) -> bool:
@@ -54,7 +62,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        app = create_app()
+        from .guard import WILDCARDS, new_token
+
+        token = new_token()  # a new one per process: every address below carries it
+        app = create_app(token=token, bound=args.host)
     except ImportError as exc:
         print(
             f"glassnet playground needs the playground extra ({exc.name} is missing): "
@@ -67,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not _is_loopback(args.host):
         print(
-            f"warning: listening on {args.host}: other computers can reach the playground",
+            f"warning: listening on {args.host}: other computers can reach the playground "
+            "(with the access token in the address below)",
             file=sys.stderr,
         )
     config = uvicorn.Config(
@@ -88,9 +100,15 @@ def run(args: argparse.Namespace) -> int:
         if not server.started:
             return
         port = server.servers[0].sockets[0].getsockname()[1]
-        shown = "localhost" if _is_loopback(args.host) else args.host
-        url = f"http://{shown}:{port}/"
+        local = _is_loopback(args.host) or args.host in WILDCARDS
+        shown = "localhost" if local else _url_host(args.host)
+        url = f"http://{shown}:{port}/?token={token}"
         print(f"glassnet playground at {url} (Ctrl+C to stop)", flush=True)
+        if args.host in WILDCARDS:
+            import socket
+
+            name = socket.gethostname()
+            print(f"from other computers: http://{name}:{port}/?token={token}", flush=True)
         if not args.no_browser:
             webbrowser.open(url)
 

@@ -14,8 +14,15 @@ Messages from the page: ``{"type": "config", "config": {...}}`` (a partial confi
 ``play`` (optional ``speed``: epochs per frame), ``pause``, ``step`` (optional
 ``epochs``), ``reset``, ``regenerate``, ``ping``. The server answers with ``hello``,
 ``config``, ``data``, ``frame``, ``status`` and ``error`` messages. A bad message gets
-an ``error`` back and the connection stays open. Training runs in worker threads, so
-the event loop (and every other tab) stays responsive.
+an ``error`` back and the connection stays open.
+
+Bounded work: training runs in a pool of its own threads (``TRAIN_WORKERS``), apart from
+the threads that draw frames, so a busy tab never holds up another tab's frames, and
+sessions train side by side (sharing the CPU) rather than queue behind each other; a
+``step`` stops at the first epoch boundary after ``STEP_BUDGET`` seconds and answers with
+the epochs done so far; each socket's messages are handled in order by one task while the
+socket is still read, so a closed tab is noticed at once and its training stops at the
+next epoch boundary. Who may connect is ``guard.Guard``'s business (see the README).
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -35,6 +44,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .config import LIMITS, OPTIONS, ConfigError
+from .guard import Guard
 from .session import Session
 
 __all__ = ["create_app", "LiveSession"]
@@ -42,14 +52,37 @@ __all__ = ["create_app", "LiveSession"]
 STATIC = Path(__file__).parent / "static"
 FRAME_INTERVAL = 1 / 15  # seconds between frames while playing
 CHUNK_BUDGET = 0.05  # seconds of training at most between two frames
+STEP_BUDGET = 0.5  # seconds of training at most for one step message
+TRAIN_WORKERS = 8  # threads that train; more sessions than that take turns
+INBOX = 16  # messages of one socket waiting to be handled
+
+
+def _finite(value):
+    """``value`` with every NaN or infinity replaced by None (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def dumps(msg: dict) -> str:
+    """A message as strict JSON: never a bare ``NaN`` or ``Infinity``."""
+    try:
+        return json.dumps(msg, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(msg), separators=(",", ":"), allow_nan=False)
 
 
 class LiveSession:
     """A ``Session`` bound to a WebSocket: message handling and the play loop."""
 
-    def __init__(self, sid: str, ws: WebSocket):
+    def __init__(self, sid: str, ws: WebSocket, session: Session, pool: ThreadPoolExecutor):
         self.sid, self.ws = sid, ws
-        self.session = Session()
+        self.session = session
+        self.pool = pool  # the training threads
         self.playing = False
         self.speed = 5
         self.runner: asyncio.Task | None = None
@@ -57,16 +90,26 @@ class LiveSession:
         self.sent_epoch = 0  # history already sent for the current run
         self.sent_run = -1
         self.closed = False
+        self.inbox: asyncio.Queue = asyncio.Queue(INBOX)
+
+    async def train(self, epochs: int, budget: float, stop) -> int:
+        """``Session.train`` in a training thread; ``stop`` is also true once closed."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.pool, self.session.train, epochs, budget, lambda: self.closed or stop()
+        )
 
     async def send(self, msg: dict) -> None:
         if self.closed:
             return
         async with self.send_lock:
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await self.ws.send_text(json.dumps(msg, separators=(",", ":")))
+                await self.ws.send_text(dumps(msg))
 
     async def send_frame(self) -> None:
         s = self.session
+        if self.closed:
+            return
         since = self.sent_epoch if self.sent_run == s.run_version else 0
         frame = await asyncio.to_thread(s.frame, since)
         self.sent_run, self.sent_epoch = frame["run"], frame["epoch"]
@@ -103,9 +146,7 @@ class LiveSession:
             while self.playing:
                 t0 = time.perf_counter()
                 try:
-                    await asyncio.to_thread(
-                        s.train, self.speed, CHUNK_BUDGET, lambda: not self.playing
-                    )
+                    await self.train(self.speed, CHUNK_BUDGET, lambda: not self.playing)
                 except Exception as exc:  # a diverged run, or a bug: tell the tab, stop
                     self.playing = False
                     await self.error(str(exc))
@@ -129,6 +170,9 @@ class LiveSession:
             return
         try:
             msg = json.loads(text)
+        except RecursionError:
+            await self.error("messages must be JSON objects; this one is nested too deeply")
+            return
         except ValueError:
             await self.error("messages must be JSON objects; this one is not valid JSON")
             return
@@ -137,10 +181,19 @@ class LiveSession:
             return
         try:
             await self.handle(msg)
-        except ConfigError as exc:
+        except (ConfigError, FloatingPointError) as exc:  # a bad setting, a diverged run
             await self.error(str(exc))
-        except FloatingPointError as exc:
-            await self.error(str(exc))
+        except RecursionError:
+            await self.error(f"{msg['type']}: a value is nested too deeply")
+
+    async def work(self) -> None:
+        """Handle this socket's messages in order, one at a time, until it closes."""
+        while not self.closed:
+            text = await self.inbox.get()
+            try:
+                await self.handle_text(text)
+            except Exception as exc:  # a bug: say so and keep the connection
+                await self.error(f"the server failed on this message ({type(exc).__name__})")
 
     def _int_field(self, msg, name, default, low, high) -> int:
         v = msg.get(name, default)
@@ -171,7 +224,10 @@ class LiveSession:
         elif kind == "step":
             n = self._int_field(msg, "epochs", 1, 1, 1000)
             await self.stop()
-            await asyncio.to_thread(s.train, n)
+            try:
+                await self.train(n, STEP_BUDGET, lambda: False)
+            except FloatingPointError as exc:  # diverged: the message, then the last good
+                await self.error(str(exc))  # network's frame
             await self.send_frame()
         elif kind == "reset":
             await asyncio.to_thread(s.reset)
@@ -184,8 +240,8 @@ class LiveSession:
             await self.send_all()
 
     async def close(self) -> None:
+        self.closed = True  # first: training threads stop at their next epoch boundary
         await self.stop()
-        self.closed = True
 
 
 async def _index(request: Request) -> Response:
@@ -242,7 +298,7 @@ async def _upload(request: Request) -> Response:
         body += chunk
         if len(body) > cap:
             return too_big
-    name = request.query_params.get("name", "upload.csv")[:200]
+    name = request.query_params.get("name", "upload.csv")
     try:
         info = await asyncio.to_thread(live.session.set_csv, bytes(body), name)
     except ConfigError as exc:
@@ -260,21 +316,32 @@ async def _websocket(ws: WebSocket) -> None:
         await ws.close(code=1013)
         return
     sid = secrets.token_urlsafe(12)
-    live = LiveSession(sid, ws)
-    sessions[sid] = live
+    sessions[sid] = None  # the slot is taken while the session is built
+    live = worker = None
     try:
+        live = LiveSession(sid, ws, await asyncio.to_thread(Session), ws.app.state.pool)
+        sessions[sid] = live
         await live.send({"type": "hello", "session": sid, "limits": LIMITS, "options": OPTIONS})
         await live.send_all()
-        while True:
+        worker = asyncio.create_task(live.work())
+        while True:  # reading goes on while a message is handled: a close is seen at once
             msg = await ws.receive()
             if msg["type"] == "websocket.disconnect":
                 break
-            await live.handle_text(msg.get("text"))
+            try:
+                live.inbox.put_nowait(msg.get("text"))
+            except asyncio.QueueFull:
+                await live.error(f"more than {INBOX} messages are waiting: slow down")
     except WebSocketDisconnect:
         pass
     finally:
         sessions.pop(sid, None)
-        await live.close()
+        if live is not None:
+            await live.close()
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await worker
 
 
 @contextlib.asynccontextmanager
@@ -282,14 +349,26 @@ async def _lifespan(app: Starlette):
     yield
     # shutting down: stop every session's training and close its socket
     for live in list(app.state.sessions.values()):
+        if live is None:
+            continue
         await live.close()
         with contextlib.suppress(Exception):
             await live.ws.close(code=1001)
     app.state.sessions.clear()
+    app.state.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def create_app() -> Starlette:
-    """The playground as an ASGI application (each app has its own sessions)."""
+def create_app(token: str | None = None, bound: str | None = None):
+    """The playground as an ASGI application (each app has its own sessions).
+
+    Parameters
+    ----------
+    token : str or None
+        The access token every request must carry (``?token=`` or the cookie that a page
+        load with it sets); None: no token (loopback only).
+    bound : str or None
+        The address the server listens on; it adds to the accepted host names.
+    """
     app = Starlette(
         routes=[
             Route("/", _index),
@@ -303,4 +382,7 @@ def create_app() -> Starlette:
         lifespan=_lifespan,
     )
     app.state.sessions = {}
-    return app
+    app.state.pool = ThreadPoolExecutor(TRAIN_WORKERS, thread_name_prefix="glassnet-train")
+    guarded = Guard(app, token=token, bound=bound)
+    guarded.state = app.state  # tests reach the sessions through the outer app
+    return guarded

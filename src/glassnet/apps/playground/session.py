@@ -10,10 +10,12 @@ server slices it into chunks, and the snippet of ``config.snippet`` repeats it e
 from __future__ import annotations
 
 import base64
+import copy
 import os
 import tempfile
 import threading
 import time
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +27,27 @@ from ...losses import SoftmaxCrossEntropy, softmax
 from ...network import mlp
 from ...optim import SGD, Adam, RMSProp
 from ...schedules import get_schedule
+from ...train.diagnostics import DivergenceError
 from ...train.fit import fit
-from .config import DEFAULTS, LIMITS, SCHEDULE_ARGS, ConfigError, make_data, merge_config, snippet
+from .config import (
+    DEFAULTS,
+    LIMITS,
+    SCHEDULE_ARGS,
+    ConfigError,
+    make_data,
+    merge_config,
+    snippet,
+    standardize,
+)
 
-__all__ = ["Session", "parse_csv"]
+__all__ = ["Session", "parse_csv", "file_label", "Diverged"]
+
+MAX_NAME_BYTES = 255  # a file name's limit on common file systems
+
+
+class Diverged(FloatingPointError):
+    """A step or play chunk whose loss became NaN or inf; the last good network is kept."""
+
 
 HEAT_RES = 64  # cells per side of the decision-boundary heatmap
 
@@ -37,25 +56,73 @@ def _b64(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
 
 
+def _f4(a: np.ndarray) -> np.ndarray:
+    """``a`` as little-endian float32 for the page, huge values clipped to float32's range."""
+    big = np.finfo(np.float32).max
+    return np.clip(a, -big, big).astype("<f4")
+
+
+def file_label(name) -> str:
+    """The label of an uploaded file: its base name, checked. It names the data in
+    messages and in the snippet and is never used as a path.
+
+    Raises
+    ------
+    ConfigError
+        For a name with control characters (NUL, newline, ...), of over 255 bytes, or that
+        is no file name at all (empty, ``.``, ``..``).
+    """
+    if not isinstance(name, str):
+        raise ConfigError(f"the file name must be text, got {type(name).__name__}")
+    bad = [c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Cs")]
+    if bad:
+        raise ConfigError(f"the file name holds a control character ({bad[0]!r}): {name!r:.80}")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ConfigError(
+            f"the file name is {len(name.encode('utf-8'))} bytes long; "
+            f"at most {MAX_NAME_BYTES} are allowed"
+        )
+    label = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if label in ("", ".", ".."):
+        raise ConfigError(f"{name!r} is not a file name")
+    return label
+
+
+def _check_scale(X: np.ndarray, label: str) -> None:
+    """Refuse values whose standardization overflows (their squares exceed 1.8e308)."""
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(X.mean(axis=0)) & np.isfinite(X.std(axis=0))
+        ok &= np.isfinite(standardize(X)).all(axis=0)
+    if not ok.all():
+        j = int(np.flatnonzero(~ok)[0])
+        big = float(np.abs(X[:, j]).max())
+        raise ConfigError(
+            f"{label}: column {j + 1} holds values as large as {big:.3g}, too large to "
+            f"standardize (their squares overflow); divide the column by a power of ten"
+        )
+
+
 def parse_csv(data: bytes, name: str = "upload.csv"):
     """``(X, y, classes)`` from the bytes of an uploaded CSV: two numeric feature columns
-    and a class label column (the last one).
+    and a class label column (the last one). ``name`` is only a label (see ``file_label``).
 
     Raises
     ------
     ConfigError
         When the file is too large, unreadable, has other than 2 features, more than the
-        allowed rows or classes, or a single class.
+        allowed rows or classes, a single class, values too large to standardize, or a
+        name that is not a file name.
     """
+    label = file_label(name)
     if len(data) > LIMITS["upload_bytes"]:
         raise ConfigError(f"the file is {len(data)} bytes; the limit is {LIMITS['upload_bytes']}")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(name).name or "upload.csv")
+        path = Path(tmp) / "upload.csv"  # the name is a label, never a path
         path.write_bytes(data)
         try:
             parsed = load_csv(path, categorical=True)
         except ValueError as exc:
-            raise ConfigError(str(exc).replace(str(path), Path(name).name)) from None
+            raise ConfigError(str(exc).replace(str(path), label)) from None
     X, y = parsed.X, parsed.y
     if X.shape[1] != 2:
         raise ConfigError(f"the CSV needs 2 feature columns and a label, got {X.shape[1]} features")
@@ -66,6 +133,7 @@ def parse_csv(data: bytes, name: str = "upload.csv"):
     k = len(parsed.classes)
     if not 2 <= k <= LIMITS["classes"]:
         raise ConfigError(f"the CSV has {k} classes; 2 to {LIMITS['classes']} are allowed")
+    _check_scale(np.asarray(X, dtype=np.float64), label)
     return X, y, list(parsed.classes)
 
 
@@ -157,7 +225,7 @@ class Session:
         """Use an uploaded CSV as the data set; returns a short description."""
         X, y, classes = parse_csv(data, name)
         with self.lock:
-            self.csv, self.csv_classes, self.csv_name = (X, y), classes, Path(name).name
+            self.csv, self.csv_classes, self.csv_name = (X, y), classes, file_label(name)
             self.config["dataset"] = "csv"
             self._rebuild_data()
         return {"rows": int(len(X)), "classes": classes, "name": self.csv_name}
@@ -174,14 +242,33 @@ class Session:
 
     def train(self, max_epochs: int = 1, budget: float | None = None, stop=None) -> int:
         """Train up to ``max_epochs`` epochs, or until ``budget`` seconds have passed or
-        ``stop()`` is true (checked after each epoch). Returns the epochs trained."""
+        ``stop()`` is true (both checked between epochs). Returns the epochs trained.
+
+        Raises
+        ------
+        Diverged
+            When an epoch's loss or parameters become NaN or inf; the network and the
+            optimizer are then as they were after the last good epoch.
+        """
         t0 = time.perf_counter()
         done = 0
         with self.lock:
-            c = self.config
             while done < max_epochs and self.epoch < LIMITS["epochs"]:
-                e = self.epoch
-                self.optimizer.lr = self.schedule(e)
+                if stop is not None and stop():
+                    break
+                self._train_epoch()
+                done += 1
+                if budget is not None and time.perf_counter() - t0 > budget:
+                    break
+        return done
+
+    def _train_epoch(self) -> None:
+        """One epoch: ``fit(..., epochs=1)`` with this epoch's seed and rate, then stats."""
+        c, e = self.config, self.epoch
+        good_theta, good_optimizer = self.net.theta.copy(), copy.deepcopy(self.optimizer)
+        self.optimizer.lr = self.schedule(e)
+        try:
+            with np.errstate(all="ignore"):  # a diverging epoch overflows: caught below
                 fit(
                     self.net,
                     self.loss,
@@ -193,25 +280,27 @@ class Session:
                     seed=c["seed"] + e,
                     l2=c["l2"],
                 )
-                self.epoch += 1
-                done += 1
                 self._evaluate()
-                if not np.isfinite(self.net.theta).all():
-                    raise FloatingPointError(
-                        f"training diverged at epoch {self.epoch}: lower the learning rate"
-                    )
-                if c["schedule"] == "plateau":
-                    self.schedule.update(self.test_loss)
-                h = self.history
-                h["loss"].append(self.train_loss)
-                h["val_loss"].append(self.test_loss)
-                h["accuracy"].append(self.train_acc)
-                h["val_accuracy"].append(self.test_acc)
-                if budget is not None and time.perf_counter() - t0 > budget:
-                    break
-                if stop is not None and stop():
-                    break
-        return done
+            finite = np.isfinite(self.net.theta).all() and np.isfinite(self.train_loss)
+        except DivergenceError:
+            finite = False
+        if not finite:
+            self.net.theta[...] = good_theta
+            self.optimizer = good_optimizer
+            self._evaluate()
+            raise Diverged(
+                f"training diverged in epoch {e + 1} (the loss became NaN or inf): lower the "
+                f"learning rate (now {c['lr']:g}); the network is kept as it was after "
+                f"epoch {e}"
+            )
+        self.epoch += 1
+        if c["schedule"] == "plateau":
+            self.schedule.update(self.test_loss)
+        h = self.history
+        h["loss"].append(self.train_loss)
+        h["val_loss"].append(self.test_loss)
+        h["accuracy"].append(self.train_acc)
+        h["val_accuracy"].append(self.test_acc)
 
     # ------------------------------------------------------------------ views
     def data_message(self) -> dict:
@@ -270,8 +359,8 @@ class Session:
                 "heat": {"res": HEAT_RES, "data": _b64(heat)},
                 "thumbs": {"res": t, "data": _b64(np.concatenate(thumbs)) if thumbs else ""},
                 "sizes": [2, *self.config["layers"], self.n_classes],
-                "weights": [_b64(lay.W.astype("<f4")) for lay in dense],
-                "biases": [_b64(lay.b.astype("<f4")) for lay in dense],
+                "weights": [_b64(_f4(lay.W)) for lay in dense],
+                "biases": [_b64(_f4(lay.b)) for lay in dense],
             }
 
     def model_bytes(self) -> bytes:

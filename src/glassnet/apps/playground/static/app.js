@@ -250,13 +250,14 @@
   function showStats() {
     const f = S.frame;
     $("epoch").textContent = String(f.epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    const num = (v, fmt) => (typeof v === "number" ? fmt(v) : "\u2014");  // null: not finite
     for (const [id, v] of [["test-loss", f.test_loss], ["train-loss", f.train_loss]]) {
-      $(id).textContent = v.toFixed(3);
+      $(id).textContent = num(v, (x) => x.toFixed(3));
       $(id).dataset.value = String(v);
     }
-    $("test-acc").textContent = `(${(100 * f.test_acc).toFixed(1)}% right)`;
-    $("train-acc").textContent = `(${(100 * f.train_acc).toFixed(1)}% right)`;
-    $("cur-lr").textContent = f.lr.toPrecision(3);
+    $("test-acc").textContent = num(f.test_acc, (x) => `(${(100 * x).toFixed(1)}% right)`);
+    $("train-acc").textContent = num(f.train_acc, (x) => `(${(100 * x).toFixed(1)}% right)`);
+    $("cur-lr").textContent = num(f.lr, (x) => x.toPrecision(3));
     let n = 0;
     for (let i = 0; i + 1 < f.sizes.length; i++) n += (f.sizes[i] + 1) * f.sizes[i + 1];
     $("n-params").textContent = `${n} parameters`;

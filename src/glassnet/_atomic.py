@@ -1,0 +1,105 @@
+"""Writing a file atomically: a temporary file in the same folder, then a rename.
+
+An interrupted write leaves the previous file intact. The new file gets the mode that the
+umask gives a new file (``mkstemp`` alone would make it 0600), and a write removes the
+temporaries that killed writes of the same target left behind (``.NAME.XXXXXXXX.tmp``): a
+write in progress holds an advisory lock on its temporary, so only abandoned ones go.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["atomic_write"]
+
+STALE_AGE = 3600  # seconds: without advisory locks, an older temporary is taken as stale
+
+
+def atomic_write(path: Path, write) -> Path:
+    """Call ``write(binary file)`` on a temporary next to ``path``, then rename it to ``path``.
+
+    The folder must exist. Returns ``path``.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    _remove_stale_temporaries(folder, path.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            # the lock, held until closed, tells a later write that this temporary is alive
+            locked = _lock(fd)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; follow the umask
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+            if locked is not None:  # POSIX renames an open file; Windows cannot
+                os.replace(tmp, path)
+        if locked is None:
+            os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _umask() -> int:
+    """The process's umask: from ``/proc`` on Linux (no change, so no race with other
+    threads), elsewhere by setting it and putting it back."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _lock(fd: int, blocking: bool = True) -> bool | None:
+    """An advisory lock on an open file: ``True`` when taken, ``False`` when another
+    process holds it, ``None`` where there are no such locks (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except OSError:
+        return False
+    return True
+
+
+def _remove_stale_temporaries(folder: Path, name: str) -> None:
+    """Delete ``.NAME.XXXXXXXX.tmp`` files that a killed save of the same target left.
+
+    A save in progress holds a lock on its temporary, so only abandoned ones are removed
+    (where locks do not exist, those untouched for an hour).
+    """
+    pattern = re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    try:
+        candidates = [p for p in folder.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return
+    for tmp in candidates:
+        try:
+            fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            stale = _lock(fd, blocking=False)
+            if stale is None:
+                stale = time.time() - os.fstat(fd).st_mtime > STALE_AGE
+            if stale:
+                os.unlink(tmp)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
