@@ -37,7 +37,6 @@ from .config import (
     make_data,
     merge_config,
     snippet,
-    standardize,
 )
 
 __all__ = ["Session", "parse_csv", "file_label", "Diverged"]
@@ -88,20 +87,6 @@ def file_label(name) -> str:
     return label
 
 
-def _check_scale(X: np.ndarray, label: str) -> None:
-    """Refuse values whose standardization overflows (their squares exceed 1.8e308)."""
-    with np.errstate(all="ignore"):
-        ok = np.isfinite(X.mean(axis=0)) & np.isfinite(X.std(axis=0))
-        ok &= np.isfinite(standardize(X)).all(axis=0)
-    if not ok.all():
-        j = int(np.flatnonzero(~ok)[0])
-        big = float(np.abs(X[:, j]).max())
-        raise ConfigError(
-            f"{label}: column {j + 1} holds values as large as {big:.3g}, too large to "
-            f"standardize (their squares overflow); divide the column by a power of ten"
-        )
-
-
 def parse_csv(data: bytes, name: str = "upload.csv"):
     """``(X, y, classes)`` from the bytes of an uploaded CSV: two numeric feature columns
     and a class label column (the last one). ``name`` is only a label (see ``file_label``).
@@ -133,7 +118,6 @@ def parse_csv(data: bytes, name: str = "upload.csv"):
     k = len(parsed.classes)
     if not 2 <= k <= LIMITS["classes"]:
         raise ConfigError(f"the CSV has {k} classes; 2 to {LIMITS['classes']} are allowed")
-    _check_scale(np.asarray(X, dtype=np.float64), label)
     return X, y, list(parsed.classes)
 
 
