@@ -279,3 +279,30 @@ def test_bad_parameters_fail_in_fit(kwargs, match):
     clf = gn.NetClassifier(**kwargs)  # __init__ only stores
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "case", ["multilabel", "single class", "lbfgs", "poisson", "binary softmax"]
+)
+def test_model_file_keeps_the_new_kinds_of_model(tmp_path, case):
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(40, random_state=0, return_indicator=True)
+    kw = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    est, y = {
+        "multilabel": (gn.NetClassifier(**kw), Y),
+        "single class": (gn.NetClassifier(**kw), np.full(40, "a")),
+        "lbfgs": (gn.NetClassifier(solver="lbfgs", **kw), Y[:, 0]),
+        "poisson": (gn.NetRegressor(loss="poisson", **kw), Y.sum(axis=1)),
+        "binary softmax": (gn.NetClassifier(binary_output="softmax", **kw), Y[:, 1]),
+    }[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    gn.save(est, tmp_path / "m.npz")
+    back = gn.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(back.predict(X), est.predict(X))
+    if hasattr(est, "predict_proba"):
+        np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))
+    for name in ("loss_curve_", "best_loss_", "validation_scores_"):
+        assert hasattr(back, name) == hasattr(est, name)
