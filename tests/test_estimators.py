@@ -25,6 +25,27 @@ def test_sklearn_estimator_checks(estimator, check):
         check(estimator)
 
 
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (gn.NetClassifier(max_iter=50), MLPClassifier(max_iter=50)),
+        (gn.NetRegressor(max_iter=50), MLPRegressor(max_iter=50)),
+    ],
+)
+def test_at_least_sklearns_estimator_checks(ours, theirs):
+    # every check scikit-learn runs on its MLP runs on ours (multilabel, sparse X, ...);
+    # test_sklearn_estimator_checks above runs them all
+    from sklearn.utils.estimator_checks import estimator_checks_generator
+
+    def names(est):
+        return {
+            getattr(check, "func", check).__name__
+            for _, check in estimator_checks_generator(est, expected_failed_checks={})
+        }
+
+    assert names(theirs) <= names(ours)
+
+
 def _params(cls):
     import inspect
 

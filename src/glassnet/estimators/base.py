@@ -1,7 +1,7 @@
 """The shared machinery of ``NetClassifier`` and ``NetRegressor``: scikit-learn's
-parameters and their checks, building the network, and one ``fit`` that follows
-scikit-learn's MLP step for step (same draws from ``random_state``, same shuffles, same
-validation split, same stopping rule) on the glassnet engine."""
+parameters and their checks, building the network, and scikit-learn's ``_fit``
+(check, build on a first pass, train with ``training``, check the result), so that
+the same ``random_state`` and the same calls give scikit-learn's model."""
 
 from __future__ import annotations
 

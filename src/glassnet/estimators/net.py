@@ -54,9 +54,16 @@ class NetClassifier(ClassifierMixin, BaseNet):
     ----------
     classes_, coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_,
     best_validation_score_, n_iter_, t_, n_layers_, n_outputs_, out_activation_,
-    n_features_in_ : as in ``MLPClassifier``
+    n_features_in_ : as in ``MLPClassifier``, set (or left unset, for L-BFGS) as it does;
+        ``coefs_``/``intercepts_`` are views into ``net_``'s parameters and assignable
     validation_loss_curve_ : list of float, the validation loss per epoch (early stopping)
-    net_ : the trained ``glassnet.Sequential``; history_ : the last ``History``
+    net_ : the trained ``glassnet.Sequential``; history_ : the last call's ``History``
+
+    ``X`` may be dense or sparse (CSR/CSC: the first layer is a sparse-dense product);
+    ``y`` may be labels (binary, multiclass, a single class) or a multilabel indicator
+    matrix (logistic outputs; ``predict`` returns an indicator matrix). Training is
+    scikit-learn's, step for step: for the same ``random_state`` and the same calls
+    (``fit``, ``partial_fit``, ``warm_start``) the model is ``MLPClassifier``'s.
 
     Notes
     -----
@@ -266,10 +273,13 @@ class NetClassifier(ClassifierMixin, BaseNet):
 
 class NetRegressor(RegressorMixin, BaseNet):
     """A multi-layer perceptron regressor on the glassnet engine; a drop-in replacement
-    for ``sklearn.neural_network.MLPRegressor`` (squared error, identity output).
+    for ``sklearn.neural_network.MLPRegressor``.
 
     Parameters and attributes are those of ``NetClassifier`` without ``class_weight``
-    and ``binary_output``, plus ``loss`` ("squared_error", the only one supported).
+    and ``binary_output``, plus ``loss``: "squared_error" (identity output, half the
+    squared error) or "poisson" (``out_activation_ = "exp"``, half the Poisson
+    deviance), as in scikit-learn 1.7+. ``predict`` returns shape (n_samples,) for one
+    output (also when ``y`` was a column), else (n_samples, n_outputs).
     """
 
     def __init__(
