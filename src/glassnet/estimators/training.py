@@ -98,15 +98,26 @@ def _batch_size(est, n):
     return int(np.clip(est.batch_size, 1, n))
 
 
+def _gather(A, idx, buffers, key):
+    """Rows ``idx`` of ``A``: for arrays into a reused buffer (no allocation per batch)."""
+    if sp.issparse(A):
+        return A[idx]
+    buf = buffers.get(key)
+    if buf is None or buf.shape[0] < idx.size:
+        buf = buffers[key] = np.empty((idx.size,) + A.shape[1:], dtype=A.dtype)
+    return np.take(A, idx, axis=0, out=buf[: idx.size])
+
+
 def _epoch(est, X, T, w, order, batch):
     """One pass over the rows in ``order``; returns scikit-learn's epoch loss (the batch
     losses weighted by batch length)."""
     net, opt = est.net_, est._optimizer
-    total, n = 0.0, X.shape[0]
+    total, n, buffers = 0.0, X.shape[0], {}
     for start in range(0, n, batch):
         idx = order[start : start + batch]
         wb = None if w is None else w[idx]
-        total += objective(est, X[idx], T[idx], wb) * idx.size
+        xb, tb = _gather(X, idx, buffers, "X"), _gather(T, idx, buffers, "T")
+        total += objective(est, xb, tb, wb) * idx.size
         opt.step(net.theta, net.grad)
     return total / n
 
