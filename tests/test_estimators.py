@@ -25,6 +25,27 @@ def test_sklearn_estimator_checks(estimator, check):
         check(estimator)
 
 
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (gn.NetClassifier(max_iter=50), MLPClassifier(max_iter=50)),
+        (gn.NetRegressor(max_iter=50), MLPRegressor(max_iter=50)),
+    ],
+)
+def test_at_least_sklearns_estimator_checks(ours, theirs):
+    # every check scikit-learn runs on its MLP runs on ours (multilabel, sparse X, ...);
+    # test_sklearn_estimator_checks above runs them all
+    from sklearn.utils.estimator_checks import estimator_checks_generator
+
+    def names(est):
+        return {
+            getattr(check, "func", check).__name__
+            for _, check in estimator_checks_generator(est, expected_failed_checks={})
+        }
+
+    assert names(theirs) <= names(ours)
+
+
 def _params(cls):
     import inspect
 
@@ -185,20 +206,22 @@ def test_pipeline_gridsearch_cross_val_clone_pickle():
 
 
 def test_partial_fit_and_warm_start():
+    # as scikit-learn: n_iter_ counts the epochs of the last call (one for partial_fit)
     X, y = load_iris(return_X_y=True)
     clf = gn.NetClassifier(random_state=0, learning_rate_init=0.01)
     with pytest.raises(ValueError, match="classes must be passed"):
         clf.partial_fit(X, y)
     for _ in range(50):
         clf.partial_fit(X, y, classes=[0, 1, 2])
-    assert clf.n_iter_ == 50 and clf.score(X, y) > 0.9
+    assert clf.n_iter_ == 1 and clf.t_ == 50 * len(y) and clf.score(X, y) > 0.9
     warm = gn.NetClassifier(max_iter=5, warm_start=True, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warm.fit(X, y)
         first = warm.coefs_[0].copy()
         warm.fit(X, y)
-    assert warm.n_iter_ == 10 and not np.array_equal(first, warm.coefs_[0])
+    assert warm.n_iter_ == 5 and len(warm.loss_curve_) == 10
+    assert not np.array_equal(first, warm.coefs_[0])
 
 
 def test_multi_output_regression():
@@ -277,3 +300,30 @@ def test_bad_parameters_fail_in_fit(kwargs, match):
     clf = gn.NetClassifier(**kwargs)  # __init__ only stores
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "case", ["multilabel", "single class", "lbfgs", "poisson", "binary softmax"]
+)
+def test_model_file_keeps_the_new_kinds_of_model(tmp_path, case):
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(40, random_state=0, return_indicator=True)
+    kw = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    est, y = {
+        "multilabel": (gn.NetClassifier(**kw), Y),
+        "single class": (gn.NetClassifier(**kw), np.full(40, "a")),
+        "lbfgs": (gn.NetClassifier(solver="lbfgs", **kw), Y[:, 0]),
+        "poisson": (gn.NetRegressor(loss="poisson", **kw), Y.sum(axis=1)),
+        "binary softmax": (gn.NetClassifier(binary_output="softmax", **kw), Y[:, 1]),
+    }[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    gn.save(est, tmp_path / "m.npz")
+    back = gn.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(back.predict(X), est.predict(X))
+    if hasattr(est, "predict_proba"):
+        np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))
+    for name in ("loss_curve_", "best_loss_", "validation_scores_"):
+        assert hasattr(back, name) == hasattr(est, name)

@@ -1,26 +1,22 @@
 """The shared machinery of ``NetClassifier`` and ``NetRegressor``: scikit-learn's
-parameters and their checks, building the network, and one ``fit`` that follows
-scikit-learn's MLP step for step (same draws from ``random_state``, same shuffles, same
-validation split, same stopping rule) on the glassnet engine."""
+parameters and their checks, building the network, and scikit-learn's ``_fit``
+(check, build on a first pass, train with ``training``, check the result), so that
+the same ``random_state`` and the same calls give scikit-learn's model."""
 
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..activations import ACTIVATIONS
 from ..layers import Dense
 from ..network import mlp
-from ..optim import LBFGS, SGD, Adam
-from ..schedules import InverseTime
-from ..train.callbacks import Callback
-from ..train.fit import fit
+from ..optim import SGD, Adam
+from . import training
 
 __all__ = ["BaseNet"]
 
@@ -53,50 +49,6 @@ def _int(est, name, low=1):
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
     return int(v)
-
-
-class _SklearnStopping(Callback):
-    """scikit-learn's stopping rule, and its "adaptive" learning rate.
-
-    Each epoch: with early stopping, count epochs whose validation score is not above
-    the best by ``tol``; otherwise epochs whose training loss is not below the best by
-    ``tol``. After more than ``n_iter_no_change`` such epochs, "adaptive" divides the rate
-    by 5 (down to 1e-6); otherwise training stops.
-    """
-
-    def __init__(self, est, early_stopping, can_stop=True):
-        self.est, self.early_stopping, self.can_stop = est, early_stopping, can_stop
-
-    def on_train_begin(self):
-        self.count = 0
-        self.stopped = False
-
-    def on_epoch_end(self, epoch, logs):
-        est = self.est
-        est.loss_curve_.append(logs["loss"])
-        if "val_loss" in logs:
-            est.validation_loss_curve_.append(logs["val_loss"])
-        tol = est.tol
-        if self.early_stopping:
-            score = logs["val_accuracy" if "val_accuracy" in logs else "val_r2"]
-            est.validation_scores_.append(score)
-            self.count = self.count + 1 if score < est.best_validation_score_ + tol else 0
-            if score > est.best_validation_score_:
-                est.best_validation_score_ = score
-                est._best_theta = self.net.get_flat()
-        else:
-            self.count = self.count + 1 if logs["loss"] > est.best_loss_ - tol else 0
-            est.best_loss_ = min(est.best_loss_, logs["loss"])
-        if self.count > est.n_iter_no_change and self.can_stop:
-            opt = self.fit_state.optimizer
-            if est.learning_rate == "adaptive" and est.solver == "sgd" and opt.lr > 1e-6:
-                opt.lr /= 5.0
-                self.count = 0
-                if est.verbose:
-                    print(f"Setting learning rate to {opt.lr:f}")
-            else:
-                self.stopped = True
-                self.fit_state.stop_training = True
 
 
 class BaseNet(BaseEstimator):
@@ -207,7 +159,8 @@ class BaseNet(BaseEstimator):
         _real(self, "epsilon", low=0.0, low_open=True)
         _real(self, "dropout", low=0.0, high=1.0, high_open=True)
         _int(self, "max_iter")
-        _int(self, "n_iter_no_change")
+        if self.n_iter_no_change != np.inf:
+            _int(self, "n_iter_no_change")
         _int(self, "max_fun")
         bs = self.batch_size
         if not (
@@ -248,176 +201,131 @@ class BaseNet(BaseEstimator):
                 momentum=self.momentum,
                 nesterov=bool(self.nesterovs_momentum and self.momentum > 0),
             )
-        if self.solver == "adam":
-            return Adam(lr=lr, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-        # scikit-learn passes tol as gtol and keeps SciPy's default ftol
-        return LBFGS(max_fun=self.max_fun, gtol=self.tol, ftol=2.220446049250313e-09)
+        return Adam(lr=lr, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
     # ------------------------------------------------------------ fitting
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        self._check_params()
-        if incremental and self.solver == "lbfgs":
+    def _check_solver(self):
+        """Raise AttributeError for L-BFGS: ``partial_fit`` exists for sgd and adam only."""
+        if self.solver not in ("sgd", "adam"):
             raise AttributeError(
-                f"partial_fit is only available for stochastic optimizers; solver={self.solver!r}"
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
             )
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        fitted = hasattr(self, "net_")
-        first = not fitted or not (incremental or self.warm_start)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first,
-            dtype=(np.float64, np.float32),
-            multi_output=not self._classifier,
-            y_numeric=not self._classifier,
-        )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        Y = self._encode_targets(y, first, classes)
-        sample_weight = self._class_weights(Y, sample_weight)
-        n_out = self._n_outputs(Y)
-        if first:
-            self._random_state = check_random_state(self.random_state)
-            self.net_ = self._build(X.shape[1], n_out, X.dtype)
-            self.n_iter_ = 0
-            self.t_ = 0
+        return True
+
+    def _initialize(self, Y, n_features, dtype):
+        """scikit-learn's ``_initialize``: a fresh network and fresh counters."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_, self.out_activation_ = self._output_layer(Y)
+        self.n_layers_ = len(self._hidden()) + 2
+        self.net_ = self._build(n_features, self.n_outputs_, dtype)
+        self._best_theta = self.net_.get_flat()
+        if self.solver != "lbfgs":
             self.loss_curve_ = []
             self.validation_loss_curve_ = []
-            self._no_improvement = 0
-            self.best_loss_ = np.inf
-            self.validation_scores_ = [] if self.early_stopping else None
-            self.best_validation_score_ = -np.inf if self.early_stopping else None
-            if self.early_stopping:
-                self.best_loss_ = None
-        if not incremental or not hasattr(self, "_optimizer") or first:
-            self._optimizer = self._make_optimizer()
-        stochastic = self.solver != "lbfgs"  # scikit-learn's L-BFGS ignores these rules
-        early = self.early_stopping and not incremental and stochastic
-        validation = None
-        if early:
-            X, Y, sample_weight, validation = self._split(X, Y, sample_weight)
-        n_train = X.shape[0]
-        if self.batch_size is None or self.solver == "lbfgs":
-            batch = n_train
-        elif self.batch_size == "auto":
-            batch = min(200, n_train)
-        else:
-            if self.batch_size > n_train:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than sample size. It is "
-                    "going to be clipped",
-                    stacklevel=3,
-                )
-            batch = int(np.clip(self.batch_size, 1, n_train))
-        schedule = None
-        if self.solver == "sgd" and self.learning_rate == "invscaling":
-            # scikit-learn: lr = lr_init / (t + 1) ** power_t, t = samples seen so far
-            schedule = InverseTime(
-                self.learning_rate_init, decay=float(n_train), power=self.power_t
-            )
-        stopper = _SklearnStopping(self, early, can_stop=stochastic)
-        user = self.callbacks or []
-        user = [user] if isinstance(user, Callback) or callable(user) else list(user)
-        epochs = 1 if incremental else self.max_iter
-        hist = fit(
-            self.net_,
-            self._loss(n_out),
-            X,
-            Y,
-            optimizer=self._optimizer,
-            epochs=self.n_iter_ + epochs,
-            initial_epoch=self.n_iter_,
-            batch_size=None if batch >= n_train else batch,
-            shuffle=bool(self.shuffle),
-            seed=self._random_state,
-            l2=float(self.alpha),
-            l2_per_example=True,
-            schedule=schedule,
-            validation_data=validation,
-            callbacks=[stopper, *user],
-            sample_weight=sample_weight,
-            verbose=int(bool(self.verbose)),
-            min_classes=0,  # checked above; a partial_fit batch may hold one class
-        )
-        self.history_ = hist
-        self.n_iter_ += len(hist)
-        self.t_ += len(hist) * n_train
-        self.loss_ = float(self.loss_curve_[-1]) if self.loss_curve_ else float("nan")
-        if stopper.early_stopping and getattr(self, "_best_theta", None) is not None:
-            self.net_.set_flat(self._best_theta)
-            del self._best_theta
-        if (
-            not incremental
-            and not stopper.stopped
-            and not hist.interrupted
-            and len(hist) == epochs
-            and stochastic
-        ):
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        elif not stochastic and len(hist) == epochs and not hist.interrupted:
-            warnings.warn(
-                f"lbfgs failed to converge after {self.max_iter} iterations: increase "
-                "max_iter or scale the data",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+            self._no_improvement_count = 0
+            early = bool(self.early_stopping)
+            self.validation_scores_ = [] if early else None
+            self.best_validation_score_ = -np.inf if early else None
+            self.best_loss_ = None if early else np.inf
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        """scikit-learn's ``_fit``: check, (re)build on a first pass, train, check the result."""
+        self._check_params()
+        if incremental:
+            self._check_solver()
+        first = not hasattr(self, "net_") or not (self.warm_start or incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        self._random_state = check_random_state(self.random_state)
+        if first:
+            self._initialize(Y, X.shape[1], X.dtype)
+        self._loss_fn = self._make_loss()
+        sample_weight = self._class_weights(Y, sample_weight)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.solver == "lbfgs":
+                training.fit_lbfgs(self, X, Y, sample_weight)
+            else:
+                training.fit_stochastic(self, X, Y, sample_weight, incremental)
         self.net_.clear_cache()
-        self.n_layers_ = len(self._hidden()) + 2
+        if not np.isfinite(self.net_.theta).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
         return self
 
-    def _split(self, X, Y, sample_weight):
-        """Hold out ``validation_fraction`` as scikit-learn does (same draws, stratified
-        for a single output only)."""
-        from sklearn.model_selection import train_test_split
+    def _loss_targets(self, Y):
+        """The targets as the loss takes them, in the network's dtype."""
+        return Y.astype(self.net_.dtype)
 
-        strat = Y if self._classifier and self.n_outputs_ == 1 else None
-        extra = [] if sample_weight is None else [sample_weight]
-        parts = train_test_split(
-            X,
-            Y,
-            *extra,
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=strat,
-        )
-        X, Xv, Y, Yv = parts[:4]
-        if Xv.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        return X, Y, (parts[4] if extra else None), (Xv, Yv)
+    def _score_outputs(self, out, y, sample_weight):
+        """scikit-learn's ``_score_with_function`` from the network's outputs: NaN when a
+        prediction is not finite."""
+        y_pred = self._predict_outputs(out)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return self._score_fn(self._original_targets(y), y_pred, sample_weight=sample_weight)
 
     # ------------------------------------------------------------ fitted views
+    def _views(self, name):
+        check_is_fitted(self, "net_")
+        return [getattr(lay, name) for lay in self.net_.layers if isinstance(lay, Dense)]
+
+    def _assign(self, name, values):
+        check_is_fitted(self, "net_")
+        views = self._views(name)
+        attr = "coefs_" if name == "W" else "intercepts_"
+        values = list(values)
+        shapes = [v.shape for v in views]
+        if [np.shape(v) for v in values] != shapes:
+            raise ValueError(
+                f"{attr} must be a list of arrays of shapes {shapes}, got "
+                f"{[np.shape(v) for v in values]}"
+            )
+        for view, value in zip(views, values):
+            view[...] = value
+
     @property
     def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices, one per layer (views into the network's parameters)."""
-        check_is_fitted(self, "net_")
-        return [lay.W for lay in self.net_.layers if isinstance(lay, Dense)]
+        """Weight matrices, one per layer (views into the network's parameters);
+        assigning a list of arrays of the same shapes overwrites them."""
+        return self._views("W")
+
+    @coefs_.setter
+    def coefs_(self, values):
+        self._assign("W", values)
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors, one per layer (views into the network's parameters)."""
-        check_is_fitted(self, "net_")
-        return [lay.b for lay in self.net_.layers if isinstance(lay, Dense)]
+        """Bias vectors, one per layer (views into the network's parameters);
+        assigning a list of arrays of the same shapes overwrites them."""
+        return self._views("b")
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        self._assign("b", values)
 
     def _forward(self, X):
+        """The network's raw outputs ``z`` (n, n_outputs) for ``X`` (dense or sparse)."""
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return self.net_.forward(np.asarray(X, dtype=self.net_.dtype))
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], reset=False, dtype=(np.float64, np.float32)
+        )
+        if X.dtype != self.net_.dtype:
+            X = X.astype(self.net_.dtype)
+        return training.forward(self.net_, X)
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the network to ``X`` (n_samples, n_features) and ``y``; returns ``self``."""
+        """Fit the network to ``X`` (n_samples, n_features), dense or sparse (CSR/CSC),
+        and ``y``; returns ``self``."""
         return self._fit(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
         return tags

@@ -64,19 +64,46 @@ def _to_file(est):
 
     check_is_fitted(est, "net_")
     params = {k: _jsonable(v) for k, v in est.get_params(deep=False).items()}
-    fitted = {k: _jsonable(getattr(est, k, None)) for k in _SCALARS}
+    # attributes scikit-learn leaves unset (loss_curve_ and the like for L-BFGS) stay unset
+    fitted = {k: _jsonable(getattr(est, k)) for k in _SCALARS if hasattr(est, k)}
     arrays = {"theta": est.net_.theta}
     for k in _CURVES:
-        v = getattr(est, k, None)
-        fitted[k] = None if v is None else _jsonable(list(v))
+        v = getattr(est, k, "unset")
+        if v != "unset":
+            fitted[k] = None if v is None else _jsonable(list(v))
     extra = {}
     if hasattr(est, "classes_"):
         arrays["classes_"], extra["classes_kind"] = _labels_array(est.classes_)
+        extra["y_type"] = est._label_binarizer.y_type_
     if hasattr(est, "feature_names_in_"):
         arrays["feature_names_in_"] = np.asarray(est.feature_names_in_, dtype=str)
-    if isinstance(est, NetRegressor):
-        extra["y_1d"] = bool(est._y_1d)
     return {"params": params, "fitted": fitted, "network": est.net_.get_config(), **extra}, arrays
+
+
+def _classes_from_file(est, meta, arrays):
+    """``classes_`` and the label binarizer that maps outputs to them."""
+    from sklearn.preprocessing import LabelBinarizer
+
+    if "classes_" not in arrays:
+        raise ModelFileError("classes_ is missing")
+    classes = arrays["classes_"]
+    if classes.ndim != 1:
+        raise ModelFileError("classes_ must be 1-D")
+    if meta.get("classes_kind") == "object-str":
+        classes = classes.astype(object)
+    y_type = meta.get("y_type", "binary" if len(classes) <= 2 else "multiclass")
+    if y_type not in ("binary", "multiclass", "multilabel-indicator"):
+        raise ModelFileError(f"unknown target type {y_type!r}")
+    binary = y_type == "binary" and est.n_outputs_ in (1, 2) and len(classes) <= 2
+    if not binary and len(classes) != est.n_outputs_:
+        raise ModelFileError(
+            f"classes_ has {len(classes)} labels but the network has {est.n_outputs_} outputs"
+        )
+    multilabel = y_type == "multilabel-indicator"
+    est._label_binarizer = LabelBinarizer().fit(
+        np.eye(len(classes), dtype=int) if multilabel else classes
+    )
+    est.classes_ = classes
 
 
 def _from_file_for(cls):
@@ -95,28 +122,14 @@ def _from_file_for(cls):
         est.net_ = network_from_arrays(meta.get("network"), arrays["theta"])
         fitted = meta["fitted"]
         for k in _SCALARS + _CURVES:
-            setattr(est, k, _from_json(fitted.get(k)))
+            if k in fitted:
+                setattr(est, k, _from_json(fitted[k]))
         if est.n_features_in_ != est.net_.n_inputs or est.n_outputs_ != est.net_.n_outputs:
             raise ModelFileError("n_features_in_/n_outputs_ disagree with the network")
         if "feature_names_in_" in arrays:
             est.feature_names_in_ = arrays["feature_names_in_"].astype(object)
         if cls is NetClassifier:
-            if "classes_" not in arrays:
-                raise ModelFileError("classes_ is missing")
-            classes = arrays["classes_"]
-            if classes.ndim != 1:
-                raise ModelFileError("classes_ must be 1-D")
-            if meta.get("classes_kind") == "object-str":
-                classes = classes.astype(object)
-            expected = 2 if est.n_outputs_ == 1 else est.n_outputs_
-            if len(classes) != expected:
-                raise ModelFileError(
-                    f"classes_ has {len(classes)} labels but the network has "
-                    f"{est.n_outputs_} outputs"
-                )
-            est.classes_ = classes
-        else:
-            est._y_1d = bool(meta.get("y_1d", True))
+            _classes_from_file(est, meta, arrays)
         return est
 
     return from_file

@@ -12,11 +12,18 @@ post's exact setup (``binary_output="softmax"``, ``init="scaled_normal"``,
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import column_or_1d
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.validation import validate_data
 
-from ..losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, softmax
+from ..losses import SoftmaxCrossEntropy, softmax
 from .base import BaseNet
+from .outputs import LogisticOutputs, PoissonOutputs, SquaredErrorOutputs
 
 __all__ = ["NetClassifier", "NetRegressor"]
 
@@ -47,9 +54,16 @@ class NetClassifier(ClassifierMixin, BaseNet):
     ----------
     classes_, coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_,
     best_validation_score_, n_iter_, t_, n_layers_, n_outputs_, out_activation_,
-    n_features_in_ : as in ``MLPClassifier``
+    n_features_in_ : as in ``MLPClassifier``, set (or left unset, for L-BFGS) as it does;
+        ``coefs_``/``intercepts_`` are views into ``net_``'s parameters and assignable
     validation_loss_curve_ : list of float, the validation loss per epoch (early stopping)
-    net_ : the trained ``glassnet.Sequential``; history_ : the last ``History``
+    net_ : the trained ``glassnet.Sequential``; history_ : the last call's ``History``
+
+    ``X`` may be dense or sparse (CSR/CSC: the first layer is a sparse-dense product);
+    ``y`` may be labels (binary, multiclass, a single class) or a multilabel indicator
+    matrix (logistic outputs; ``predict`` returns an indicator matrix). Training is
+    scikit-learn's, step for step: for the same ``random_state`` and the same calls
+    (``fit``, ``partial_fit``, ``warm_start``) the model is ``MLPClassifier``'s.
 
     Notes
     -----
@@ -125,44 +139,79 @@ class NetClassifier(ClassifierMixin, BaseNet):
         self.class_weight = class_weight
         self.binary_output = binary_output
 
-    def _encode_targets(self, y, first, classes):
-        if type_of_target(y) in ("multilabel-indicator", "multiclass-multioutput"):
-            raise ValueError(
-                "NetClassifier supports one label per sample (binary or "
-                "multiclass), not multilabel or multi-output targets"
-            )
-        check_classification_targets(y)
-        if first:
-            if classes is not None:
-                self.classes_ = np.unique(np.asarray(classes))
-            else:
-                self.classes_ = np.unique(y)
-            if self.binary_output not in ("logistic", "softmax"):
+    def _validate_input(self, X, y, incremental, reset):
+        """scikit-learn's: check ``X`` (dense, CSR or CSC) and ``y``; set or check
+        ``classes_``; return ``y`` binarized (n, n_columns) of bools."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
                 raise ValueError(
-                    f"binary_output must be 'logistic' or 'softmax', got {self.binary_output!r}"
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"`classes={classes!r}` is not the same as on the first call to "
-                f"partial_fit ({self.classes_!r})"
-            )
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
-            raise ValueError(f"y holds labels not in classes_ {self.classes_!r}: {unseen[:5]!r}")
-        if len(self.classes_) < 2 and first:
-            raise ValueError(
-                f"NetClassifier needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {self.classes_[0]!r}"
-            )
-        return np.searchsorted(self.classes_, y).astype(np.intp)
+        return X, self._label_binarizer.transform(y).astype(bool)
 
-    def _class_weights(self, codes, sample_weight):
+    def _softmax_pair(self) -> bool:
+        """Two classes on two softmax outputs (``binary_output="softmax"``, the post's)."""
+        return (
+            self._label_binarizer.y_type_ == "binary"
+            and len(self.classes_) == 2
+            and (self.binary_output == "softmax")
+        )
+
+    def _output_layer(self, Y):
+        if self.binary_output not in ("logistic", "softmax"):
+            raise ValueError(
+                f"binary_output must be 'logistic' or 'softmax', got {self.binary_output!r}"
+            )
+        if self._label_binarizer.y_type_ == "multiclass" or self._softmax_pair():
+            return max(Y.shape[1], 2), "softmax"
+        return Y.shape[1], "logistic"  # two classes, one class, or multilabel
+
+    def _make_loss(self):
+        return SoftmaxCrossEntropy() if self.out_activation_ == "softmax" else LogisticOutputs()
+
+    def _loss_targets(self, Y):
+        if self.out_activation_ == "softmax":  # class indices 0..k-1
+            return np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
+        return Y.astype(self.net_.dtype)
+
+    def _original_targets(self, Y):
+        return self._label_binarizer.inverse_transform(Y)
+
+    _score_fn = staticmethod(accuracy_score)
+
+    def _class_weights(self, Y, sample_weight):
         cw = self.class_weight
         if cw is None:
             return sample_weight
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            raise ValueError("class_weight is not supported for multilabel targets")
         from sklearn.utils.class_weight import compute_class_weight
 
-        if cw == "balanced":
+        codes = np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
+        if isinstance(cw, str) and cw == "balanced":
             present = np.unique(codes)
             weights = np.zeros(len(self.classes_))
             weights[present] = compute_class_weight("balanced", classes=present, y=codes)
@@ -173,52 +222,64 @@ class NetClassifier(ClassifierMixin, BaseNet):
             weights = np.array([float(cw.get(c, 1.0)) for c in self.classes_])
         else:
             raise ValueError(f"class_weight must be a dict, 'balanced' or None, got {cw!r}")
-        w = weights[codes]
+        w = weights[codes].astype(self.net_.dtype)
         return w if sample_weight is None else w * sample_weight
 
-    def _n_outputs(self, codes):
-        k = len(self.classes_)
-        self.n_outputs_ = 1 if k == 2 and self.binary_output == "logistic" else k
-        self.out_activation_ = "logistic" if self.n_outputs_ == 1 else "softmax"
-        return self.n_outputs_
-
-    def _loss(self, n_out):
-        return BinaryCrossEntropy() if n_out == 1 else SoftmaxCrossEntropy()
-
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call."""
-        if not hasattr(self, "net_") and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit")
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True, classes=classes)
+        """One epoch over ``(X, y)`` (dense or sparse); ``classes`` (all labels) is
+        required on the first call. Only for ``solver`` "sgd" and "adam"."""
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def _probabilities(self, out):
+        """sigmoid or softmax of the outputs, raveled for a single output."""
+        p = softmax(out) if self.out_activation_ == "softmax" else expit(out)
+        return p.ravel() if p.shape[1] == 1 else p
+
+    def _predict_outputs(self, out):
+        p = self._probabilities(out)
+        if self._softmax_pair():
+            p = p[:, 1]
+        return self._label_binarizer.inverse_transform(p)
 
     def predict_proba(self, X):
-        """Class probabilities of shape (n_samples, n_classes), in the order of ``classes_``."""
-        out = self._forward(X)
-        if out.shape[1] == 1:
-            from scipy.special import expit
-
-            p = expit(out[:, 0])
-            return np.column_stack([1 - p, p])
-        return softmax(out)
+        """Class probabilities of shape (n_samples, n_classes), in the order of
+        ``classes_`` (for multilabel targets one probability per label)."""
+        p = self._probabilities(self._forward(X))
+        return np.vstack([1 - p, p]).T if p.ndim == 1 else p
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``."""
+        p = self.predict_proba(X)
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return np.log(p, out=p)
 
     def predict(self, X):
-        """Predicted class labels of shape (n_samples,)."""
-        out = self._forward(X)
-        idx = (out[:, 0] > 0).astype(np.intp) if out.shape[1] == 1 else np.argmax(out, axis=1)
-        return self.classes_[idx]
+        """Predicted class labels of shape (n_samples,), or an indicator matrix
+        (n_samples, n_labels) for multilabel targets."""
+        return self._predict_outputs(self._forward(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 class NetRegressor(RegressorMixin, BaseNet):
     """A multi-layer perceptron regressor on the glassnet engine; a drop-in replacement
-    for ``sklearn.neural_network.MLPRegressor`` (squared error, identity output).
+    for ``sklearn.neural_network.MLPRegressor``.
 
     Parameters and attributes are those of ``NetClassifier`` without ``class_weight``
-    and ``binary_output``, plus ``loss`` ("squared_error", the only one supported).
+    and ``binary_output``, plus ``loss``: "squared_error" (identity output, half the
+    squared error) or "poisson" (``out_activation_ = "exp"``, half the Poisson
+    deviance), as in scikit-learn 1.7+. ``predict`` returns shape (n_samples,) for one
+    output (also when ``y`` was a column), else (n_samples, n_outputs).
     """
 
     def __init__(
@@ -282,35 +343,51 @@ class NetRegressor(RegressorMixin, BaseNet):
         )
         self.loss = loss
 
-    def _encode_targets(self, y, first, classes):
-        if self.loss != "squared_error":
-            raise ValueError(
-                f"loss={self.loss!r} is not supported; NetRegressor fits 'squared_error'"
-            )
-        self._y_1d = y.ndim == 1
-        return y.astype(np.float64 if y.dtype != np.float32 else np.float32, copy=False)
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
 
-    def _class_weights(self, y, sample_weight):
+    def _output_layer(self, Y):
+        if self.loss not in ("squared_error", "poisson"):
+            raise ValueError(f"loss must be 'squared_error' or 'poisson', got {self.loss!r}")
+        return Y.shape[1], "exp" if self.loss == "poisson" else "identity"
+
+    def _make_loss(self):
+        return PoissonOutputs() if self.out_activation_ == "exp" else SquaredErrorOutputs()
+
+    def _original_targets(self, Y):
+        return Y
+
+    _score_fn = staticmethod(r2_score)
+
+    def _class_weights(self, Y, sample_weight):
         return sample_weight
-
-    def _n_outputs(self, y):
-        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-        self.out_activation_ = "identity"
-        return self.n_outputs_
-
-    def _loss(self, n_out):
-        return MeanSquaredError(average_outputs=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None):
-        """One epoch over ``(X, y)``."""
+        """One epoch over ``(X, y)`` (dense or sparse). Only for ``solver`` "sgd" and "adam"."""
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
+    def _predict_outputs(self, out):
+        y = np.exp(out) if self.out_activation_ == "exp" else out
+        return y.ravel() if y.shape[1] == 1 else y
+
     def predict(self, X):
-        """Predictions of shape (n_samples,) or (n_samples, n_outputs)."""
-        out = self._forward(X)
-        return out[:, 0] if out.shape[1] == 1 and self._y_1d else out
+        """Predictions of shape (n_samples,) for one output, else (n_samples, n_outputs)."""
+        return self._predict_outputs(self._forward(X))
