@@ -287,10 +287,10 @@ def test_as_accurate_as_sklearn(name, data):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"solver": "newton"}, "solver='newton' is not one of sgd, adam, lbfgs"),
+        ({"solver": "newton"}, "solver must be one of 'adam', 'lbfgs', 'sgd', got 'newton'"),
         ({"activation": "tahn"}, "did you mean 'tanh'"),
         ({"hidden_layer_sizes": (3, 0)}, "hidden_layer_sizes must hold positive integers"),
-        ({"learning_rate_init": 0}, "learning_rate_init must be > 0.0"),
+        ({"learning_rate_init": 0}, "learning_rate_init must be a finite number > 0, got 0"),
         ({"dropout": 1.0}, "dropout must be"),
         ({"batch_size": 0}, "batch_size must be"),
     ],

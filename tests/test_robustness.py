@@ -334,16 +334,19 @@ def test_batch_larger_than_the_data_is_clipped(moons):
     [
         (
             {"solver": "adma"},
-            r"solver='adma' is not one of sgd, adam, lbfgs; did you mean 'adam'\?",
+            r"solver must be one of 'adam', 'lbfgs', 'sgd', got 'adma'; did you mean 'adam'\?",
         ),
         ({"learning_rate": "adaptve"}, r"did you mean 'adaptive'\?"),
         ({"hidden_layer_sizes": (3, -1)}, "hidden_layer_sizes must hold positive integers"),
         (
             {"learning_rate_init": float("nan")},
-            "learning_rate_init must be a finite number, got nan",
+            "learning_rate_init must be a finite number > 0, got nan",
         ),
-        ({"learning_rate_init": -1.0}, "learning_rate_init must be > 0.0"),
-        ({"dropout": -0.5}, "dropout must be >= 0.0 and < 1.0"),
+        (
+            {"learning_rate_init": -1.0},
+            r"learning_rate_init must be a finite number > 0, got -1\.0",
+        ),
+        ({"dropout": -0.5}, r"dropout must be a number in \[0, 1\), got -0\.5"),
         ({"activation": "relu6"}, r"valid names: .*did you mean 'relu'\?"),
         ({"hidden_layer_sizes": (10**6, 10**6, 10**6)}, "more than this machine's"),
     ],

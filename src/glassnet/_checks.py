@@ -59,13 +59,15 @@ class ParamError(Exception):
     """A parameter that breaks its constraint: ``name``, ``value``, ``allowed`` (the words
     after "must be") and an optional ``hint`` (such as "did you mean 'adam'?")."""
 
+    wrong_kind = False  # True: the value is not even of an allowed kind
+
     def __init__(self, name: str, value: Any, allowed: str, hint: str = ""):
         self.name, self.value, self.allowed, self.hint = name, value, allowed, hint
         super().__init__(self._message())
 
     def _message(self) -> str:
         got = _show(self.value)
-        if isinstance(self, TypeError):
+        if self.wrong_kind:
             got = f"{got} of type {type(self.value).__name__}"
         return f"{self.name} must be {self.allowed}, got {got}{self.hint}"
 
@@ -79,6 +81,8 @@ class ParamError(Exception):
 
 class ParamTypeError(ParamError, TypeError):
     """The value is not of an allowed kind (a string for a number, a float for an integer)."""
+
+    wrong_kind = True
 
 
 class ParamValueError(ParamError, ValueError):

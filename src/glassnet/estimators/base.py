@@ -6,12 +6,14 @@ the same ``random_state`` and the same calls give scikit-learn's model."""
 from __future__ import annotations
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._checks import Interval, ParamError, StrOptions, check_params
 from ..activations import ACTIVATIONS
 from ..layers import Dense
 from ..network import mlp
@@ -20,35 +22,39 @@ from . import training
 
 __all__ = ["BaseNet"]
 
-_SOLVERS = ("sgd", "adam", "lbfgs")
-_RATES = ("constant", "invscaling", "adaptive")
+
+class InvalidParameterError(ParamError, ValueError, TypeError):
+    """A bad estimator parameter: a ``ValueError`` and a ``TypeError`` at once, as
+    scikit-learn's own ``InvalidParameterError``, so that code written for
+    ``MLPClassifier`` catches it the same way."""
+
+    def __init__(self, name, value, allowed, hint="", wrong_kind=False):
+        self.wrong_kind = wrong_kind
+        super().__init__(name, value, allowed, hint)
+
+    def __reduce__(self):
+        return type(self), (self.name, self.value, self.allowed, self.hint, self.wrong_kind)
 
 
-def _real(est, name, low=None, high=None, low_open=False, high_open=False):
-    v = getattr(est, name)
-    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {v!r}")
-    if (low is not None and (v <= low if low_open else v < low)) or (
-        high is not None and (v >= high if high_open else v > high)
-    ):
-        lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
-        hi = "" if high is None else f"{'<' if high_open else '<='} {high}"
-        raise ValueError(f"{name} must be {' and '.join(x for x in (lo, hi) if x)}, got {v!r}")
-    return float(v)
-
-
-def _closest(value, names) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(str(value).lower(), names, n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _int(est, name, low=1):
-    v = getattr(est, name)
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
-    return int(v)
+# one constraint per parameter, checked in ``fit`` (scikit-learn's ``_parameter_constraints``)
+_PARAMETER_CONSTRAINTS = {
+    "solver": StrOptions({"sgd", "adam", "lbfgs"}),
+    "learning_rate": StrOptions({"constant", "invscaling", "adaptive"}),
+    "alpha": Interval(Real, 0, None),
+    "learning_rate_init": Interval(Real, 0, None, closed="neither"),
+    "power_t": Interval(Real, 0, None),
+    "tol": Interval(Real, 0, None),
+    "momentum": Interval(Real, 0, 1),
+    "validation_fraction": Interval(Real, 0, 1, closed="neither"),
+    "beta_1": Interval(Real, 0, 1, closed="left"),
+    "beta_2": Interval(Real, 0, 1, closed="left"),
+    "epsilon": Interval(Real, 0, None, closed="neither"),
+    "dropout": Interval(Real, 0, 1, closed="left"),
+    "max_iter": Interval(Integral, 1, None),
+    "n_iter_no_change": Interval(Integral, 1, None),  # or np.inf: never stop early
+    "max_fun": Interval(Integral, 1, None),
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None), None],
+}
 
 
 class BaseNet(BaseEstimator):
@@ -138,37 +144,15 @@ class BaseNet(BaseEstimator):
         return acts
 
     def _check_params(self):
-        if self.solver not in _SOLVERS:
-            raise ValueError(
-                f"solver={self.solver!r} is not one of {', '.join(_SOLVERS)}"
-                + _closest(self.solver, _SOLVERS)
-            )
-        if self.learning_rate not in _RATES:
-            raise ValueError(
-                f"learning_rate={self.learning_rate!r} is not one of {', '.join(_RATES)}"
-                + _closest(self.learning_rate, _RATES)
-            )
-        _real(self, "alpha", low=0.0)
-        _real(self, "learning_rate_init", low=0.0, low_open=True)
-        _real(self, "power_t", low=0.0)
-        _real(self, "tol", low=0.0)
-        _real(self, "momentum", low=0.0, high=1.0)
-        _real(self, "validation_fraction", low=0.0, high=1.0, low_open=True, high_open=True)
-        _real(self, "beta_1", low=0.0, high=1.0, high_open=True)
-        _real(self, "beta_2", low=0.0, high=1.0, high_open=True)
-        _real(self, "epsilon", low=0.0, low_open=True)
-        _real(self, "dropout", low=0.0, high=1.0, high_open=True)
-        _int(self, "max_iter")
-        if self.n_iter_no_change != np.inf:
-            _int(self, "n_iter_no_change")
-        _int(self, "max_fun")
-        bs = self.batch_size
-        if not (
-            bs is None
-            or bs == "auto"
-            or (isinstance(bs, numbers.Integral) and not isinstance(bs, bool) and bs >= 1)
-        ):
-            raise ValueError(f"batch_size must be 'auto', None or a positive integer, got {bs!r}")
+        values = {name: getattr(self, name) for name in _PARAMETER_CONSTRAINTS}
+        if values["n_iter_no_change"] == np.inf:
+            del values["n_iter_no_change"]
+        try:
+            check_params(values, _PARAMETER_CONSTRAINTS)
+        except ParamError as exc:
+            raise InvalidParameterError(
+                exc.name, exc.value, exc.allowed, exc.hint, exc.wrong_kind
+            ) from None
 
     # ------------------------------------------------------------ building
     def _init_name(self, acts):
