@@ -39,6 +39,11 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return s
 
 
+# Logits up to this size in magnitude need no shift: exp(z) and the row sums of k of them
+# stay finite and nonzero (float64: e^300 = 2e130; float32: e^40 = 2e17).
+_EXP_SAFE = {np.float64: 300.0, np.float32: 40.0}
+
+
 class Loss:
     """Base class of the losses.
 
@@ -99,27 +104,30 @@ class SoftmaxCrossEntropy(Loss):
         L = -sum_n w_n sum_k y_nk log yhat_nk     (divided by sum_n w_n for "mean")
         dL/dz = w_n (yhat - y)                     (delta3 = yhat - y in the post)
 
-    ``log yhat`` is computed as ``z - max(z) - log(sum(exp(z - max(z))))``, so logits
-    of any magnitude give finite values.
+    ``-log yhat_y`` is computed as ``log(sum(exp(z))) - z_y``, and for logits larger than
+    ``exp`` can take (above 300 in float64) on ``z - max(z)`` instead, which softmax does
+    not tell apart from ``z``: logits of any magnitude give finite values.
     """
 
     name = "softmax_cross_entropy"
     classification = True
 
     def predict_labels(self, out):
-        return np.argmax(out, axis=1)
+        return out.argmax(axis=1)
 
     def forward(self, out, y, sample_weight=None):
         n = out.shape[0]
-        shifted = out - out.max(axis=1, keepdims=True)  # z - max(z): exp cannot overflow
-        exp_scores = np.exp(shifted)
+        z = out
+        if np.abs(z).max() > _EXP_SAFE.get(z.dtype.type, 40.0):
+            z = z - z.max(axis=1, keepdims=True)  # softmax(z) = softmax(z - max z): no overflow
+        exp_scores = np.exp(z)
         sums = exp_scores.sum(axis=1, keepdims=True)  # (n, 1)
         yhat = exp_scores / sums  # softmax(z), (n, k)
         if y.ndim == 1:
-            z_y = shifted[np.arange(n), y]  # the true class's shifted logit, (n,)
+            z_y = z[np.arange(n), y]  # the true class's logit, (n,)
         else:
-            z_y = (y * shifted).sum(axis=1)
-        per = np.log(sums[:, 0]) - z_y  # -log yhat[n, y_n]
+            z_y = (y * z).sum(axis=1)
+        per = np.log(sums[:, 0]) - z_y  # -log yhat[n, y_n] = log sum_k exp(z_k) - z_y
         if sample_weight is not None:
             per *= sample_weight
         self._out, self._yhat, self._y, self._w = out, yhat, y, sample_weight

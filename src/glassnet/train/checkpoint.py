@@ -5,8 +5,7 @@ training ends, and when Ctrl-C or SIGTERM interrupts it (between two minibatches
 need be). ``fit(..., resume_from=PATH)`` continues it with the objects you pass, and
 ``glassnet.train.resume.resume(PATH, X, y, epochs=...)`` rebuilds them from the file;
 either way a run that was interrupted and resumed ends with the same parameters, bit for
-bit, as a run that
-was never interrupted.
+bit, as a run that was never interrupted.
 
 A checkpoint file is a glassnet model file (``gn.load`` reads it, never a pickle) of
 kind ``"Checkpoint"``. It holds the network, the optimizer's configuration and state
