@@ -73,7 +73,7 @@ class LossWatch:
 
     def start(self, value: float) -> None:
         """The run's first loss, a reference for the epochs' losses (once per run)."""
-        if self.first is None and math.isfinite(value):
+        if self.first is None and math.isfinite(value) and value > 0:
             self.first = value
             self.best = value
 

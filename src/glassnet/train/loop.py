@@ -25,6 +25,8 @@ from .diagnostics import DivergenceError
 
 __all__ = ["Objective", "TrainingRun"]
 
+MIN_REFERENCE_ROWS = 8  # the fewest rows whose loss serves as the run's first loss
+
 
 class Objective:
     """``loss(net(X), y) + l2/2 * sum ||W||^2`` on a batch, and its gradient."""
@@ -162,15 +164,21 @@ class TrainingRun:
             metric = obj.metric(out, yb, labels_b)
             self.optimizer.step(theta, grad)
             weight = (m if wb is None else float(wb.sum())) if mean else 1.0
-            if self.watch.first is None:  # the run's first loss, at its starting parameters
-                per_epoch = 1.0 if mean else self.data.n / m  # a summed loss grows with n
-                self.watch.start((data_loss + penalty) * per_epoch)
+            if self.watch.first is None:
+                self.first_loss(data_loss + penalty, m, wb, mean)
             self.add_to_sums(data_loss, weight, metric, penalty)
             self.pos = stop
             if self.interrupted and stop < self.data.n:
                 return False
         self.pos = 0
         return True
+
+    def first_loss(self, value, m, wb, mean) -> None:
+        """Give the divergence watch the run's first loss, at its starting parameters, as
+        a reference for the first epoch's (scaled to a whole epoch for a summed loss).
+        A batch of under 8 rows, or of no weight, is too noisy a reference: skipped."""
+        if m >= min(MIN_REFERENCE_ROWS, self.data.n) and (wb is None or wb.any()):
+            self.watch.start(value * (1.0 if mean else self.data.n / m))
 
     def add_to_sums(self, data_loss, weight, metric, penalty) -> None:
         s = self.sums
