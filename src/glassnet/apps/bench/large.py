@@ -8,7 +8,6 @@ the same run; and the peak memory that glassnet's ``fit`` adds (see ``memory``).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,28 +15,9 @@ from . import machine
 from .core import Check, NotAvailable, System, time_systems
 from .machine import cores, gemm_gflops
 from .memory import rss_increase, tracemalloc_increase
+from .w3 import W3Config, fit_one_epoch, make_data, w3_net
 
 __all__ = ["W3Config", "make_data", "epoch_flops", "w3_systems", "run_w3"]
-
-
-@dataclass
-class W3Config:
-    n: int = 60000
-    d: int = 784
-    h: int = 256
-    k: int = 10
-    batch_size: int = 128
-    lr: float = 0.01
-    peak_n: int = 2048  # square float32 GEMM whose speed is "the peak"
-    rss: bool = True  # also measure the RSS high-water in a fresh process
-
-
-def make_data(cfg: W3Config):
-    """Uniform [0, 1) float32 inputs and labels 0..k-1 from seed 0 (no float64 temporary)."""
-    rng = np.random.default_rng(0)
-    X = rng.random((cfg.n, cfg.d), dtype=np.float32)
-    y = rng.integers(0, cfg.k, cfg.n)
-    return X, y
 
 
 def epoch_flops(cfg: W3Config) -> float:
@@ -52,12 +32,8 @@ def epoch_flops(cfg: W3Config) -> float:
 
 # ---------------------------------------------------------------- systems
 def w3_glassnet(data, cfg: W3Config):
-    import glassnet as gn
-
-    from .memory import fit_one_epoch
-
     X, y = data
-    net = gn.mlp([cfg.d, cfg.h, cfg.k], "relu", seed=0, dtype=np.float32)
+    net = w3_net(cfg)
     fit_one_epoch(net, X, y, cfg)
     return net.theta.dtype
 
