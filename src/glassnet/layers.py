@@ -110,10 +110,9 @@ class Dense(Layer):
 
     def backward(self, delta):
         x = self._x
-        dW = x.T @ delta  # (n_in, n_out)
-        db = delta.sum(axis=0)  # (n_out,)
-        self.dW[...] = dW  # into the network's flat gradient buffer
-        self.db[...] = db
+        dW, db = self.dW, self.db  # views into the network's flat gradient buffer
+        np.matmul(x.T, delta, out=dW)  # dW = x.T @ delta, (n_in, n_out)
+        np.sum(delta, axis=0, out=db)  # db = delta.sum(axis=0), (n_out,)
         if self.input_grad:
             return delta @ self.W.T  # dL/dx, (n, n_in): the next layer's delta
         return None
