@@ -13,7 +13,8 @@ import pytest
 import glassnet as gn
 from glassnet.apps.cli import main
 from glassnet.data import datasets
-from glassnet.train.checkpoint import Checkpoint, load_checkpoint, resume
+from glassnet.train.checkpoint import Checkpoint, load_checkpoint
+from glassnet.train.resume import resume
 
 EPOCHS = 20
 

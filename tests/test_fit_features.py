@@ -222,3 +222,27 @@ def test_sample_weight_zero_ignores_rows(moons):
     gn.fit(a, loss, X, y, epochs=5, sample_weight=w, optimizer=gn.SGD(lr=0.5))
     gn.fit(b, loss, X[100:], y[100:], epochs=5, optimizer=gn.SGD(lr=0.5))
     np.testing.assert_allclose(a.theta, b.theta, atol=1e-12)
+
+
+def test_all_zero_sample_weight_is_a_clear_value_error():
+    # issue 12 C10: the mean loss divided by the total weight, 0 (ZeroDivisionError)
+    X = np.random.RandomState(0).randn(20, 2)
+    y = (X[:, 0] > 0).astype(int)
+    net = gn.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match="sample_weight is 0 for every row"):
+        gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, sample_weight=np.zeros(20), verbose=0)
+
+
+def test_a_minibatch_of_zero_weight_adds_nothing():
+    # rows 0..3 weigh 0: with batch_size=4 in order, the first batch has no weight; its
+    # loss and gradient are 0 and the run equals one on the other rows alone
+    rs = np.random.RandomState(1)
+    X = rs.randn(12, 2)
+    y = (X[:, 0] > 0).astype(int)
+    w = np.r_[np.zeros(4), np.ones(8)]
+    a, b = gn.mlp([2, 3, 2], seed=0), gn.mlp([2, 3, 2], seed=0)
+    kw = dict(batch_size=4, shuffle=False, epochs=3, verbose=0, optimizer=gn.SGD(lr=0.1))
+    gn.fit(a, gn.SoftmaxCrossEntropy(), X, y, sample_weight=w, **kw)
+    kw["optimizer"] = gn.SGD(lr=0.1)
+    gn.fit(b, gn.SoftmaxCrossEntropy(), X[4:], y[4:], **kw)
+    np.testing.assert_allclose(a.theta, b.theta, rtol=0, atol=1e-12)

@@ -86,3 +86,16 @@ def test_sequential_rejects_mismatched_widths_and_non_layers():
         gn.Sequential([gn.Dense(2, 3), np.tanh])
     with pytest.raises(ValueError, match="dtype must be float32 or float64"):
         gn.mlp([2, 2], dtype=np.int64)
+
+
+def test_single_output_predict_proba_is_the_sigmoid_and_agrees_with_predict_classes():
+    # a BinaryCrossEntropy network has one logit z: p(class 1) = sigmoid(z), computed here
+    # by hand; softmax of one column would give 1.0 for every row
+    net = gn.mlp([2, 4, 1], "tanh", seed=0)
+    X = np.random.RandomState(0).randn(50, 2)
+    z = net.forward(X)[:, 0]
+    p = 1 / (1 + np.exp(-z))
+    proba = net.predict_proba(X)
+    assert proba.shape == (50, 2)
+    np.testing.assert_allclose(proba, np.column_stack([1 - p, p]), rtol=1e-12)
+    np.testing.assert_array_equal(proba.argmax(axis=1), net.predict_classes(X))

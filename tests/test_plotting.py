@@ -209,3 +209,19 @@ def test_train_command_writes_an_animation(tmp_path, capsys):
         assert im.n_frames == 7  # epochs 0, 50, ..., 250 and the last one
     assert main(["train", "--data", "iris", "--epochs", "5", "--animate", str(gif)]) == 2
     assert "needs 2-D data with 2 features" in capsys.readouterr().err
+
+
+def test_single_output_boundary_paints_both_classes_as_predict_classes_does(tmp_path):
+    # a BinaryCrossEntropy net has one logit: its regions come from sigmoid(z), not from a
+    # softmax of one column (which painted every point class 0 and ringed all of class 1)
+    X, y = datasets.moons(200)
+    net = gn.mlp([2, 8, 1], "tanh", seed=0)
+    gn.fit(net, gn.BinaryCrossEntropy(), X, y, optimizer=gn.Adam(lr=0.05), epochs=300, verbose=0)
+    wrong = int(np.sum(net.predict_classes(X) != y))
+    assert wrong < 30  # the net learned the moons: accuracy above 0.85
+    probs = plotting.predict_function(net)(X)
+    np.testing.assert_array_equal(probs.argmax(axis=1), net.predict_classes(X))
+    ax = plotting.plot_decision_boundary(net, X, y)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"misclassified ({wrong})" in labels or wrong == 0
+    _save(ax, tmp_path / "binary.png")

@@ -140,3 +140,26 @@ def test_bad_settings(kwargs, err, match):
 def test_bad_data(X, y, err, match):
     with pytest.raises(err, match=match):
         gn.fit(gn.mlp([2, 3, 2]), gn.SoftmaxCrossEntropy(), X, y, epochs=1)
+
+
+@pytest.mark.parametrize("batch_size", [None, 50])
+def test_batches_in_order_are_views_of_X_not_copies(batch_size):
+    # full batch = one batch of all rows; shuffle=False minibatches are slices of X
+    rs = np.random.RandomState(0)
+    X = rs.randn(200, 2)
+    y = (X[:, 0] > 0).astype(int)
+    net = gn.mlp([2, 3, 2], seed=0)
+    seen = []
+    first = net.layers[0]
+    forward = first.forward
+
+    def spy(x, training=False):
+        seen.append(x)
+        return forward(x, training)
+
+    first.forward = spy
+    gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, epochs=2, batch_size=batch_size, shuffle=False,
+           verbose=0)  # fmt: skip
+    assert len(seen) == (2 if batch_size is None else 8)
+    for x in seen:
+        assert np.shares_memory(x, X), "a batch was copied"

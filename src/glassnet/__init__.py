@@ -26,9 +26,9 @@ from .schedules import (
     StepDecay,
 )
 from .train.callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
-from .train.checkpoint import resume
 from .train.diagnostics import DivergenceError, OscillationWarning
 from .train.fit import evaluate, fit
+from .train.resume import resume
 
 __version__ = "0.1.0"
 

@@ -39,42 +39,9 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return s
 
 
-# Small helpers for the hot path. NumPy reductions along a short inner axis are slow
-# (``z.max(axis=1)`` on 200 x 2 costs several microseconds, mostly setup), so for a few
-# classes the row maximum is a running ``np.maximum`` over the columns, and row sums are
-# a product with a vector of ones (one BLAS call).
-_ONES: dict = {}
-_ARANGE: dict = {}
-
-
-def _ones(k: int, dtype) -> np.ndarray:
-    key = (k, np.dtype(dtype))
-    v = _ONES.get(key)
-    if v is None:
-        v = _ONES[key] = np.ones(k, dtype=dtype)
-    return v
-
-
-def _arange(n: int) -> np.ndarray:
-    v = _ARANGE.get(n)
-    if v is None:
-        if len(_ARANGE) > 64:
-            _ARANGE.clear()
-        v = _ARANGE[n] = np.arange(n)
-    return v
-
-
-def _row_max(z: np.ndarray) -> np.ndarray:
-    """``z.max(axis=1)`` for an (n, k) array, fast for small ``k``."""
-    k = z.shape[1]
-    if k == 1:
-        return z[:, 0].copy()
-    if k > 8:
-        return z.max(axis=1)
-    m = np.maximum(z[:, 0], z[:, 1])
-    for j in range(2, k):
-        np.maximum(m, z[:, j], out=m)
-    return m
+# Logits up to this size in magnitude need no shift: exp(z) and the row sums of k of them
+# stay finite and nonzero (float64: e^300 = 2e130; float32: e^40 = 2e17).
+_EXP_SAFE = {np.float64: 300.0, np.float32: 40.0}
 
 
 class Loss:
@@ -101,9 +68,6 @@ class Loss:
         """How many examples of the last ``forward`` are classified as ``labels`` say."""
         return int(np.count_nonzero(self.predict_labels(self._out) == labels))
 
-    def fix_targets(self, y, dtype=np.float64) -> None:
-        """A hint that the same targets come back on every call (see SoftmaxCrossEntropy)."""
-
     def __init__(self, reduction: str = "mean"):
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
@@ -119,7 +83,10 @@ class Loss:
         """Divisor of the summed loss: 1 for "sum", n (or the total weight) for "mean"."""
         if self.reduction == "sum":
             return 1.0
-        return float(n) if sample_weight is None else float(np.sum(sample_weight))
+        if sample_weight is None:
+            return float(n)
+        total = float(np.sum(sample_weight))
+        return total if total > 0 else 1.0  # a batch of zero weight adds nothing
 
     def get_config(self) -> dict:
         return {"reduction": self.reduction}
@@ -137,77 +104,48 @@ class SoftmaxCrossEntropy(Loss):
         L = -sum_n w_n sum_k y_nk log yhat_nk     (divided by sum_n w_n for "mean")
         dL/dz = w_n (yhat - y)                     (delta3 = yhat - y in the post)
 
-    ``log yhat`` is computed as ``z - max(z) - log(sum(exp(z - max(z))))``, so logits
-    of any magnitude give finite values.
+    ``-log yhat_y`` is computed as ``log(sum(exp(z))) - z_y``, and for logits larger than
+    ``exp`` can take (above 300 in float64) on ``z - max(z)`` instead, which softmax does
+    not tell apart from ``z``: logits of any magnitude give finite values.
     """
 
     name = "softmax_cross_entropy"
     classification = True
 
-    _fixed = None  # (labels, one-hot) registered by fit for the full batch
-
     def predict_labels(self, out):
-        return np.argmax(out, axis=1)
-
-    def fix_targets(self, y, dtype=np.float64) -> None:
-        """Promise that the integer labels ``y`` stay the same (and unchanged) across the
-        next calls, so that ``backward`` can subtract a one-hot matrix built once (0.3 us)
-        instead of scattering into the rows (3 us on the post's data). ``fit`` calls it for
-        full-batch training and ``fix_targets(None)`` when it ends."""
-        if y is None or y.ndim != 1:
-            self._fixed = None
-            return
-        onehot = np.zeros((y.shape[0], int(y.max()) + 1 if y.size else 0), dtype=dtype)
-        onehot[np.arange(y.shape[0]), y] = 1
-        self._fixed = (y, onehot)
+        return out.argmax(axis=1)
 
     def forward(self, out, y, sample_weight=None):
-        n, k = out.shape
-        m = _row_max(out)  # (n,)
-        shifted = out - m[:, None]  # z - max(z), (n, k)
-        e = np.exp(shifted)
-        s = e @ _ones(k, e.dtype)  # row sums, (n,)
-        e /= s[:, None]  # yhat, (n, k)
-        self._probs = e
-        self._y = y
-        self._w = sample_weight
-        self._div = self._scale(n, sample_weight)
+        n = out.shape[0]
+        z = out
+        if np.abs(z).max() > _EXP_SAFE.get(z.dtype.type, 40.0):
+            z = z - z.max(axis=1, keepdims=True)  # softmax(z) = softmax(z - max z): no overflow
+        exp_scores = np.exp(z)
+        sums = exp_scores.sum(axis=1, keepdims=True)  # (n, 1)
+        yhat = exp_scores / sums  # softmax(z), (n, k)
         if y.ndim == 1:
-            self._rows = rows = _arange(n)
-            sy = shifted[rows, y]  # z[n, y_n] - max_k z[n, k]
+            z_y = z[np.arange(n), y]  # the true class's logit, (n,)
         else:
-            sy = np.einsum("ij,ij->i", y, shifted)
-        self._sy = sy
-        per = np.log(s)
-        per -= sy  # -log yhat[n, y_n]
+            z_y = (y * z).sum(axis=1)
+        per = np.log(sums[:, 0]) - z_y  # -log yhat[n, y_n] = log sum_k exp(z_k) - z_y
         if sample_weight is not None:
             per *= sample_weight
+        self._out, self._yhat, self._y, self._w = out, yhat, y, sample_weight
+        self._div = self._scale(n, sample_weight)
         return float(per.sum()) / self._div
 
-    def count_correct(self, labels=None) -> int:
-        """Examples of the last ``forward`` whose true class has the largest logit."""
-        return int(np.count_nonzero(self._sy == 0))
-
     def backward(self):
-        d = self._probs  # reused in place: forward made it for this call only
+        delta3 = self._yhat  # forward made it for this call only: updated in place
         y = self._y
-        fixed = self._fixed
-        if (
-            fixed is not None
-            and fixed[0] is y
-            and fixed[1].shape == d.shape
-            and fixed[1].dtype == d.dtype
-        ):
-            d -= fixed[1]
-        elif y.ndim == 1:
-            d[self._rows, y] -= 1
+        if y.ndim == 1:
+            delta3[np.arange(len(y)), y] -= 1  # delta3 = yhat - y, y one-hot
         else:
-            d -= y
+            delta3 -= y  # delta3 = yhat - y
         if self._w is not None:
-            d *= self._w[:, None]
+            delta3 *= self._w[:, None]
         if self._div != 1.0:
-            d /= self._div
-        return d
+            delta3 /= self._div
+        return delta3
 
 
 class BinaryCrossEntropy(Loss):

@@ -15,6 +15,7 @@ import numbers
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.special import expit
 
 from ._validation import check_param_memory
 from .activations import ACTIVATIONS, Activation, get_activation
@@ -223,8 +224,14 @@ class Sequential:
             self._gw += l2 * self._w
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Softmax of the outputs: class probabilities of shape (n, n_outputs)."""
-        return softmax(self.forward(np.asarray(X, dtype=self.dtype)))
+        """Class probabilities of shape (n, k): the softmax of the outputs, or for a single
+        output (the logit ``z`` of ``BinaryCrossEntropy``) ``p = sigmoid(z)`` as the two
+        columns ``[1 - p, p]``, so that the largest is ``predict_classes``'s class."""
+        out = self.forward(np.asarray(X, dtype=self.dtype))
+        if out.shape[1] == 1:
+            p = expit(out[:, 0])
+            return np.column_stack([1 - p, p])
+        return softmax(out)
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
         """The predicted class of each row: the largest output's index, or for a single

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from ..optim import SGD, Adam
 from ..schedules import InverseTime
 from ..train.diagnostics import OscillationWarning
 from ..train.fit import fit
+from ..viz.plotting import plot_decision_boundary
 
 __all__ = ["Exercise", "EXERCISES", "run_all"]
 
@@ -53,7 +55,6 @@ def _fig(ncols=1, width=6.0):
 
 
 def _boundary(ax, net, X, y, title):
-    from ..viz.plotting import plot_decision_boundary
 
     plot_decision_boundary(net, X, y, ax=ax, title=title)
 
@@ -372,9 +373,7 @@ EXERCISES = {
 
 def run_all(out, names=None, say=None) -> list[Exercise]:
     """Run the exercises (all, or ``names``), write ``NN_name.png`` files into ``out``."""
-    from pathlib import Path
-
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # only when figures are drawn: it picks a backend
 
     say = print if say is None else say
     out = Path(out)

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import tutorial
 from ..losses import SoftmaxCrossEntropy
 from ..network import mlp
 from ..optim import SGD
 from ..train.diagnostics import OscillationWarning
 from ..train.fit import Callback, evaluate, fit
+from ..viz.plotting import plot_data, plot_decision_boundary
 
 __all__ = ["post_network", "run", "HIDDEN_SIZES", "PrintPostLoss"]
 
@@ -105,60 +107,27 @@ def _discard(line):
     pass
 
 
-def run(out: Path, n_jobs: int = -1, say=None) -> dict:
-    """Run the post and write its figures into ``out``; returns a summary dict."""
-    import matplotlib.pyplot as plt
+class _Figures:
+    """Makes the tutorial's figures, saves them into one folder and remembers them."""
 
-    from .. import tutorial
-    from ..viz.plotting import plot_data, plot_decision_boundary
+    def __init__(self, out: Path):
+        import matplotlib.pyplot as plt  # only when figures are drawn: it picks a backend
 
-    say = print if say is None else say
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+        self.plt, self.out, self.written = plt, out, []
+        out.mkdir(parents=True, exist_ok=True)
 
-    def save(fig, name):
-        path = out / name
+    def new(self, *args, **kwargs):
+        return self.plt.subplots(*args, **kwargs)
+
+    def save(self, fig, name: str) -> None:
+        path = self.out / name
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
+        self.plt.close(fig)
+        self.written.append(path)
 
-    X, y = tutorial.moons(0)
-    say("The data: 200 points of scikit-learn's make_moons, noise 0.20, seed 0.")
-    fig, ax = plt.subplots(figsize=(6, 5))
-    plot_data(X, y, ax=ax, title="make_moons(200, noise=0.20)")
-    save(fig, "01_moons.png")
 
-    clf = logistic_regression(X, y)
-    lr_acc = float(np.mean(clf.predict(X) == y))
-    say(f"Logistic regression (LogisticRegressionCV): training accuracy {lr_acc:.3f}")
-    fig, ax = plt.subplots(figsize=(6, 5))
-    plot_decision_boundary(clf, X, y, ax=ax, title=f"Logistic regression (accuracy {lr_acc:.3f})")
-    save(fig, "02_logistic_regression.png")
-
-    by_size, cycled, printed = train_networks(X, y, n_jobs=n_jobs)
-
-    say("A 2-3-2 tanh network, full-batch gradient descent, lr 0.01, l2 0.01, 20000 passes:")
-    for epoch, value in printed:
-        say("Loss after iteration %i: %f" % (epoch, value))
-    net3 = by_size[3]
-    acc3, _ = _final(net3, X, y)
-    fig, ax = plt.subplots(figsize=(6, 5))
-    plot_decision_boundary(net3, X, y, ax=ax, title=f"Hidden layer size 3 (accuracy {acc3:.3f})")
-    save(fig, "03_hidden_3.png")
-
-    fig, axes = plt.subplots(4, 2, figsize=(12, 20))
-    rows = []
-    for ax, h in zip(axes.ravel(), HIDDEN_SIZES):
-        acc, final = _final(by_size[h], X, y)
-        rows.append((h, acc, final))
-        plot_decision_boundary(
-            by_size[h], X, y, ax=ax, title=f"Hidden layer size {h} (accuracy {acc:.3f})"
-        )
-    axes.ravel()[-1].set_axis_off()
-    save(fig, "04_hidden_sizes.png")
-
+def _say_table(say, rows, cycled, n) -> None:
     say("")
     say("hidden size | training accuracy | final loss")
     say("------------+-------------------+-----------")
@@ -168,16 +137,63 @@ def run(out: Path, n_jobs: int = -1, say=None) -> dict:
         say("")
         say(
             f"Note: for hidden sizes {', '.join(map(str, cycled))} the loss ended alternating "
-            f"between two values: a step of {LR} on a loss summed over {len(X)} points is too "
+            f"between two values: a step of {LR} on a loss summed over {n} points is too "
             f"large to settle at the bottom of the valley (see the README)."
         )
+
+
+def _plot_sizes(figures, by_size, X, y) -> list:
+    """The post's figure of the hidden sizes; returns (size, accuracy, final loss) rows."""
+    fig, axes = figures.new(4, 2, figsize=(12, 20))
+    rows = []
+    for ax, h in zip(axes.ravel(), HIDDEN_SIZES):
+        acc, final = _final(by_size[h], X, y)
+        rows.append((h, acc, final))
+        plot_decision_boundary(
+            by_size[h], X, y, ax=ax, title=f"Hidden layer size {h} (accuracy {acc:.3f})"
+        )
+    axes.ravel()[-1].set_axis_off()
+    figures.save(fig, "04_hidden_sizes.png")
+    return rows
+
+
+def run(out: Path, n_jobs: int = -1, say=None) -> dict:
+    """Run the post and write its figures into ``out``; returns a summary dict."""
+    say = print if say is None else say
+    figures = _Figures(Path(out))
+
+    X, y = tutorial.moons(0)
+    say("The data: 200 points of scikit-learn's make_moons, noise 0.20, seed 0.")
+    fig, ax = figures.new(figsize=(6, 5))
+    plot_data(X, y, ax=ax, title="make_moons(200, noise=0.20)")
+    figures.save(fig, "01_moons.png")
+
+    clf = logistic_regression(X, y)
+    lr_acc = float(np.mean(clf.predict(X) == y))
+    say(f"Logistic regression (LogisticRegressionCV): training accuracy {lr_acc:.3f}")
+    fig, ax = figures.new(figsize=(6, 5))
+    plot_decision_boundary(clf, X, y, ax=ax, title=f"Logistic regression (accuracy {lr_acc:.3f})")
+    figures.save(fig, "02_logistic_regression.png")
+
+    by_size, cycled, printed = train_networks(X, y, n_jobs=n_jobs)
+    say("A 2-3-2 tanh network, full-batch gradient descent, lr 0.01, l2 0.01, 20000 passes:")
+    for epoch, value in printed:
+        say("Loss after iteration %i: %f" % (epoch, value))
+    acc3, _ = _final(by_size[3], X, y)
+    fig, ax = figures.new(figsize=(6, 5))
+    title = f"Hidden layer size 3 (accuracy {acc3:.3f})"
+    plot_decision_boundary(by_size[3], X, y, ax=ax, title=title)
+    figures.save(fig, "03_hidden_3.png")
+
+    rows = _plot_sizes(figures, by_size, X, y)
+    _say_table(say, rows, cycled, len(X))
     say("")
-    say(f"Figures written to {out.resolve()}:")
-    for p in written:
+    say(f"Figures written to {Path(out).resolve()}:")
+    for p in figures.written:
         say(f"  {p.name}")
     return {
         "logistic_accuracy": lr_acc,
         "printed": printed,
         "table": rows,
-        "figures": written,
+        "figures": figures.written,
     }

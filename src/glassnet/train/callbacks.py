@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..modelfile import save
+
 __all__ = ["Callback", "History", "LambdaCallback", "EarlyStopping", "ModelCheckpoint"]
 
 
@@ -224,8 +226,6 @@ class ModelCheckpoint(Callback):
         self.saved_epochs: list[int] = []
 
     def on_epoch_end(self, epoch, logs):
-        from ..modelfile import save
-
         _, value = _monitor_value(logs, self.monitor)
         if self.save_best_only and not self._is_better(value, self.best, 0.0):
             return

@@ -3,9 +3,9 @@
 ``fit(..., checkpoint=PATH, checkpoint_every=K)`` writes one after every K-th epoch, when
 training ends, and when Ctrl-C or SIGTERM interrupts it (between two minibatches if
 need be). ``fit(..., resume_from=PATH)`` continues it with the objects you pass, and
-``resume(PATH, X, y, epochs=...)`` rebuilds them from the file; either way a run that
-was interrupted and resumed ends with the same parameters, bit for bit, as a run that
-was never interrupted.
+``glassnet.train.resume.resume(PATH, X, y, epochs=...)`` rebuilds them from the file;
+either way a run that was interrupted and resumed ends with the same parameters, bit for
+bit, as a run that was never interrupted.
 
 A checkpoint file is a glassnet model file (``gn.load`` reads it, never a pickle) of
 kind ``"Checkpoint"``. It holds the network, the optimizer's configuration and state
@@ -24,9 +24,12 @@ import numbers
 
 import numpy as np
 
+from ..losses import get_loss
 from ..modelfile import ModelFileError, load, network_from_arrays, register_kind, save
+from ..optim import get_optimizer
+from ..schedules import get_schedule
 
-__all__ = ["Checkpoint", "resume", "load_checkpoint", "data_fingerprint"]
+__all__ = ["Checkpoint", "load_checkpoint", "data_fingerprint"]
 
 _FIT_KEYS = (
     "epochs",
@@ -66,6 +69,29 @@ def _set_legacy_state(rs, desc, keys):
     rs.set_state(("MT19937", keys, int(desc["pos"]), int(desc["has_gauss"]), float(desc["gauss"])))
 
 
+def _optimizer_meta(opt, arrays: dict) -> dict:
+    """The optimizer's type, settings and state; its arrays go into ``arrays``."""
+    state = {}
+    for k, v in opt.state_dict().items():
+        if isinstance(v, np.ndarray):
+            arrays[f"opt.{k}"] = v.copy()
+            state[k] = {"array": f"opt.{k}"}
+        elif v is None or isinstance(v, (bool, numbers.Number)):
+            state[k] = v.item() if isinstance(v, np.generic) else v
+        else:
+            raise TypeError(f"cannot checkpoint the optimizer's state {k!r}: {v!r:.60}")
+    return {"type": opt.name, "config": opt.get_config(), "state": state}
+
+
+def _schedule_meta(sched) -> dict | None:
+    if sched is None:
+        return None
+    meta = {"type": sched.name, "config": sched.get_config()}
+    if hasattr(sched, "state_dict"):
+        meta["state"] = sched.state_dict()
+    return meta
+
+
 class Checkpoint:
     """What a checkpoint file holds (see the module's notes); ``gn.load`` returns one."""
 
@@ -74,60 +100,43 @@ class Checkpoint:
 
     # ---------------------------------------------------------------- writing
     @classmethod
-    def capture(cls, fit_state, run, watch, net, loss, fit_args, fingerprint, split, extra):
-        """The state of a ``fit`` call at an epoch boundary or between two minibatches."""
-        opt, sched, hist = fit_state.optimizer, fit_state.schedule, fit_state.history
+    def capture(cls, run, fit_args, fingerprint, extra):
+        """The state of a ``TrainingRun`` at an epoch boundary or between two minibatches."""
+        net, loss = run.objective.net, run.objective.loss
         arrays = {"theta": net.theta.copy()}
-        opt_state = {}
-        for k, v in opt.state_dict().items():
-            if isinstance(v, np.ndarray):
-                arrays[f"opt.{k}"] = v.copy()
-                opt_state[k] = {"array": f"opt.{k}"}
-            elif v is None or isinstance(v, (bool, numbers.Number)):
-                opt_state[k] = v.item() if isinstance(v, np.generic) else v
-            else:
-                raise TypeError(f"cannot checkpoint the optimizer's state {k!r}: {v!r:.60}")
-        schedule = None
-        if sched is not None:
-            schedule = {"type": sched.name, "config": sched.get_config()}
-            if hasattr(sched, "state_dict"):
-                schedule["state"] = sched.state_dict()
-        mid = run is not None and run.pos > 0
-        last = None if run is None else run.epoch
+        mid = run.pos > 0
+        last = run.epoch
         meta = {
             "network": net.get_config(),
             "loss": {"type": loss.name, "config": loss.get_config()},
-            "optimizer": {"type": opt.name, "config": opt.get_config(), "state": opt_state},
-            "schedule": schedule,
+            "optimizer": _optimizer_meta(run.optimizer, arrays),
+            "schedule": _schedule_meta(run.schedule),
             "next_epoch": (last if mid else last + 1) if last is not None else 0,
             "mid_epoch": bool(mid),
             "sums": [float(v) for v in run.sums] if mid else None,
             "pos": int(run.pos) if mid else 0,
-            "epoch_lr": None if run is None or run.lr is None else float(run.lr),
+            "epoch_lr": None if run.lr is None else float(run.lr),
             "history": {
-                **hist.to_dict(),
-                "__stopped_epoch__": hist.stopped_epoch,
-                "__best_epoch__": hist.best_epoch,
+                **run.history.to_dict(),
+                "__stopped_epoch__": run.history.stopped_epoch,
+                "__best_epoch__": run.history.best_epoch,
             },
-            "watch": dict(vars(watch)),
+            "watch": run.watch.state_dict(),
             "fit": fit_args,
             "fingerprint": fingerprint,
             "metadata": extra or {},
         }
-        if run is not None:
-            arrays["order"] = run.order.copy()
-            arrays["snap"] = (
-                run.snaps[run.epoch & 1].copy() if run.epoch is not None else (net.theta.copy())
-            )
-            if run.legacy:
-                meta["shuffle_rng"] = {"legacy": True, "is_net_rng": run.rng is net.rng}
-                meta["shuffle_rng"]["state"], arrays["shuffle_rng.keys"] = _legacy_state(run.rng)
-            else:
-                meta["shuffle_rng"] = {"legacy": False, "state": run.rng.bit_generator.state}
+        arrays["order"] = run.order.copy()
+        arrays["snap"] = run.epoch_start.copy()  # the parameters at the epoch's start
+        if run.legacy:
+            meta["shuffle_rng"] = {"legacy": True, "is_net_rng": run.rng is net.rng}
+            meta["shuffle_rng"]["state"], arrays["shuffle_rng.keys"] = _legacy_state(run.rng)
+        else:
+            meta["shuffle_rng"] = {"legacy": False, "state": run.rng.bit_generator.state}
         meta["dropout_rng"], arrays["dropout_rng.keys"] = _legacy_state(net.rng)
-        if split is not None:
-            arrays["val_index"] = np.asarray(split[0], dtype=np.int64)
-            meta["n_train"] = int(split[1])
+        if run.data.split is not None:
+            arrays["val_index"] = np.asarray(run.data.split[0], dtype=np.int64)
+            meta["n_train"] = int(run.data.split[1])
         return cls(meta, arrays)
 
     def write(self, path):
@@ -154,20 +163,14 @@ class Checkpoint:
         return network_from_arrays(self.meta["network"], self.arrays["theta"])
 
     def build_loss(self):
-        from ..losses import get_loss
-
         return get_loss(self.meta["loss"]["type"], **self.meta["loss"]["config"])
 
     def build_optimizer(self):
-        from ..optim import get_optimizer
-
         opt = get_optimizer(self.meta["optimizer"]["type"], **self.meta["optimizer"]["config"])
         self.restore_optimizer(opt)
         return opt
 
     def build_schedule(self):
-        from ..schedules import get_schedule
-
         s = self.meta["schedule"]
         if s is None:
             return None
@@ -191,8 +194,20 @@ class Checkpoint:
             state[k] = self.arrays[v["array"]] if isinstance(v, dict) else v
         opt.load_state_dict(state)
 
-    def restore(self, net, loss, fit_state, run, watch, fingerprint):
-        """Put the checkpoint's state into the objects of a new ``fit`` call."""
+    def restore(self, run, fingerprint) -> None:
+        """Put the checkpoint's state into the ``TrainingRun`` of a new ``fit`` call."""
+        net, loss = run.objective.net, run.objective.loss
+        self._check_same_run(net, loss, fingerprint)
+        net.theta[...] = self.arrays["theta"]
+        self.restore_optimizer(run.optimizer)
+        self._restore_schedule(run.schedule)
+        self._restore_history(run.history)
+        run.watch.load_state_dict(self.meta["watch"])
+        _set_legacy_state(net.rng, self.meta["dropout_rng"], self.arrays["dropout_rng.keys"])
+        self._restore_shuffling(run)
+        self._restore_position(run)
+
+    def _check_same_run(self, net, loss, fingerprint) -> None:
         meta = self.meta
         if fingerprint != meta["fingerprint"]:
             raise ValueError(
@@ -203,7 +218,7 @@ class Checkpoint:
         if mine != meta["network"]["layers"]:
             raise ValueError(
                 "net's layers differ from the checkpoint's: pass the same architecture "
-                "(or use glassnet.train.checkpoint.resume, which rebuilds it)"
+                "(or use glassnet.train.resume.resume, which rebuilds it)"
             )
         theta = self.arrays["theta"]
         if theta.dtype != net.dtype:
@@ -216,9 +231,9 @@ class Checkpoint:
                 f"loss {loss!r} differs from the checkpoint's {meta['loss']['type']} "
                 f"{meta['loss']['config']}"
             )
-        net.theta[...] = theta
-        self.restore_optimizer(fit_state.optimizer)
-        sched, want = fit_state.schedule, meta["schedule"]
+
+    def _restore_schedule(self, sched) -> None:
+        want = self.meta["schedule"]
         if (sched is None) != (want is None) or (
             sched is not None and (sched.name, sched.get_config()) != (want["type"], want["config"])
         ):
@@ -228,8 +243,9 @@ class Checkpoint:
             )
         if sched is not None and "state" in want:
             sched.load_state_dict(want["state"])
-        hist = fit_state.history
-        stored = meta["history"]
+
+    def _restore_history(self, hist) -> None:
+        stored = self.meta["history"]
         hist.epoch = [int(e) for e in stored["epoch"]]
         hist.history = {k: list(v) for k, v in self.history.items() if k != "epoch"}
         for key, values in hist.history.items():
@@ -237,13 +253,10 @@ class Checkpoint:
                 raise ModelFileError(f"the history's {key!r} has the wrong length")
         hist.stopped_epoch = stored.get("__stopped_epoch__")
         hist.best_epoch = stored.get("__best_epoch__")
-        for k, v in meta["watch"].items():
-            if hasattr(watch, k) and k != "lr_hint":
-                setattr(watch, k, v)
-        _set_legacy_state(net.rng, meta["dropout_rng"], self.arrays["dropout_rng.keys"])
-        if run is None:
-            return
-        srng = meta.get("shuffle_rng")
+
+    def _restore_shuffling(self, run) -> None:
+        """The shuffling generator's state and the epoch's order of the rows."""
+        srng = self.meta.get("shuffle_rng")
         if srng is None or srng["legacy"] != run.legacy:
             kind = "a RandomState" if srng and srng["legacy"] else "an int seed (or None)"
             raise ValueError(f"the checkpointed run shuffled with {kind}; pass seed of that kind")
@@ -263,23 +276,30 @@ class Checkpoint:
         ):
             raise ModelFileError("the stored row order is not a permutation of the rows")
         run.order = order.astype(np.intp)
+
+    def _restore_position(self, run) -> None:
+        """The epoch's starting parameters, its learning rate, and where in it the run
+        stopped (between two minibatches: the next batch and the running sums)."""
+        meta, theta = self.meta, run.objective.net.theta
         snap = self.arrays["snap"]
-        if snap.shape != net.theta.shape or snap.dtype != net.dtype:
+        if snap.shape != theta.shape or snap.dtype != theta.dtype:
             raise ModelFileError("the stored epoch-start parameters have the wrong shape")
-        for s in run.snaps:
-            s[...] = snap
+        run.epoch_start[...] = snap
+        run.last_good[...] = snap
         run.lr = meta["epoch_lr"]
-        if meta["mid_epoch"]:
-            if run.batch_size is None:
-                raise ValueError("the checkpoint stopped between minibatches: pass its batch_size")
-            run.resume_mid_epoch = True
-            run.sums = [float(v) for v in meta["sums"]]
-            run.pos = int(meta["pos"])
-            if run.pos >= n or run.pos % run.batch_size:
-                raise ValueError(
-                    f"the checkpoint stopped at row {run.pos} of an epoch, which does not fit "
-                    f"batch_size={run.batch_size} and {n} rows"
-                )
+        if not meta["mid_epoch"]:
+            return
+        n = run.data.n
+        if run.batch_size is None:
+            raise ValueError("the checkpoint stopped between minibatches: pass its batch_size")
+        run.resume_mid_epoch = True
+        run.sums = [float(v) for v in meta["sums"]]
+        run.pos = int(meta["pos"])
+        if run.pos >= n or run.pos % run.batch_size:
+            raise ValueError(
+                f"the checkpoint stopped at row {run.pos} of an epoch, which does not fit "
+                f"batch_size={run.batch_size} and {n} rows"
+            )
 
 
 def load_checkpoint(path) -> Checkpoint:
@@ -288,43 +308,6 @@ def load_checkpoint(path) -> Checkpoint:
     if not isinstance(obj, Checkpoint):
         raise ModelFileError(f"{path} is a glassnet model file but not a checkpoint")
     return obj
-
-
-def resume(path, X, y, epochs: int | None = None, **fit_kwargs):
-    """Continue the run checkpointed in ``path`` on the same ``X`` and ``y``.
-
-    Rebuilds the network, loss, optimizer and schedule from the file and calls ``fit``
-    with the run's settings and ``resume_from=path``; the run keeps checkpointing to
-    ``path`` every ``checkpoint_every`` epochs as before. ``epochs`` (default: the run's
-    own) is the epoch to train up to; ``fit_kwargs`` may add callbacks, validation_data,
-    verbose or another ``checkpoint``. Returns ``(net, history)``; the history holds the
-    epochs before the interruption too.
-    """
-    from .fit import fit
-
-    ck = load_checkpoint(path)
-    net = ck.build_network()
-    args = ck.fit_args
-    seed = args.pop("seed")
-    if seed == "RandomState":
-        is_net = ck.meta.get("shuffle_rng", {}).get("is_net_rng")
-        seed = net.rng if is_net else np.random.RandomState()
-    every = args.pop("checkpoint_every")
-    stored_epochs = args.pop("epochs")
-    kwargs = {**args, "checkpoint": path, "checkpoint_every": every, **fit_kwargs}
-    hist = fit(
-        net,
-        ck.build_loss(),
-        X,
-        y,
-        optimizer=ck.build_optimizer(),
-        schedule=ck.build_schedule(),
-        epochs=stored_epochs if epochs is None else epochs,
-        seed=seed,
-        resume_from=ck,
-        **kwargs,
-    )
-    return net, hist
 
 
 # ------------------------------------------------------------------ the file

@@ -9,11 +9,14 @@ import threading
 import warnings
 from contextlib import contextmanager
 
+import numpy as np
+
 __all__ = ["DivergenceError", "OscillationWarning", "LossWatch", "graceful_interrupt"]
 
 GROWTH = 1e3  # "orders of magnitude": this many times the best loss so far ...
 OVER_START = 10.0  # ... and this many times the first epoch's loss
 CYCLE_EPOCHS = 500  # epochs of strict alternation before the cycle warning
+HUGE_L2 = 1e6  # an L2 strength no sensible run uses
 
 
 class DivergenceError(RuntimeError):
@@ -33,10 +36,25 @@ class OscillationWarning(UserWarning):
 
 
 class LossWatch:
-    """Checks each epoch's loss: raises ``DivergenceError``, warns once about a cycle."""
+    """Checks each epoch's loss: raises ``DivergenceError``, warns once about a cycle.
 
-    def __init__(self, lr_hint: float | None):
-        self.lr_hint = lr_hint
+    The loss is compared with the run's first loss (``start``: the first batch's, at the
+    starting parameters), so that a run whose first epoch already blows up (a huge
+    learning rate on minibatches) is caught too. The error names the likely cause: huge
+    targets, a huge ``l2``, or else the learning rate.
+
+    Parameters
+    ----------
+    lr_hint : float or None, the learning rate to suggest lowering
+    l2 : float, the weight penalty of the run
+    huge_target : float or None, the largest ``|y|`` of a regression run whose targets
+        are so large that their squares overflow (see ``huge_target``)
+    """
+
+    STATE = ("first", "best", "prev", "prev2", "prev_d", "alternating", "since", "warned")
+
+    def __init__(self, lr_hint: float | None, l2: float = 0.0, huge_target: float | None = None):
+        self.lr_hint, self.l2, self.huge_target = lr_hint, l2, huge_target
         self.first = None
         self.best = math.inf
         self.prev = self.prev2 = None
@@ -45,32 +63,66 @@ class LossWatch:
         self.since = None
         self.warned = False
 
+    def state_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.STATE}
+
+    def load_state_dict(self, state: dict) -> None:
+        for k in self.STATE:
+            if k in state:
+                setattr(self, k, state[k])
+
+    def start(self, value: float) -> None:
+        """The run's first loss, a reference for the epochs' losses (once per run)."""
+        if self.first is None and math.isfinite(value) and value > 0:
+            self.first = value
+            self.best = value
+
     def check(self, epoch: int, value: float) -> None:
         if self.first is None:
             self.first = value
         if not math.isfinite(value) or (
             value > GROWTH * self.best and value > OVER_START * abs(self.first)
         ):
-            what = (
-                "became NaN"
-                if math.isnan(value)
-                else ("became infinite" if math.isinf(value) else f"grew to {value:.4g}")
-            )
-            lr = self.lr_hint
-            advice = (
-                f"try a smaller learning rate (lr={lr:g} now; lr={lr / 10:g}, say)"
-                if lr
-                else "try a smaller learning rate"
-            )
-            raise DivergenceError(
-                f"training diverged at epoch {epoch}: the loss {what} (it started at "
-                f"{self.first:.4g}, best {self.best:.4g}); {advice}, or clip the gradient "
-                f"(clip_norm=1.0, --clip-norm 1 on the command line). "
-                f"The parameters of the last good epoch were kept.",
-                epoch,
-            )
+            raise DivergenceError(self._message(epoch, value), epoch)
         if value < self.best:
             self.best = value
+        self._watch_cycle(epoch, value)
+
+    def _message(self, epoch: int, value: float) -> str:
+        what = (
+            "became NaN"
+            if math.isnan(value)
+            else ("became infinite" if math.isinf(value) else f"grew to {value:.4g}")
+        )
+        return (
+            f"training diverged at epoch {epoch}: the loss {what} (it started at "
+            f"{self.first:.4g}, best {self.best:.4g}); {self._advice()}. "
+            f"The parameters of the last good epoch were kept."
+        )
+
+    def _advice(self) -> str:
+        """What to change: the targets or ``l2`` when they alone overflow, else the step."""
+        lr = self.lr_hint
+        if self.huge_target is not None:
+            return (
+                f"the targets are huge (largest |y| = {self.huge_target:.4g}): their squared "
+                f"error overflows; scale y first (standardise it, or change its units)"
+            )
+        if self.l2 > HUGE_L2 or (lr and self.l2 * lr > 2):
+            rate = f" with lr={lr:g}" if lr else ""
+            return (
+                f"l2={self.l2:g} is huge: the weight decay alone (W -= lr * l2 * W{rate}) "
+                f"overshoots, and the penalty l2/2 * sum ||W||^2 overflows; use a much smaller "
+                f"l2 (1e-4 to 1, say)"
+            )
+        advice = (
+            f"try a smaller learning rate (lr={lr:g} now; lr={lr / 10:g}, say)"
+            if lr
+            else "try a smaller learning rate"
+        )
+        return f"{advice}, or clip the gradient (clip_norm=1.0, --clip-norm 1 on the command line)"
+
+    def _watch_cycle(self, epoch: int, value: float) -> None:
         if self.prev is not None:
             d = value - self.prev
             flat = self.prev2 is not None and abs(value - self.prev2) < 1e-2 * abs(d)
@@ -90,7 +142,7 @@ class LossWatch:
                     f"step is too large to settle in this valley. A smaller learning rate, "
                     f"a decaying schedule or a mean (not summed) loss would let it settle.",
                     OscillationWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
         self.prev2, self.prev = self.prev, value
 
@@ -138,3 +190,12 @@ def say_interrupted(state, epochs_done: int, checkpoint=None) -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+def huge_target(y, classification: bool) -> float | None:
+    """The largest ``|y|`` of regression targets whose squares come near the dtype's
+    largest number (overflow in the squared error), else None."""
+    if classification or y.size == 0:
+        return None
+    largest = float(np.max(np.abs(y)))
+    return largest if largest > math.sqrt(np.finfo(y.dtype).max) * 1e-4 else None

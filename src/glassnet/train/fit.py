@@ -1,150 +1,34 @@
-"""``fit``: the training loop.
+"""``fit``: check the inputs, build the run, loop over the epochs, return the history.
 
-``fit`` minimises ``loss(net(X), y) + l2/2 * sum ||W||^2`` by repeating, per batch::
-
-    out = net.forward(Xb, training=True)      # z1, a1, z2 in the post
-    data_loss = loss.forward(out, yb)
-    net.backward(loss.backward())             # delta3 = yhat - y, back to dW1, db1
-    net.grad[:n_weights] += l2 * W            # dW += reg_lambda * W
-    optimizer.step(net.theta, net.grad)       # W += -epsilon * dW
-
-With ``batch_size=None`` (full batch) and ``SGD`` this is the post's loop exactly.
+``fit`` minimises ``loss(net(X), y) + l2/2 * sum ||W||^2`` by the steps that
+``glassnet.train.loop`` spells out (``glassnet.train.lbfgs`` for ``LBFGS``). With
+``batch_size=None`` (full batch) and ``SGD`` this is the post's loop exactly.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-import sys
-
 import numpy as np
 
-from .._validation import check_X, prepare_data
 from ..losses import Loss
 from ..network import Sequential
-from ..optim import LBFGS, SGD, Optimizer
-from ..schedules import ReduceOnPlateau, Schedule
-from . import checkpoint as _ckpt
-from .callbacks import Callback, History, LambdaCallback, as_callbacks, r2_parts
-from .diagnostics import DivergenceError, LossWatch, graceful_interrupt, say_interrupted
-from .loop import GradientRun, _Context, _labels, _run_lbfgs
+from ..optim import Optimizer
+from ..schedules import Schedule
+from .callbacks import Callback, History, LambdaCallback, as_callbacks
+from .checkpoint import Checkpoint, data_fingerprint, load_checkpoint
+from .diagnostics import (
+    DivergenceError,
+    LossWatch,
+    graceful_interrupt,
+    huge_target,
+    say_interrupted,
+)
+from .inputs import prepare_training_data
+from .lbfgs import train_lbfgs
+from .loop import Objective, TrainingRun
+from .options import FitOptions, check_fit_args
+from .reporting import EpochEnd, evaluate, progress_bar
 
 __all__ = ["fit", "evaluate", "History", "Callback", "LambdaCallback", "DivergenceError"]
-
-
-class FitState:
-    """Mutable state of one ``fit`` call, shared with the callbacks."""
-
-    def __init__(self, optimizer, schedule, history):
-        self.optimizer = optimizer
-        self.history = history
-        self.schedule = schedule
-        self.stop_training = False
-        self.interrupted: str | None = None
-        self.epoch = 0
-        self.checkpoint_at = None  # (epoch, position, epochs recorded) of the last checkpoint
-
-
-def _check_int(value, name, low=1, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def _check_nonneg(value, name, allow_none=False, positive=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        rule = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be a finite number {rule}, got {value!r}")
-    return float(value)
-
-
-def evaluate(net: Sequential, loss: Loss, X, y, l2: float = 0.0) -> dict:
-    """Data loss, penalty, their sum, and accuracy (classification) or R^2 (regression),
-    at the current parameters, in prediction mode (no dropout)."""
-    out = net.forward(X)
-    data_loss = loss.forward(out, y)
-    pen = net.penalty(l2)
-    logs = {"loss": data_loss + pen, "data_loss": data_loss, "penalty": pen}
-    if loss.classification:
-        logs["accuracy"] = float(np.mean(loss.predict_labels(out) == _labels(y)))
-    else:
-        d = out - y.reshape(out.shape)
-        ss_tot = r2_parts(y)
-        logs["r2"] = 1.0 - float(np.einsum("ij,ij->", d, d)) / ss_tot if ss_tot > 0 else 0.0
-    return logs
-
-
-def _check_classes(y, min_classes):
-    labels = _labels(y)
-    found = np.unique(labels)
-    if found.size < min_classes:
-        raise ValueError(
-            f"y holds only {found.size} class(es) ({', '.join(map(str, found[:5]))}); "
-            f"training a classifier needs at least {min_classes}"
-        )
-
-
-def _check_checkpoint_path(path):
-    from pathlib import Path
-
-    if not isinstance(path, (str, Path)):
-        raise TypeError(f"checkpoint must be a file path, got {path!r}")
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"checkpoint={str(path)!r}: folder {str(folder)!r} does not exist")
-    if path.is_dir():
-        raise ValueError(f"checkpoint={str(path)!r} is a folder, not a file name")
-    return path
-
-
-def _split(X, y, fraction, classification, seed):
-    from sklearn.model_selection import train_test_split
-
-    if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
-        raise ValueError(f"validation_fraction must be a number in (0, 1), got {fraction!r}")
-    n = X.shape[0]
-    n_val = int(math.ceil(fraction * n))
-    if n_val < 1 or n - n_val < 1:
-        raise ValueError(f"validation_fraction={fraction} leaves no rows to train on ({n} rows)")
-    strat = _labels(y) if classification else None
-    if strat is not None and (np.bincount(strat).min(initial=n) < 2 or n_val < len(set(strat))):
-        strat = None
-    idx_tr, idx_val = train_test_split(
-        np.arange(n), test_size=n_val, random_state=seed, stratify=strat
-    )
-    return np.concatenate([idx_tr, idx_val]), len(idx_tr)
-
-
-def _apply_split(X, y, sample_weight, split):
-    """Training rows, their weights and the validation pair from ``split``: the training
-    indices followed by the validation indices, and the number of training rows."""
-    order, n_tr = split
-    n = X.shape[0]
-    if order.shape != (n,) or not 0 < n_tr < n or not np.array_equal(np.sort(order), np.arange(n)):
-        raise ValueError("the stored validation split does not fit the data")
-    idx_tr, idx_val = order[:n_tr], order[n_tr:]
-    sw = None if sample_weight is None else sample_weight[idx_tr]
-    return X[idx_tr], y[idx_tr], sw, (X[idx_val], y[idx_val])
-
-
-def _progress(verbose, epochs):
-    """A tqdm bar over the epochs: on for verbose >= 1, or for "auto" on a terminal."""
-    if verbose == "auto":
-        verbose = sys.stderr.isatty() and epochs >= 50
-    if not verbose or epochs < 2:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=epochs, unit="epoch", file=sys.stderr, mininterval=0.25, dynamic_ncols=True)
 
 
 def fit(
@@ -236,164 +120,111 @@ def fit(
         The loss became NaN/inf or grew by orders of magnitude; the parameters of the
         last good epoch are restored first.
     """
-    if not isinstance(net, Sequential):
-        raise TypeError(f"net must be a glassnet Sequential, got {type(net).__name__}")
-    if not isinstance(loss, Loss):
-        raise TypeError(f"loss must be a glassnet Loss, got {type(loss).__name__}")
-    optimizer = SGD(lr=0.01) if optimizer is None else optimizer
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a glassnet Optimizer, got {type(optimizer).__name__}")
-    if schedule is not None and not isinstance(schedule, Schedule):
-        raise TypeError(f"schedule must be a glassnet Schedule, got {schedule!r}")
-    epochs = _check_int(epochs, "epochs")
-    initial_epoch = _check_int(initial_epoch, "initial_epoch", low=0)
-    batch_arg = batch_size = _check_int(batch_size, "batch_size", allow_none=True)
-    l2 = _check_nonneg(l2, "l2")
-    clip_norm = _check_nonneg(clip_norm, "clip_norm", allow_none=True, positive=True)
-    checkpoint_every = _check_int(checkpoint_every, "checkpoint_every")
-    min_classes = _check_int(min_classes, "min_classes", low=0)
-    if validation_data is not None and validation_fraction is not None:
-        raise ValueError("pass validation_data or validation_fraction, not both")
-    if checkpoint is not None:
-        if isinstance(optimizer, LBFGS):
-            raise ValueError(
-                "checkpoint= needs a stochastic optimizer (SGD, Adam, RMSProp): SciPy's "
-                "L-BFGS state cannot be saved"
-            )
-        checkpoint = _check_checkpoint_path(checkpoint)
+    opts = check_fit_args(
+        net,
+        loss,
+        optimizer=optimizer,
+        schedule=schedule,
+        validation_data=validation_data,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        l2=l2,
+        clip_norm=clip_norm,
+        l2_per_example=l2_per_example,
+        validation_fraction=validation_fraction,
+        verbose=verbose,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        checkpoint_metadata=checkpoint_metadata,
+        min_classes=min_classes,
+    )
+    ckpt = checkpoint_to_resume(resume_from, opts)
+    data, (X, y) = prepare_training_data(
+        net, loss, X, y, sample_weight, validation_data, opts, ckpt
+    )
+    fingerprint = data_fingerprint(X, y) if opts.checkpoint or ckpt else None
+    run, epoch_end = build_run(net, loss, data, opts, callbacks, ckpt, fingerprint)
+    train(run, epoch_end, opts)
+    return finish(run, epoch_end, opts)
+
+
+def checkpoint_to_resume(resume_from, opts: FitOptions) -> Checkpoint | None:
+    """The checkpoint to continue (None for a new run); sets ``opts.initial_epoch``."""
     ckpt = None
     if resume_from is not None:
-        ckpt = resume_from
-        if not isinstance(ckpt, _ckpt.Checkpoint):
-            ckpt = _ckpt.load_checkpoint(resume_from)
-        if initial_epoch:
+        ckpt = resume_from if isinstance(resume_from, Checkpoint) else load_checkpoint(resume_from)
+        if opts.initial_epoch:
             raise ValueError("pass initial_epoch or resume_from, not both")
-        initial_epoch = ckpt.next_epoch
-    if initial_epoch >= epochs:
+        opts.initial_epoch = ckpt.next_epoch
+    if opts.initial_epoch >= opts.epochs:
         what = "the checkpoint reached epoch" if ckpt is not None else "initial_epoch="
         raise ValueError(
-            f"{what} {initial_epoch} leaves nothing to do with epochs={epochs}"
+            f"{what} {opts.initial_epoch} leaves nothing to do with epochs={opts.epochs}"
             + ("; pass a larger epochs" if ckpt is not None else "")
         )
-    X, y = prepare_data(net, loss, X, y)
-    classification = loss.classification
-    if classification and min_classes > 1:
-        _check_classes(y, min_classes)
-    if sample_weight is not None:
-        sample_weight = check_X(np.asarray(sample_weight).reshape(-1, 1), "sample_weight")[:, 0]
-        if sample_weight.shape[0] != X.shape[0] or (sample_weight < 0).any():
-            raise ValueError("sample_weight must hold one number >= 0 per row of X")
-        sample_weight = sample_weight.astype(net.dtype)
-    fingerprint = None
-    if checkpoint is not None or ckpt is not None:
-        fingerprint = _ckpt.data_fingerprint(X, y)
-    split = None
-    if validation_fraction is not None:
-        if ckpt is not None and "val_index" in ckpt.arrays:
-            split = (ckpt.arrays["val_index"], int(ckpt.meta.get("n_train", 0)))
-        else:
-            split = _split(X, y, validation_fraction, classification, seed)
-        X, y, sample_weight, validation_data = _apply_split(X, y, sample_weight, split)
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError("validation_data must be a pair (X_val, y_val)")
-        Xv, yv = prepare_data(net, loss, *validation_data, name_X="X_val", name_y="y_val")
-    n = X.shape[0]
-    if batch_size is not None and batch_size >= n:
-        batch_size = None
-    if isinstance(optimizer, LBFGS) and batch_size is not None:
+    return ckpt
+
+
+def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
+    """The run's objective, divergence watch, history, callbacks and end-of-epoch work,
+    put in the checkpoint's state when resuming. Returns ``(run, epoch_end)``."""
+    if opts.lbfgs and opts.batch_size is not None and opts.batch_size < data.n:
         raise ValueError("LBFGS trains on the full batch: use batch_size=None with it")
-
+    objective = Objective(net, loss, opts.l2, opts.clip_norm, opts.l2_per_example)
+    watch = LossWatch(
+        getattr(opts.optimizer, "lr", None) if not opts.lbfgs else None,
+        l2=opts.l2,
+        huge_target=huge_target(data.y, loss.classification),
+    )
     history = History()
-    state = FitState(optimizer, schedule, history)
     callbacks = [history, *as_callbacks(callbacks)]
-    for cb in callbacks:
-        cb.net, cb.fit_state = net, state
-        cb.on_train_begin()
-    ctx = _Context(net, loss, X, y, sample_weight, l2, clip_norm, classification, l2_per_example)
-    bar = _progress(verbose, epochs - initial_epoch)
-    watch = LossWatch(getattr(optimizer, "lr", None))
-
-    run = None
-    if not isinstance(optimizer, LBFGS):
-        run = GradientRun(ctx, optimizer, schedule, batch_size, shuffle, seed)
-    if ckpt is not None:
-        ckpt.restore(net, loss, state, run, watch, fingerprint)
-    fit_args = {
-        "epochs": epochs,
-        "batch_size": batch_arg,
-        "shuffle": bool(shuffle),
-        "seed": "RandomState" if isinstance(seed, np.random.RandomState) else seed,
-        "l2": l2,
-        "clip_norm": clip_norm,
-        "l2_per_example": bool(l2_per_example),
-        "validation_fraction": validation_fraction,
-        "checkpoint_every": checkpoint_every,
+    run = TrainingRun(objective, data, opts, history, watch, on_epoch_end=None)
+    if opts.lbfgs:
+        run.lr = float("nan")
+    info = {
+        "fit_args": opts.stored(),
+        "fingerprint": fingerprint,
+        "extra": {**(ckpt.metadata if ckpt else {}), **(opts.checkpoint_metadata or {})},
     }
-    extra = dict(ckpt.metadata) if ckpt is not None else {}
-    extra.update(checkpoint_metadata or {})
+    bar = progress_bar(opts.verbose, opts.epochs - opts.initial_epoch)
+    epoch_end = EpochEnd(run, callbacks, opts.checkpoint, opts.checkpoint_every, info, bar)
+    run.on_epoch_end = epoch_end
+    for cb in callbacks:
+        cb.net, cb.fit_state = net, run
+        cb.on_train_begin()
+    if ckpt is not None:
+        ckpt.restore(run, fingerprint)
+    return run, epoch_end
 
-    def write_checkpoint():
-        _ckpt.Checkpoint.capture(
-            state, run, watch, net, loss, fit_args, fingerprint, split, extra
-        ).write(checkpoint)
-        state.checkpoint_at = (run.epoch, run.pos, len(history))
 
-    def end_of_epoch(epoch, logs):
-        if validation_data is not None:
-            v = evaluate(net, loss, Xv, yv)
-            logs["val_loss"] = v["data_loss"]
-            key = "accuracy" if classification else "r2"
-            logs["val_" + key] = v[key]
-        for cb in callbacks:
-            cb.on_epoch_end(epoch, logs)
-        if state.stop_training and history.stopped_epoch is None:
-            history.stopped_epoch = epoch
-        if isinstance(schedule, ReduceOnPlateau):
-            schedule.update(logs.get(schedule.monitor, logs["loss"]))
-        if checkpoint is not None and (epoch + 1) % checkpoint_every == 0:
-            write_checkpoint()
-        if bar is not None:
-            bar.update(1)
-            if bar.n % max(1, bar.total // 100) == 0 or bar.n == bar.total:
-                bar.set_postfix(loss=f"{logs['loss']:.6g}", refresh=False)
-
+def train(run: TrainingRun, epoch_end: EpochEnd, opts: FitOptions) -> None:
+    """Loop over the epochs; Ctrl-C or SIGTERM stop it between two batches."""
     try:
         with (
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-            graceful_interrupt(state),
+            graceful_interrupt(run),
         ):
-            if run is None:
-                _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch)
+            if opts.lbfgs:
+                train_lbfgs(run, opts.initial_epoch, opts.epochs)
             else:
-                light = (
-                    validation_data is None
-                    and len(callbacks) == 1
-                    and not isinstance(schedule, ReduceOnPlateau)
-                    and checkpoint is None
-                    and bar is None
-                )
-                if light:
-                    history.start_rows(ctx.metric_name)
-                run.run(
-                    initial_epoch,
-                    epochs,
-                    state,
-                    watch,
-                    end_of_epoch,
-                    light_history=history if light else None,
-                )
-        if checkpoint is not None and state.checkpoint_at != (run.epoch, run.pos, len(history)):
-            write_checkpoint()  # the end of training, or where an interruption stopped it
+                run.train(opts.initial_epoch, opts.epochs)
+        epoch_end.finish()
     finally:
-        loss.fix_targets(None)
-        if bar is not None:
-            bar.close()
-    history.interrupted = bool(state.interrupted)
-    history.interrupted_by = state.interrupted
-    if state.interrupted:
-        say_interrupted(state, len(history), checkpoint)
+        if epoch_end.bar is not None:
+            epoch_end.bar.close()
+
+
+def finish(run: TrainingRun, epoch_end: EpochEnd, opts: FitOptions) -> History:
+    """Tell the callbacks that training ended; return the history."""
+    history = run.history
+    history.interrupted = bool(run.interrupted)
+    history.interrupted_by = run.interrupted
+    if run.interrupted:
+        say_interrupted(run, len(history), opts.checkpoint)
     final = history.last()
-    for cb in callbacks:
+    for cb in epoch_end.callbacks:
         cb.on_train_end(final)
     return history

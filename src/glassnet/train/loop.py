@@ -1,7 +1,17 @@
-"""The inner loops of ``fit``: gradient steps (full batch or minibatches) and L-BFGS.
+"""The epoch loop of ``fit``: one loop for the full batch and for minibatches.
 
-Kept apart from ``fit``'s argument checking so that the arithmetic of a step can be
-read in one place. ``_Context.grad_step`` is the whole objective's gradient on a batch.
+A full batch is one batch of all rows. Every batch is one step::
+
+    out = net.forward(xb, training=True)      # z1, a1, z2 in the post
+    data_loss = loss.forward(out, yb)
+    net.backward(loss.backward())             # delta3 = yhat - y, back to dW1, db1
+    net.add_penalty_grad(l2)                  # dW += reg_lambda * W
+    optimizer.step(net.theta, net.grad)       # W += -epsilon * dW
+
+With ``batch_size=None`` and ``SGD`` this is the post's loop exactly. ``TrainingRun``
+also keeps what a checkpoint needs to continue the run exactly (the shuffling
+generator, the epoch's order of the rows, the next batch's position and the epoch's
+running sums) and the parameters to go back to when the loss goes bad.
 """
 
 from __future__ import annotations
@@ -13,223 +23,194 @@ import numpy as np
 from .callbacks import r2_parts
 from .diagnostics import DivergenceError
 
+__all__ = ["Objective", "TrainingRun"]
 
-def _labels(y: np.ndarray) -> np.ndarray:
-    return y if y.ndim == 1 else np.argmax(y, axis=1)
+MIN_REFERENCE_ROWS = 8  # the fewest rows whose loss serves as the run's first loss
 
 
-class _Context:
-    """The data and settings of one run, and the objective's gradient on a batch."""
+class Objective:
+    """``loss(net(X), y) + l2/2 * sum ||W||^2`` on a batch, and its gradient."""
 
-    def __init__(self, net, loss, X, y, w, l2, clip_norm, classification, l2_per_example=False):
-        self.net, self.loss, self.X, self.y, self.w = net, loss, X, y, w
-        self.l2, self.clip_norm, self.classification = l2, clip_norm, classification
-        self.l2_per_example = l2_per_example
-        self.labels = _labels(y) if classification else None
-        self.ss_tot = None if classification else r2_parts(y)
+    def __init__(self, net, loss, l2=0.0, clip_norm=None, l2_per_example=False):
+        self.net, self.loss = net, loss
+        self.l2, self.clip_norm, self.l2_per_example = l2, clip_norm, l2_per_example
 
-    def grad_step(self, xb, yb, wb, labels_b):
-        """Forward and backward on one batch; returns (batch loss, correct or SSE)."""
-        net, loss = self.net, self.loss
-        out = net.forward(xb, training=True)
-        value = loss.forward(out, yb, wb)
-        if self.classification:
-            metric = loss.count_correct(labels_b)
-        else:
-            d = loss._diff
-            metric = float(np.einsum("ij,ij->", d, d))
-        net.backward(loss.backward())
-        net.add_penalty_grad(self.batch_l2(xb.shape[0], wb))
-        if self.clip_norm is not None:
-            g = net.grad
-            norm = math.sqrt(float(np.dot(g, g)))
-            if norm > self.clip_norm:
-                g *= self.clip_norm / norm
-        return value, metric
-
-    def batch_l2(self, m, wb) -> float:
-        """The L2 strength of a batch of ``m`` rows: ``l2``, or with ``l2_per_example``
+    def batch_l2(self, m: int, wb) -> float:
+        """The L2 strength for a batch of ``m`` rows: ``l2``, or with ``l2_per_example``
         ``l2 / m`` (``l2 / sum(w)`` with weights), scikit-learn's scaling of ``alpha``."""
         if not self.l2_per_example or not self.l2:
             return self.l2
         return self.l2 / (m if wb is None else float(wb.sum()))
 
-    def metric_value(self, metric) -> float:
-        """Accuracy from a count of correct examples, or R^2 from a sum of squared errors."""
-        if self.classification:
-            return metric / self.X.shape[0]
-        return 1.0 - metric / self.ss_tot if self.ss_tot > 0 else 0.0
+    def gradient(self, xb, yb, wb, l2: float):
+        """Forward and backward on one batch: fills ``net.grad``; returns
+        ``(data loss, outputs)``."""
+        net, loss = self.net, self.loss
+        out = net.forward(xb, training=True)
+        data_loss = loss.forward(out, yb, wb)
+        net.backward(loss.backward())
+        net.add_penalty_grad(l2)
+        if self.clip_norm is not None:
+            self.clip(net.grad)
+        return data_loss, out
 
-    @property
-    def metric_name(self) -> str:
-        return "accuracy" if self.classification else "r2"
+    def clip(self, g) -> None:
+        """Rescale the gradient ``g`` to at most ``clip_norm`` in Euclidean norm."""
+        norm = math.sqrt(float(np.dot(g, g)))
+        if norm > self.clip_norm:
+            g *= self.clip_norm / norm
 
-    def logs(self, data_loss, pen, lr, metric):
-        return {
-            "loss": data_loss + pen,
-            "data_loss": data_loss,
-            "penalty": pen,
-            "lr": lr,
-            self.metric_name: self.metric_value(metric),
-        }
+    def metric(self, out, yb, labels_b) -> float:
+        """Correctly classified rows (classification), or the squared error's sum."""
+        if self.loss.classification:
+            return np.count_nonzero(self.loss.predict_labels(out) == labels_b)
+        d = out - yb.reshape(out.shape)
+        return float(np.einsum("ij,ij->", d, d))
 
 
-class GradientRun:
-    """The gradient loop of ``fit`` (full batch or minibatches), with the state that a
-    checkpoint needs to continue it exactly: the shuffling generator, this epoch's
-    order of the rows, the next batch's position in it and the epoch's running sums.
+class TrainingRun:
+    """One ``fit`` call's gradient run; also the ``fit_state`` its callbacks see.
 
-    A run interrupted between two minibatches stops with ``pos`` > 0; a run built
-    from a checkpoint with ``pos`` > 0 finishes that epoch from the batch it reached,
-    without drawing a new order, so that the result is the uninterrupted run's.
+    Attributes
+    ----------
+    history : History
+    optimizer, schedule : what the run steps with
+    stop_training : bool, set by a callback to end training after the epoch
+    interrupted : str or None, the signal (SIGINT, SIGTERM) that stopped the run
+    epoch : int, the epoch in progress (or the last one finished)
+    pos : int, the next batch's first row in this epoch's order (0 at an epoch boundary)
+    sums : list of 4 floats, the epoch's running loss, weight, metric and penalty
     """
 
-    def __init__(self, ctx, optimizer, schedule, batch_size, shuffle, seed):
-        self.ctx, self.optimizer, self.schedule = ctx, optimizer, schedule
-        self.batch_size, self.shuffle = batch_size, shuffle
-        self.legacy = isinstance(seed, np.random.RandomState)
-        self.rng = seed if self.legacy else np.random.default_rng(seed)
-        n = ctx.X.shape[0]
-        self.order = np.arange(n)
-        self.epoch = None  # the epoch in progress (or the last one finished)
-        self.pos = 0  # next batch start within the epoch; 0: at an epoch boundary
-        self.sums = [0.0, 0.0, 0.0, 0.0]  # loss, weight, metric, penalty of the epoch so far
+    def __init__(self, objective, data, opts, history, watch, on_epoch_end):
+        self.objective, self.data, self.watch = objective, data, watch
+        self.optimizer, self.schedule = opts.optimizer, opts.schedule
+        self.history, self.on_epoch_end = history, on_epoch_end
+        bs = opts.batch_size
+        self.batch_size = None if bs is None or bs >= data.n else bs
+        self.shuffle = opts.shuffle and self.batch_size is not None
+        self.legacy = isinstance(opts.seed, np.random.RandomState)
+        self.rng = opts.seed if self.legacy else np.random.default_rng(opts.seed)
+        self.order = np.arange(data.n)
+        self.stop_training = False
+        self.interrupted: str | None = None
+        self.epoch = None
+        self.pos = 0
+        self.sums = [0.0, 0.0, 0.0, 0.0]
         self.lr = None  # the learning rate of the epoch in progress
-        # two snapshots of theta (the starts of this and the previous epoch), so that a
-        # diverged run can be rolled back to its last good parameters
-        theta = ctx.net.theta
-        self.snaps = [np.empty_like(theta), np.empty_like(theta)]
-        self.resume_mid_epoch = False
+        self.resume_mid_epoch = False  # set by Checkpoint.restore
+        self.checkpoint_at = None  # (epoch, pos, epochs recorded) of the last checkpoint
+        theta = objective.net.theta
+        # the parameters at the start of this epoch and of the previous one
+        self.epoch_start, self.last_good = theta.copy(), theta.copy()
+        self.metric_name = "accuracy" if data.labels is not None else "r2"
+        self.ss_tot = None if data.labels is not None else r2_parts(data.y)
 
-    def run(self, initial_epoch, epochs, state, watch, end_of_epoch, light_history=None):
-        """Train from ``initial_epoch`` up to ``epochs``.
-
-        ``light_history``: when the History is the only thing that needs an epoch's
-        results (no validation, callbacks, plateau schedule, checkpoint or progress bar),
-        full-batch epochs append to it directly instead of building a logs dict and
-        calling ``end_of_epoch``: on the post's network that is a sixth of a step.
-        """
-        ctx, optimizer, schedule = self.ctx, self.optimizer, self.schedule
-        net = ctx.net
-        theta, grad = net.theta, net.grad
-        n = ctx.X.shape[0]
-        batch_size, rng = self.batch_size, self.rng
-        mean = ctx.loss.reduction == "mean"
-        if batch_size is not None:
-            xbuf = np.empty((batch_size,) + ctx.X.shape[1:], dtype=ctx.X.dtype)
-            ybuf = np.empty((batch_size,) + ctx.y.shape[1:], dtype=ctx.y.dtype)
-        elif ctx.classification:
-            ctx.loss.fix_targets(ctx.y, net.dtype)  # the same labels every epoch
-        penalty, l2_full = net.penalty, ctx.batch_l2(n, ctx.w)
+    # ---------------------------------------------------------------- the loop
+    def train(self, initial_epoch: int, epochs: int) -> None:
+        """Train from ``initial_epoch`` up to ``epochs`` (or until stopped)."""
         for epoch in range(initial_epoch, epochs):
-            state.epoch = self.epoch = epoch
-            mid = self.resume_mid_epoch and epoch == initial_epoch
-            if not mid:
-                np.copyto(self.snaps[epoch & 1], theta)
-                if schedule is not None:
-                    optimizer.lr = schedule(epoch)
-                self.lr = optimizer.lr
-            else:
-                optimizer.lr = self.lr
-            lr = self.lr
-            if batch_size is None:
-                pen = penalty(l2_full)
-                data_loss, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
-                optimizer.step(theta, grad)
-                if light_history is not None:
-                    total = data_loss + pen
-                    try:
-                        watch.check(epoch, total)
-                    except DivergenceError:
-                        theta[...] = self.snaps[(epoch - 1) & 1 if epoch > initial_epoch else 0]
-                        raise
-                    light_history.append_row(
-                        epoch, total, data_loss, pen, lr, ctx.metric_value(metric)
-                    )
-                    if state.stop_training or state.interrupted:
-                        return
-                    continue
-            else:
-                if mid:
-                    total, div, metric, pen_total = self.sums
-                else:
-                    self.pos = 0
-                    if self.shuffle and self.legacy:
-                        # scikit-learn's way: permute the previous order with RandomState.shuffle
-                        perm = np.arange(n)
-                        rng.shuffle(perm)
-                        self.order = self.order[perm]
-                    elif self.shuffle:
-                        self.order = rng.permutation(n)
-                    total = div = metric = pen_total = 0.0
-                order = self.order
-                for start in range(self.pos, n, batch_size):
-                    idx = order[start : start + batch_size]
-                    m = idx.size
-                    xb = np.take(ctx.X, idx, axis=0, out=xbuf[:m])
-                    yb = np.take(ctx.y, idx, axis=0, out=ybuf[:m])
-                    wb = None if ctx.w is None else ctx.w[idx]
-                    lb = None if ctx.labels is None else ctx.labels[idx]
-                    pen_b = net.penalty(ctx.batch_l2(m, wb))
-                    value, mt = ctx.grad_step(xb, yb, wb, lb)
-                    optimizer.step(theta, grad)
-                    scale = (m if wb is None else float(wb.sum())) if mean else 1.0
-                    total += value * scale
-                    pen_total += pen_b * scale
-                    div += scale
-                    metric += mt
-                    if state.interrupted:
-                        self.pos = start + m
-                        self.sums = [total, div, metric, pen_total]
-                        if self.pos < n:
-                            return
-                self.pos = 0
-                data_loss = total / div if mean and div else total
-                # the penalty as the batches saw it, averaged like the data loss
-                pen = pen_total / div if mean and div else pen_total
-            logs = ctx.logs(data_loss, pen, lr, metric)
-            try:
-                watch.check(epoch, logs["loss"])
-            except DivergenceError:
-                good = (
-                    self.snaps[(epoch - 1) & 1] if epoch > initial_epoch else self.snaps[epoch & 1]
-                )
-                theta[...] = good
-                raise
-            end_of_epoch(epoch, logs)
-            if state.stop_training or state.interrupted:
+            self.epoch = epoch
+            self.start_epoch(epoch)
+            if not self.run_batches():
+                return  # interrupted between two minibatches
+            logs = self.epoch_logs()
+            self.check_divergence(epoch, logs["loss"])
+            self.on_epoch_end(epoch, logs)
+            if self.stop_training or self.interrupted:
                 return
 
+    def start_epoch(self, epoch: int) -> None:
+        """Remember the epoch's starting parameters, set its learning rate, order its rows."""
+        if self.resume_mid_epoch:  # a checkpoint stopped inside this epoch: finish it
+            self.resume_mid_epoch = False
+            self.optimizer.lr = self.lr
+            return
+        self.last_good, self.epoch_start = self.epoch_start, self.last_good
+        np.copyto(self.epoch_start, self.objective.net.theta)
+        if self.schedule is not None:
+            self.optimizer.lr = self.schedule(epoch)
+        self.lr = self.optimizer.lr
+        self.pos = 0
+        self.sums = [0.0, 0.0, 0.0, 0.0]
+        if self.shuffle:
+            self.order = self.shuffled(self.order)
 
-def _run_lbfgs(ctx, optimizer, initial_epoch, epochs, state, watch, end_of_epoch):
-    net = ctx.net
-    cache = {}
+    def shuffled(self, order: np.ndarray) -> np.ndarray:
+        if self.legacy:  # scikit-learn's way: permute the previous order with RandomState
+            perm = np.arange(order.size)
+            self.rng.shuffle(perm)
+            return order[perm]
+        return self.rng.permutation(order.size)
 
-    def fun(vec):
-        net.theta[...] = vec
-        pen = net.penalty(ctx.batch_l2(ctx.X.shape[0], ctx.w))
-        value, metric = ctx.grad_step(ctx.X, ctx.y, ctx.w, ctx.labels)
-        f = value + pen
-        cache.update(x=vec.copy(), logs=ctx.logs(value, pen, float("nan"), metric))
-        return f, net.grad.astype(np.float64)
+    def batches(self):
+        """The rows of each remaining batch of the epoch: slices, or indices when shuffled."""
+        n = self.data.n
+        size = self.batch_size or n
+        for start in range(self.pos, n, size):
+            stop = min(start + size, n)
+            yield stop, self.order[start:stop] if self.shuffle else slice(start, stop)
 
-    epoch = [initial_epoch]
+    def run_batches(self) -> bool:
+        """One step per batch; False when a signal stopped the epoch before its end."""
+        obj, theta, grad = self.objective, self.objective.net.theta, self.objective.net.grad
+        mean = obj.loss.reduction == "mean"
+        for stop, rows in self.batches():
+            xb, yb, wb, labels_b = self.data.batch(rows)
+            m = xb.shape[0]
+            l2 = obj.batch_l2(m, wb)
+            penalty = obj.net.penalty(l2)  # at the parameters the batch's loss sees
+            data_loss, out = obj.gradient(xb, yb, wb, l2)
+            metric = obj.metric(out, yb, labels_b)
+            self.optimizer.step(theta, grad)
+            weight = (m if wb is None else float(wb.sum())) if mean else 1.0
+            if self.watch.first is None:
+                self.first_loss(data_loss + penalty, m, wb, mean)
+            self.add_to_sums(data_loss, weight, metric, penalty)
+            self.pos = stop
+            if self.interrupted and stop < self.data.n:
+                return False
+        self.pos = 0
+        return True
 
-    def callback(xk, *args):
-        if not np.array_equal(cache.get("x"), xk):
-            fun(xk)
-        net.theta[...] = xk
-        logs = dict(cache["logs"])
-        watch.check(epoch[0], logs["loss"])
-        end_of_epoch(epoch[0], logs)
-        epoch[0] += 1
-        if state.stop_training or state.interrupted or epoch[0] >= epochs:
-            raise StopIteration
+    def first_loss(self, value, m, wb, mean) -> None:
+        """Give the divergence watch the run's first loss, at its starting parameters, as
+        a reference for the first epoch's (scaled to a whole epoch for a summed loss).
+        A batch of under 8 rows, or of no weight, is too noisy a reference: skipped."""
+        if m >= min(MIN_REFERENCE_ROWS, self.data.n) and (wb is None or wb.any()):
+            self.watch.start(value * (1.0 if mean else self.data.n / m))
 
-    theta0 = net.theta.astype(np.float64)
-    try:
-        res = optimizer.minimize(fun, theta0, epochs - initial_epoch, callback)
-        net.theta[...] = res.x
-    except DivergenceError:
-        net.theta[...] = theta0
-        raise
+    def add_to_sums(self, data_loss, weight, metric, penalty) -> None:
+        s = self.sums
+        s[0] += data_loss * weight
+        s[1] += weight
+        s[2] += metric
+        s[3] += penalty * weight
+
+    def epoch_logs(self) -> dict:
+        """The epoch's history entries from its running sums."""
+        total, weight, metric, penalty = self.sums
+        mean = self.objective.loss.reduction == "mean" and weight
+        data_loss = total / weight if mean else total
+        penalty = penalty / weight if mean else penalty  # as the batches saw it
+        if self.ss_tot is None:
+            value = metric / self.data.n
+        else:
+            value = 1.0 - metric / self.ss_tot if self.ss_tot > 0 else 0.0
+        return {
+            "loss": data_loss + penalty,
+            "data_loss": data_loss,
+            "penalty": penalty,
+            "lr": self.lr,
+            self.metric_name: value,
+        }
+
+    def check_divergence(self, epoch: int, loss: float) -> None:
+        """Raise ``DivergenceError`` for a bad loss, after going back to the parameters
+        at the start of the previous epoch, the last whose loss was good (in the run's
+        first epoch, the starting parameters)."""
+        try:
+            self.watch.check(epoch, loss)
+        except DivergenceError:
+            self.objective.net.theta[...] = self.last_good
+            raise

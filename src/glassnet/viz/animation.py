@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from ..train.callbacks import Callback
+from ..train.fit import fit
+from .regions import grid, plot_data, predict_function, region_image
 
 __all__ = [
     "animate_training",
@@ -31,8 +33,6 @@ class BoundaryRecorder(Callback):
 
     def on_epoch_end(self, epoch, logs):
         if epoch % self.every == 0 or epoch == self.last_epoch:
-            from .plotting import predict_function
-
             out = predict_function(self.net)(self.G)
             self.frames.append((epoch, logs["loss"], np.asarray(out, dtype=np.float32)))
 
@@ -53,12 +53,10 @@ def check_animation_path(path, X) -> Path:
 
 def make_recorder(X, every: int, epochs: int, resolution: int = 100, first_epoch: int = 0):
     """A ``BoundaryRecorder`` on a grid over ``X``, recording at most ``MAX_FRAMES`` frames."""
-    from .plotting import _grid
-
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
     every = max(every, -(-(epochs - first_epoch) // MAX_FRAMES))
-    xx, yy, G, extent = _grid(np.asarray(X, dtype=float), resolution, 0.1)
+    _, _, G, extent = grid(np.asarray(X, dtype=float), resolution, 0.1)
     rec = BoundaryRecorder(G, every, epochs - 1)
     rec.extent, rec.resolution = extent, resolution
     return rec
@@ -68,8 +66,6 @@ def write_animation(rec, X, y, path, fps: int = 12, n_classes: int | None = None
     """Render the frames of a ``BoundaryRecorder`` to ``path``; returns the frame count."""
     import matplotlib.pyplot as plt
     from matplotlib import animation
-
-    from .plotting import plot_data, region_image
 
     path = Path(path)
     y = np.asarray(y)
@@ -138,8 +134,6 @@ def animate_training(
     History
         The training history; ``history.n_frames`` is the number of frames written.
     """
-    from ..train.fit import fit
-
     path = check_animation_path(path, X)
     rec = make_recorder(X, every, epochs, resolution, fit_kwargs.get("initial_epoch", 0))
     hist = fit(net, loss, X, y, epochs=epochs, callbacks=[rec, *(callbacks or [])], **fit_kwargs)

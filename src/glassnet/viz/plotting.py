@@ -2,14 +2,19 @@
 
 Every function takes an optional matplotlib ``ax`` and returns the ``ax`` it drew on.
 Import matplotlib with a non-interactive backend first when there is no screen
-(``matplotlib.use("Agg")``); the command line does that for you.
+(``matplotlib.use("Agg")``); the command line does that for you. matplotlib itself is
+imported inside the drawing functions: importing this module neither costs its second
+of start-up nor picks a backend.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..activations import Activation
+from ..layers import Dense
 from .animation import animate_training
+from .regions import class_colors, get_ax, grid, plot_data, predict_function, region_image
 
 __all__ = [
     "plot_data",
@@ -22,106 +27,6 @@ __all__ = [
     "class_colors",
     "predict_function",
 ]
-
-
-def class_colors(k: int) -> np.ndarray:
-    """``k`` distinct RGB colours (k x 3): red and blue first, as in the post's figures."""
-    import matplotlib as mpl
-
-    base = np.array(
-        [
-            [0.84, 0.19, 0.15],
-            [0.19, 0.39, 0.78],
-            [0.17, 0.63, 0.17],
-            [0.99, 0.60, 0.00],
-            [0.58, 0.40, 0.74],
-            [0.55, 0.34, 0.29],
-            [0.89, 0.47, 0.76],
-            [0.50, 0.50, 0.50],
-            [0.74, 0.74, 0.13],
-            [0.09, 0.75, 0.81],
-        ]
-    )
-    if k <= len(base):
-        return base[:k]
-    return np.asarray(mpl.colormaps["hsv"](np.linspace(0, 1, k, endpoint=False)))[:, :3]
-
-
-def _get_ax(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.figure(figsize=(6, 5)).add_subplot()
-    return ax
-
-
-def plot_data(X, y, ax=None, title: str | None = None, classes=None):
-    """Scatter the rows of a 2-D ``X`` coloured by their class ``y``."""
-    ax = _get_ax(ax)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
-    labels = np.unique(y) if classes is None else np.asarray(classes)
-    colors = class_colors(len(labels))
-    for c, lab in zip(colors, labels):
-        m = y == lab
-        ax.scatter(
-            X[m, 0], X[m, 1], s=28, color=c, edgecolors="k", linewidths=0.5, label=f"class {lab}"
-        )
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize="small", framealpha=0.8)
-    return ax
-
-
-def predict_function(model):
-    """``f(X) -> probabilities (m, k) or labels (m,)`` for a net, an estimator or a callable."""
-    from ..losses import softmax
-    from ..network import Sequential
-
-    if isinstance(model, Sequential):
-        return lambda G: softmax(model.forward(np.asarray(G, dtype=model.dtype)))
-    if hasattr(model, "predict_proba"):
-        return model.predict_proba
-    if hasattr(model, "predict"):
-        return model.predict
-    if callable(model):
-        return model
-    raise TypeError(
-        f"model must be a glassnet network, an estimator with predict/predict_proba, or a "
-        f"function of X, got {type(model).__name__}"
-    )
-
-
-def _grid(X, resolution: int, pad: float):
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    span = np.where(hi - lo > 0, hi - lo, 1.0)
-    lo, hi = lo - pad * span, hi + pad * span
-    xs = np.linspace(lo[0], hi[0], resolution)
-    ys = np.linspace(lo[1], hi[1], resolution)
-    xx, yy = np.meshgrid(xs, ys)
-    return xx, yy, np.c_[xx.ravel(), yy.ravel()], (lo[0], hi[0], lo[1], hi[1])
-
-
-def region_image(out: np.ndarray, labels) -> tuple[np.ndarray, np.ndarray]:
-    """Colours of the class regions for model outputs on grid points.
-
-    ``out`` holds probabilities (m, k) or labels (m,). Returns the RGB colours (m, 3),
-    each class's colour blended towards white where the model is less sure, and the
-    predicted class index of every point.
-    """
-    k = len(labels)
-    if out.ndim == 2 and out.shape[1] > 1:
-        predicted_idx = np.argmax(out, axis=1)
-        lo = 1.0 / out.shape[1]
-        strength = np.clip((out.max(axis=1) - lo) / (1 - lo), 0, 1)
-    else:
-        predicted_idx = np.searchsorted(labels, out.ravel()).clip(0, k - 1)
-        strength = np.ones(out.shape[0])
-    colors = class_colors(max(k, int(predicted_idx.max()) + 1))
-    alpha = (0.15 + 0.45 * strength)[:, None]
-    return 1.0 - alpha * (1.0 - colors[predicted_idx]), predicted_idx
 
 
 def plot_decision_boundary(
@@ -154,11 +59,33 @@ def plot_decision_boundary(
             f"plot_decision_boundary needs 2-D data with 2 features, got shape {X.shape}"
         )
     y = np.asarray(y)
-    ax = _get_ax(ax)
+    ax = get_ax(ax)
     labels = np.unique(y) if classes is None else np.asarray(classes)
-    k = len(labels)
     f = predict_function(model)
-    xx, yy, G, extent = _grid(X, resolution, pad)
+    extent, colors = _draw_regions(ax, f, X, labels, resolution, pad)
+    for j, lab in enumerate(labels):
+        m = y == lab
+        ax.scatter(
+            X[m, 0], X[m, 1], s=24, color=colors[j], edgecolors="k", linewidths=0.5,
+            label=f"class {lab}",
+        )  # fmt: skip
+    if show_misclassified:
+        _ring_misclassified(ax, f, X, y, labels)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small", framealpha=0.8)
+    return ax
+
+
+def _draw_regions(ax, f, X, labels, resolution, pad):
+    """Paint the class regions of the model ``f`` and draw their boundaries; returns the
+    plotted extent and the class colours."""
+    k = len(labels)
+    xx, yy, G, extent = grid(X, resolution, pad)
     img, predicted_idx = region_image(np.asarray(f(G)), labels)
     colors = class_colors(max(k, int(predicted_idx.max()) + 1))
     ax.imshow(
@@ -168,49 +95,29 @@ def plot_decision_boundary(
         aspect="auto",
         interpolation="bilinear",
     )
-    zz = predicted_idx.reshape(xx.shape)
     if k > 1:
+        zz = predicted_idx.reshape(xx.shape)
         ax.contour(xx, yy, zz, levels=np.arange(k) + 0.5, colors="k", linewidths=0.8)
-    handles = []
-    for j, lab in enumerate(labels):
-        m = y == lab
-        handles.append(
-            ax.scatter(
-                X[m, 0],
-                X[m, 1],
-                s=24,
-                color=colors[j],
-                edgecolors="k",
-                linewidths=0.5,
-                label=f"class {lab}",
-            )
+    return extent, colors
+
+
+def _ring_misclassified(ax, f, X, y, labels) -> None:
+    """Ring the training points that the model ``f`` puts in the wrong class."""
+    out = np.asarray(f(X))
+    predicted = (
+        labels[np.argmax(out, axis=1)] if out.ndim == 2 and out.shape[1] > 1 else out.ravel()
+    )
+    wrong = predicted != y
+    if wrong.any():
+        ax.scatter(
+            X[wrong, 0],
+            X[wrong, 1],
+            s=90,
+            facecolors="none",
+            edgecolors="k",
+            linewidths=1.4,
+            label=f"misclassified ({int(wrong.sum())})",
         )
-    if show_misclassified:
-        pred_train = np.asarray(f(X))
-        pred_train = (
-            labels[np.argmax(pred_train, axis=1)]
-            if pred_train.ndim == 2 and pred_train.shape[1] > 1
-            else pred_train.ravel()
-        )
-        wrong = pred_train != y
-        if wrong.any():
-            ax.scatter(
-                X[wrong, 0],
-                X[wrong, 1],
-                s=90,
-                facecolors="none",
-                edgecolors="k",
-                linewidths=1.4,
-                label=f"misclassified ({int(wrong.sum())})",
-            )
-    ax.set_xlim(extent[0], extent[1])
-    ax.set_ylim(extent[2], extent[3])
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize="small", framealpha=0.8)
-    return ax
 
 
 # ----------------------------------------------------------------------------- history
@@ -265,8 +172,6 @@ def plot_history(history, ax=None, title: str | None = None):
 # ----------------------------------------------------------------------------- neurons
 def _hidden_outputs(net, G):
     """Each hidden activation layer's output on the points ``G`` (list of (m, width))."""
-    from ..activations import Activation
-
     outs, h = [], np.asarray(G, dtype=net.dtype)
     for layer in net.layers[:-1]:
         h = layer.forward(h, training=False)
@@ -284,7 +189,7 @@ def plot_neurons(net, X, ax=None, resolution: int = 60, pad: float = 0.1, max_un
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2 or net.n_inputs != 2:
         raise ValueError("plot_neurons needs a network with 2 inputs and 2-D data")
-    _, _, G, _ = _grid(X, resolution, pad)
+    _, _, G, _ = grid(X, resolution, pad)
     outs = _hidden_outputs(net, G)
     if not outs:
         raise ValueError("the network has no hidden layer to show")
@@ -320,8 +225,6 @@ def plot_network(net, ax=None, max_units: int = 24):
     colour is its sign (blue positive, orange negative) and width its magnitude."""
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
-
-    from ..layers import Dense
 
     dense = [lay for lay in net.layers if isinstance(lay, Dense)]
     sizes = [min(dense[0].n_in, max_units)] + [min(d.n_out, max_units) for d in dense]

@@ -37,8 +37,8 @@ WORKLOADS = ("W1", "W2", "W3", "W4")
 def _configs(quick: bool, n_jobs: int):
     """Real and warm-up configurations of each workload (``quick``: tiny ones for tests)."""
     from .estimators import W4Config
-    from .large import W3Config
     from .small import W1Config, W2Config
+    from .w3 import W3Config
 
     tiny = {
         "W1": W1Config(steps=20),

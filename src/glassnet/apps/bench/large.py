@@ -8,7 +8,6 @@ the same run; and the peak memory that glassnet's ``fit`` adds (see ``memory``).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,28 +15,9 @@ from . import machine
 from .core import Check, NotAvailable, System, time_systems
 from .machine import cores, gemm_gflops
 from .memory import rss_increase, tracemalloc_increase
+from .w3 import W3Config, fit_one_epoch, make_data, w3_net
 
 __all__ = ["W3Config", "make_data", "epoch_flops", "w3_systems", "run_w3"]
-
-
-@dataclass
-class W3Config:
-    n: int = 60000
-    d: int = 784
-    h: int = 256
-    k: int = 10
-    batch_size: int = 128
-    lr: float = 0.01
-    peak_n: int = 2048  # square float32 GEMM whose speed is "the peak"
-    rss: bool = True  # also measure the RSS high-water in a fresh process
-
-
-def make_data(cfg: W3Config):
-    """Uniform [0, 1) float32 inputs and labels 0..k-1 from seed 0 (no float64 temporary)."""
-    rng = np.random.default_rng(0)
-    X = rng.random((cfg.n, cfg.d), dtype=np.float32)
-    y = rng.integers(0, cfg.k, cfg.n)
-    return X, y
 
 
 def epoch_flops(cfg: W3Config) -> float:
@@ -52,12 +32,8 @@ def epoch_flops(cfg: W3Config) -> float:
 
 # ---------------------------------------------------------------- systems
 def w3_glassnet(data, cfg: W3Config):
-    import glassnet as gn
-
-    from .memory import fit_one_epoch
-
     X, y = data
-    net = gn.mlp([cfg.d, cfg.h, cfg.k], "relu", seed=0, dtype=np.float32)
+    net = w3_net(cfg)
     fit_one_epoch(net, X, y, cfg)
     return net.theta.dtype
 
@@ -213,6 +189,16 @@ def run_w3(cfg: W3Config, warm_cfg: W3Config, repeat: int, log=None):
     peak = gemm_gflops(cfg.peak_n, cfg.peak_n, cfg.peak_n, repeat=max(3, repeat))
     if peak_row.best:
         peak = max(peak, PEAK_CALLS * 2.0 * cfg.peak_n**3 / peak_row.best / 1e9)
+    checks = _speed_checks(rows, cfg, peak, repeat)
+    checks.append(_tracemalloc_check(*data, cfg))
+    del data
+    if cfg.rss:
+        checks.append(_rss_check(cfg))
+    return rows, checks, peak
+
+
+def _speed_checks(rows, cfg: W3Config, peak: float, repeat: int) -> list[Check]:
+    """GFLOP/s of every system, and glassnet's share of the GEMM peak."""
     bs, d, h = cfg.batch_size, cfg.d, cfg.h
     fwd = gemm_gflops(bs, d, h, repeat=max(3, repeat))
     dw = gemm_gflops(d, bs, h, repeat=max(3, repeat), trans_a=True)
@@ -221,63 +207,50 @@ def run_w3(cfg: W3Config, warm_cfg: W3Config, repeat: int, log=None):
         if r.best:
             r.info["GFLOP/s"] = round(flops / r.best / 1e9, 1)
             r.info["% of peak"] = round(100 * flops / r.best / 1e9 / peak, 1)
-
-    checks = []
     ref = next(r for r in rows if r.reference)
     shapes = (
         f"peak = best {cfg.peak_n}^3 float32 matmul, timed between the systems; "
         f"batch shapes: x W1 {fwd:.0f}, "
         f"x^T delta2 {dw:.0f} GFLOP/s; {flops / 1e9:.2f} GFLOP per epoch"
     )
+    name = "glassnet GFLOP/s, % of GEMM peak"
     if ref.best:
         share = 100 * flops / ref.best / 1e9 / peak
-        checks.append(
-            Check(
-                "W3", "glassnet GFLOP/s, % of GEMM peak", share, "%", ">= 45%", share >= 45, shapes
-            )
-        )
+        share_check = Check("W3", name, share, "%", ">= 45%", share >= 45, shapes)
     else:
-        checks.append(Check("W3", "glassnet GFLOP/s, % of GEMM peak", None, "%", ">= 45%", None))
-    checks.append(Check("W3", "float32 GEMM peak", peak, "GFLOP/s", "", None, shapes))
+        share_check = Check("W3", name, None, "%", ">= 45%", None)
+    return [share_check, Check("W3", "float32 GEMM peak", peak, "GFLOP/s", "", None, shapes)]
 
-    X, y = data
+
+def _tracemalloc_check(X, y, cfg: W3Config) -> Check:
     size = X.nbytes
     try:
         inc = tracemalloc_increase(X, y, cfg)
-        pct = 100 * inc / size
-        checks.append(
-            Check(
-                "W3",
-                "fit's added peak, NumPy allocations (tracemalloc)",
-                pct,
-                "% of X",
-                "<= 10%",
-                pct <= 10,
-                f"{inc / 2**20:.1f} MiB over X of {size / 2**20:.1f} MiB",
-            )
-        )
     except Exception as exc:
-        checks.append(
-            Check("W3", "fit's added peak (tracemalloc)", None, "", "<= 10%", None, str(exc))
-        )
-    del data, X, y
-    if cfg.rss:
-        res = rss_increase(cfg)
-        if "error" in res:
-            checks.append(
-                Check("W3", "fit's added peak RSS", None, "", "<= 10%", None, res["error"])
-            )
-        else:
-            pct = 100 * res["increase"] / res["data_bytes"]
-            checks.append(
-                Check(
-                    "W3",
-                    "fit's added peak RSS (fresh process)",
-                    pct,
-                    "% of X",
-                    "<= 10%",
-                    pct <= 10,
-                    f"{res['increase'] / 2**20:.1f} MiB, {res['method']}",
-                )
-            )
-    return rows, checks, peak
+        return Check("W3", "fit's added peak (tracemalloc)", None, "", "<= 10%", None, str(exc))
+    pct = 100 * inc / size
+    return Check(
+        "W3",
+        "fit's added peak, NumPy allocations (tracemalloc)",
+        pct,
+        "% of X",
+        "<= 10%",
+        pct <= 10,
+        f"{inc / 2**20:.1f} MiB over X of {size / 2**20:.1f} MiB",
+    )
+
+
+def _rss_check(cfg: W3Config) -> Check:
+    res = rss_increase(cfg)
+    if "error" in res:
+        return Check("W3", "fit's added peak RSS", None, "", "<= 10%", None, res["error"])
+    pct = 100 * res["increase"] / res["data_bytes"]
+    return Check(
+        "W3",
+        "fit's added peak RSS (fresh process)",
+        pct,
+        "% of X",
+        "<= 10%",
+        pct <= 10,
+        f"{res['increase'] / 2**20:.1f} MiB, {res['method']}",
+    )

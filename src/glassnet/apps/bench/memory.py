@@ -27,35 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .w3 import W3Config, fit_one_epoch, make_data, w3_net
+
 __all__ = ["tracemalloc_increase", "rss_increase"]
-
-
-def fit_one_epoch(net, X, y, cfg):
-    """W3's work for glassnet: one epoch of minibatch SGD, as timed and as measured."""
-    import glassnet as gn
-
-    gn.fit(
-        net,
-        gn.SoftmaxCrossEntropy(),
-        X,
-        y,
-        optimizer=gn.SGD(lr=cfg.lr),
-        epochs=1,
-        batch_size=cfg.batch_size,
-        shuffle=True,
-        seed=0,
-    )
-
-
-def _net(cfg):
-    import glassnet as gn
-
-    return gn.mlp([cfg.d, cfg.h, cfg.k], "relu", seed=0, dtype=np.float32)
 
 
 def tracemalloc_increase(X, y, cfg) -> int:
     """Peak bytes of NumPy allocations held during one W3 ``fit``, over those held before."""
-    net = _net(cfg)
+    net = w3_net(cfg)
     started = not tracemalloc.is_tracing()
     if started:
         tracemalloc.start()
@@ -78,11 +57,9 @@ def _status_kib(field: str) -> int:
 
 
 def _child(n, d, h, k, batch_size) -> dict:
-    from .large import W3Config, make_data
-
     cfg = W3Config(n=n, d=d, h=h, k=k, batch_size=batch_size)
     X, y = make_data(cfg)
-    net = _net(cfg)
+    net = w3_net(cfg)
     # BLAS allocates its work buffers and threads once per process: do that first
     a = np.ones((batch_size, d), np.float32)
     g = np.ones((batch_size, h), np.float32)

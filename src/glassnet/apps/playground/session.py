@@ -23,7 +23,7 @@ import numpy as np
 from ... import modelfile as gn_io
 from ...data.csvfile import load_csv
 from ...layers import Dense
-from ...losses import SoftmaxCrossEntropy, softmax
+from ...losses import SoftmaxCrossEntropy
 from ...network import mlp
 from ...optim import SGD, Adam, RMSProp
 from ...schedules import get_schedule
@@ -314,7 +314,7 @@ class Session:
         heatmap, a thumbnail per hidden neuron and the weights (arrays base64)."""
         with self.lock:
             net = self.net
-            p = softmax(net.forward(self.grid))
+            p = net.predict_proba(self.grid)  # softmax, or [1 - p, p] for one output
             cls = p.argmax(axis=1)
             conf = p[np.arange(len(p)), cls]
             heat = np.empty(2 * len(p), dtype=np.uint8)

@@ -1,0 +1,125 @@
+"""The data of one ``fit`` call: checked, split for validation, and cut into batches.
+
+A batch is a ``slice`` of rows when they are taken in order (the full batch, or
+minibatches with ``shuffle=False``): ``X[rows]`` is then a view, nothing is copied.
+Shuffled minibatches are gathered by index into two buffers allocated once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import check_X, prepare_data
+
+__all__ = ["TrainData", "prepare_training_data", "class_labels"]
+
+
+def class_labels(y: np.ndarray) -> np.ndarray:
+    """Integer labels from labels (n,) or one-hot rows (n, k)."""
+    return y if y.ndim == 1 else np.argmax(y, axis=1)
+
+
+class TrainData:
+    """The training rows (``X``, ``y``, weights ``w``, class ``labels``) and the
+    validation pair ``validation`` (or None); ``split`` is the stored validation split."""
+
+    def __init__(self, X, y, w, classification, validation=None, split=None):
+        self.X, self.y, self.w = X, y, w
+        self.labels = class_labels(y) if classification else None
+        self.validation, self.split = validation, split
+        self.n = X.shape[0]
+        self._buffers = None
+
+    def batch(self, rows):
+        """``(X, y, w, labels)`` of the rows ``rows``: a slice (views) or indices (gathered)."""
+        if isinstance(rows, slice):
+            return self.X[rows], self.y[rows], _take(self.w, rows), _take(self.labels, rows)
+        m = len(rows)
+        if self._buffers is None or self._buffers[0].shape[0] < m:  # allocated once
+            self._buffers = tuple(np.empty((m,) + a.shape[1:], a.dtype) for a in (self.X, self.y))
+        xbuf, ybuf = self._buffers
+        xb = np.take(self.X, rows, axis=0, out=xbuf[:m])
+        yb = np.take(self.y, rows, axis=0, out=ybuf[:m])
+        return xb, yb, _take(self.w, rows), _take(self.labels, rows)
+
+
+def _take(a, rows):
+    return None if a is None else a[rows]
+
+
+def prepare_training_data(net, loss, X, y, sample_weight, validation_data, opts, ckpt):
+    """Check ``(X, y)``, ``sample_weight`` and ``validation_data``; hold out the
+    validation share when ``opts.validation_fraction`` asks for it (the checkpoint's
+    split when resuming). Returns ``(TrainData, (X, y) as checked)``."""
+    X, y = prepare_data(net, loss, X, y)
+    classification = loss.classification
+    if classification and opts.min_classes > 1:
+        _check_classes(y, opts.min_classes)
+    w = _check_sample_weight(sample_weight, X.shape[0], net.dtype)
+    checked = (X, y)
+    split = None
+    if opts.validation_fraction is not None:
+        if ckpt is not None and "val_index" in ckpt.arrays:
+            split = (ckpt.arrays["val_index"], int(ckpt.meta.get("n_train", 0)))
+        else:
+            split = _split(X, y, opts.validation_fraction, classification, opts.seed)
+        X, y, w, validation_data = _apply_split(X, y, w, split)
+    validation = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("validation_data must be a pair (X_val, y_val)")
+        validation = prepare_data(net, loss, *validation_data, name_X="X_val", name_y="y_val")
+    return TrainData(X, y, w, classification, validation, split), checked
+
+
+def _check_classes(y, min_classes):
+    found = np.unique(class_labels(y))
+    if found.size < min_classes:
+        raise ValueError(
+            f"y holds only {found.size} class(es) ({', '.join(map(str, found[:5]))}); "
+            f"training a classifier needs at least {min_classes}"
+        )
+
+
+def _check_sample_weight(sample_weight, n, dtype):
+    if sample_weight is None:
+        return None
+    w = check_X(np.asarray(sample_weight).reshape(-1, 1), "sample_weight")[:, 0]
+    if w.shape[0] != n or (w < 0).any():
+        raise ValueError("sample_weight must hold one number >= 0 per row of X")
+    if not w.any():
+        raise ValueError(
+            "sample_weight is 0 for every row: nothing would be learned; give some rows a "
+            "weight > 0"
+        )
+    return w.astype(dtype)
+
+
+def _split(X, y, fraction, classification, seed):
+    from sklearn.model_selection import train_test_split  # import glassnet stays light
+
+    n = X.shape[0]
+    n_val = int(math.ceil(fraction * n))
+    if n_val < 1 or n - n_val < 1:
+        raise ValueError(f"validation_fraction={fraction} leaves no rows to train on ({n} rows)")
+    strat = class_labels(y) if classification else None
+    if strat is not None and (np.bincount(strat).min(initial=n) < 2 or n_val < len(set(strat))):
+        strat = None
+    idx_tr, idx_val = train_test_split(
+        np.arange(n), test_size=n_val, random_state=seed, stratify=strat
+    )
+    return np.concatenate([idx_tr, idx_val]), len(idx_tr)
+
+
+def _apply_split(X, y, sample_weight, split):
+    """Training rows, their weights and the validation pair from ``split``: the training
+    indices followed by the validation indices, and the number of training rows."""
+    order, n_tr = split
+    n = X.shape[0]
+    if order.shape != (n,) or not 0 < n_tr < n or not np.array_equal(np.sort(order), np.arange(n)):
+        raise ValueError("the stored validation split does not fit the data")
+    idx_tr, idx_val = order[:n_tr], order[n_tr:]
+    sw = None if sample_weight is None else sample_weight[idx_tr]
+    return X[idx_tr], y[idx_tr], sw, (X[idx_val], y[idx_val])

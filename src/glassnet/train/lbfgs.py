@@ -1,0 +1,49 @@
+"""Training with L-BFGS: SciPy minimises the whole objective over the packed parameters.
+
+SciPy's L-BFGS-B sees one vector ``theta`` and a function returning the objective
+``loss(net(X), y) + l2/2 * sum ||W||^2`` and its gradient, always on the full batch.
+One L-BFGS iteration is one epoch of the history; the run's ``check_divergence`` and
+``on_epoch_end`` serve it as they serve the gradient loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["train_lbfgs"]
+
+
+def train_lbfgs(run, initial_epoch: int, epochs: int) -> None:
+    """Run ``run.optimizer`` (an ``LBFGS``) for up to ``epochs - initial_epoch`` iterations."""
+    obj, data = run.objective, run.data
+    net = obj.net
+    l2 = obj.batch_l2(data.n, data.w)
+    last = {}  # the last point SciPy evaluated, and its history entries
+
+    def objective(theta):
+        net.theta[...] = theta
+        penalty = net.penalty(l2)
+        data_loss, out = obj.gradient(data.X, data.y, data.w, l2)
+        run.sums = [data_loss, 1.0, obj.metric(out, data.y, data.labels), penalty]
+        last.update(theta=theta.copy(), logs=run.epoch_logs())
+        return data_loss + penalty, net.grad.astype(np.float64)
+
+    epoch = initial_epoch
+
+    def end_of_iteration(theta, *args):
+        nonlocal epoch
+        if not np.array_equal(last.get("theta"), theta):
+            objective(theta)
+        net.theta[...] = theta
+        logs = dict(last["logs"])
+        run.epoch = epoch
+        run.check_divergence(epoch, logs["loss"])  # goes back to the last good iterate
+        np.copyto(run.last_good, theta)
+        run.on_epoch_end(epoch, logs)
+        epoch += 1
+        if run.stop_training or run.interrupted or epoch >= epochs:
+            raise StopIteration
+
+    theta0 = net.theta.astype(np.float64)
+    result = run.optimizer.minimize(objective, theta0, epochs - initial_epoch, end_of_iteration)
+    net.theta[...] = result.x

@@ -1,0 +1,102 @@
+"""What ``fit`` does after each epoch: validation, callbacks, the plateau schedule,
+checkpoints and the progress bar."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from ..schedules import ReduceOnPlateau
+from .callbacks import r2_parts
+from .checkpoint import Checkpoint
+from .inputs import class_labels
+
+__all__ = ["EpochEnd", "evaluate", "progress_bar"]
+
+
+def evaluate(net, loss, X, y, l2: float = 0.0) -> dict:
+    """Data loss, penalty, their sum, and accuracy (classification) or R^2 (regression),
+    at the current parameters, in prediction mode (no dropout)."""
+    out = net.forward(X)
+    data_loss = loss.forward(out, y)
+    pen = net.penalty(l2)
+    logs = {"loss": data_loss + pen, "data_loss": data_loss, "penalty": pen}
+    if loss.classification:
+        logs["accuracy"] = float(np.mean(loss.predict_labels(out) == class_labels(y)))
+    else:
+        d = out - y.reshape(out.shape)
+        ss_tot = r2_parts(y)
+        logs["r2"] = 1.0 - float(np.einsum("ij,ij->", d, d)) / ss_tot if ss_tot > 0 else 0.0
+    return logs
+
+
+def progress_bar(verbose, epochs: int):
+    """A tqdm bar over the epochs: on for verbose >= 1, or for "auto" on a terminal."""
+    if verbose == "auto":
+        verbose = sys.stderr.isatty() and epochs >= 50
+    if not verbose or epochs < 2:
+        return None
+    from tqdm.auto import tqdm  # its import costs a tenth of a second: only when shown
+
+    return tqdm(total=epochs, unit="epoch", file=sys.stderr, mininterval=0.25, dynamic_ncols=True)
+
+
+class EpochEnd:
+    """Called with ``(epoch, logs)`` after every epoch of a run.
+
+    Parameters
+    ----------
+    run : TrainingRun
+    callbacks : list of Callback, the run's ``History`` first
+    checkpoint : Path or None, and ``every``: write it after every ``every``-th epoch
+    checkpoint_info : dict, what ``Checkpoint.capture`` stores besides the run
+    bar : tqdm or None
+    """
+
+    def __init__(self, run, callbacks, checkpoint, every, checkpoint_info, bar):
+        self.run, self.callbacks, self.bar = run, callbacks, bar
+        self.checkpoint, self.every, self.checkpoint_info = checkpoint, every, checkpoint_info
+
+    def __call__(self, epoch: int, logs: dict) -> None:
+        run = self.run
+        if run.data.validation is not None:
+            self.add_validation(logs)
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, logs)
+        if run.stop_training and run.history.stopped_epoch is None:
+            run.history.stopped_epoch = epoch
+        if isinstance(run.schedule, ReduceOnPlateau):
+            run.schedule.update(logs.get(run.schedule.monitor, logs["loss"]))
+        if self.checkpoint is not None and (epoch + 1) % self.every == 0:
+            self.write_checkpoint()
+        if self.bar is not None:
+            self.update_bar(logs)
+
+    def add_validation(self, logs: dict) -> None:
+        obj = self.run.objective
+        v = evaluate(obj.net, obj.loss, *self.run.data.validation)
+        logs["val_loss"] = v["data_loss"]
+        key = self.run.metric_name
+        logs["val_" + key] = v[key]
+
+    def update_bar(self, logs: dict) -> None:
+        bar = self.bar
+        bar.update(1)
+        if bar.n % max(1, bar.total // 100) == 0 or bar.n == bar.total:
+            bar.set_postfix(loss=f"{logs['loss']:.6g}", refresh=False)
+
+    def write_checkpoint(self) -> None:
+        run = self.run
+        Checkpoint.capture(run, **self.checkpoint_info).write(self.checkpoint)
+        run.checkpoint_at = (run.epoch, run.pos, len(run.history))
+
+    def finish(self) -> None:
+        """The last checkpoint (where training ended or an interruption stopped it)."""
+        run = self.run
+        if self.checkpoint is not None and run.checkpoint_at != (
+            run.epoch,
+            run.pos,
+            len(run.history),
+        ):
+            self.write_checkpoint()
