@@ -22,6 +22,7 @@ from ..optim import SGD, Adam
 from ..schedules import InverseTime
 from ..train.diagnostics import OscillationWarning
 from ..train.fit import fit
+from . import classics
 
 __all__ = ["Exercise", "EXERCISES", "run_all"]
 
@@ -366,6 +367,11 @@ EXERCISES = {
         dropout,
         iris,
         one_hot,
+        classics.weight_init,
+        classics.vanishing_gradients,
+        classics.optimizers,
+        classics.overfitting,
+        classics.hyperparameter_search,
     )
 }
 
