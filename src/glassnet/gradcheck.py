@@ -61,7 +61,10 @@ def check_gradients(
         net.grad[...] = 0
         objective()
         net.backward(loss.backward())
-        net.add_penalty_grad(l2, l1)
+        if l1:
+            net.add_penalty_grad(l2, l1)
+        else:
+            net.add_penalty_grad(l2)
         analytic = net.grad.copy()
 
         theta = net.theta
