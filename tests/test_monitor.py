@@ -151,3 +151,18 @@ def test_monitor_with_batchnorm_and_lbfgs(rng):
     gn.fit(net2, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.LBFGS(), epochs=3,
            callbacks=[mon2], verbose=0)  # fmt: skip
     assert (mon2.stats["update_ratio"] > 0).all()
+
+
+def test_a_monitor_after_a_run_that_raised_does_not_stack_wrappers(rng):
+    X, y = _data(rng)
+    opt = gn.SGD(0.1)
+    net = gn.mlp([3, 4, 2], seed=0)
+    stale = gn.Monitor(every=1)
+    stale.net, stale.fit_state = net, type("Run", (), {"optimizer": opt, "data": None})()
+    stale.fit_state.data = type("D", (), {"X": X})()
+    stale.on_train_begin()  # as if fit had raised before on_train_end
+    mon = gn.Monitor(every=1)
+    gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, optimizer=opt, epochs=2, callbacks=[mon],
+           verbose=0)  # fmt: skip
+    assert mon.stats["update_ratio"].shape == (2, 2)
+    assert "step" not in vars(opt)  # the stale wrapper is gone too

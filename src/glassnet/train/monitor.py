@@ -134,14 +134,17 @@ class Monitor(Callback):
         self._before = net.theta.copy()  # the parameters before the last step
         self._armed = True  # copy before each step of the coming epoch
         self._optimizer = opt = run.optimizer
-        real_step = type(opt).step
+        self._previous = vars(opt).get("step")  # a step set on the instance, if any
+        # the step to run inside: a stale monitor's (left by a run that raised) is skipped
+        inner = getattr(self._previous, "monitored_step", None) or opt.step
 
         def step(theta, grad):
             if self._armed:
                 np.copyto(self._before, theta)
-            real_step(opt, theta, grad)
+            inner(theta, grad)
 
-        opt.step = step  # an instance attribute: the class's step runs inside it
+        step.monitored_step = inner
+        opt.step = step  # an instance attribute: the optimizer's own step runs inside it
         self._wrapped = step
 
     def on_epoch_end(self, epoch, logs):
@@ -150,8 +153,12 @@ class Monitor(Callback):
         self._armed = (epoch + 1) % self.every == 0
 
     def on_train_end(self, logs):
-        if getattr(self._optimizer, "step", None) is self._wrapped:
-            del self._optimizer.step
+        opt = self._optimizer
+        if vars(opt).get("step") is self._wrapped:
+            if self._previous is None or hasattr(self._previous, "monitored_step"):
+                del opt.step
+            else:
+                opt.step = self._previous
 
     # ---------------------------------------------------------------- the record
     def record(self, epoch: int) -> None:
