@@ -70,7 +70,7 @@ def weight_init(n_layers: int = 5, width: int = 100, n: int = 1000) -> Exercise:
     """
     X = np.random.default_rng(0).standard_normal((n, width))
     acts = ("tanh", "relu")
-    fig, axes = _subplots(len(INITS), len(acts))
+    fig, axes = _subplots(len(INITS), len(acts), width=4.2, height=3.0)
     res = {}
     for r, (label, init) in enumerate(INITS.items()):
         for c, act in enumerate(acts):
