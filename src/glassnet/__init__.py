@@ -12,11 +12,11 @@ import importlib
 
 from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .gradcheck import check_gradients
-from .layers import Dense, Dropout, Layer
+from .layers import BatchNorm, Dense, Dropout, Layer
 from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 from .modelfile import ModelFileError, load, save
 from .network import Sequential, mlp
-from .optim import LBFGS, SGD, Adam, RMSProp
+from .optim import LBFGS, SGD, Adagrad, Adam, RMSProp
 from .schedules import (
     Constant,
     CosineWarmup,
@@ -27,7 +27,9 @@ from .schedules import (
 )
 from .train.callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
 from .train.diagnostics import DivergenceError, OscillationWarning
+from .train.doctor import diagnose
 from .train.fit import evaluate, fit
+from .train.monitor import Monitor
 from .train.resume import resume
 
 __version__ = "0.1.0"
@@ -61,6 +63,7 @@ __all__ = [
     "Layer",
     "Dense",
     "Dropout",
+    "BatchNorm",
     "Tanh",
     "Sigmoid",
     "ReLU",
@@ -79,6 +82,7 @@ __all__ = [
     "SGD",
     "Adam",
     "RMSProp",
+    "Adagrad",
     "LBFGS",
     "Constant",
     "StepDecay",
@@ -98,6 +102,8 @@ __all__ = [
     "DivergenceError",
     "OscillationWarning",
     "resume",
+    "Monitor",
+    "diagnose",
     # model files
     "save",
     "load",

@@ -27,6 +27,7 @@ def check_gradients(
     l2: float = 0.0,
     eps: float = 1e-6,
     training: bool = True,
+    l1: float = 0.0,
 ) -> dict[str, float]:
     """Compare back-propagated gradients with central differences.
 
@@ -34,7 +35,8 @@ def check_gradients(
     ``f(theta) = loss(net(X), y) + l2/2 * sum ||W||^2``. The analytic gradient comes
     from the network's own ``forward``/``backward`` (so a fault in any layer shows);
     the numeric one from ``(f(theta + eps e_i) - f(theta - eps e_i)) / (2 eps)`` for
-    every parameter ``i``. Dropout layers reuse one mask throughout (drawn once).
+    every parameter ``i``. With ``l1`` the objective gains ``l1 * sum |W|`` (check away
+    from W = 0, where it has no derivative). Dropout layers reuse one mask throughout (drawn once).
 
     Use float64: in float32 the differences are dominated by rounding.
 
@@ -53,13 +55,16 @@ def check_gradients(
     try:
 
         def objective() -> float:
-            return loss.forward(net.forward(X, training=training), y) + net.penalty(l2)
+            return loss.forward(net.forward(X, training=training), y) + net.penalty(l2, l1)
 
         objective()  # draws the dropout masks once
         net.grad[...] = 0
         objective()
         net.backward(loss.backward())
-        net.add_penalty_grad(l2)
+        if l1:
+            net.add_penalty_grad(l2, l1)
+        else:
+            net.add_penalty_grad(l2)
         analytic = net.grad.copy()
 
         theta = net.theta

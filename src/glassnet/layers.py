@@ -13,7 +13,7 @@ import numpy as np
 
 from .init import get_initializer
 
-__all__ = ["Layer", "Dense", "Dropout"]
+__all__ = ["Layer", "Dense", "Dropout", "BatchNorm"]
 
 
 class Layer:
@@ -171,3 +171,128 @@ class Dropout(Layer):
 
     def __repr__(self):
         return f"Dropout(p={self.p})"
+
+
+class BatchNorm(Layer):
+    """Batch normalisation of each feature (column) over the batch's rows.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input (the preceding Dense layer's ``n_out``).
+    momentum : float in [0, 1)
+        Weight of the old running statistics in their update.
+    eps : float > 0
+        Added to the variance before the square root.
+
+    Notes
+    -----
+    Forward while training, for ``x`` of shape (n, d)::
+
+        mu = x.mean(axis=0)          var = x.var(axis=0)        # (d,), the batch's
+        xhat = (x - mu) / sqrt(var + eps)
+        y = gamma * xhat + beta
+
+    and the running statistics move towards the batch's (``var`` is the biased
+    variance, as in the forward pass)::
+
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var  = momentum * running_var  + (1 - momentum) * var
+
+    At prediction time (``training=False``) ``running_mean`` and ``running_var`` take
+    the place of ``mu`` and ``var``.
+
+    Backward, for ``dy = dL/dy`` of shape (n, d), with ``dxhat = dy * gamma``::
+
+        dgamma = (dy * xhat).sum(axis=0)      dbeta = dy.sum(axis=0)
+        dx = (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
+             / (n * sqrt(var + eps))
+
+    the compact form of the chain rule through ``mu`` and ``var`` (CS231n's
+    "batchnorm_backward_alt").
+
+    ``gamma`` and ``beta`` are trained (not penalised by ``l2``/``l1``).
+    ``running_mean`` and ``running_var`` are state, not trained: they live in the
+    network's flat buffer next to ``gamma`` and ``beta`` so that model files,
+    checkpoints, copies and early stopping's snapshots carry them with no extra code;
+    their gradient is always zero, so no optimizer moves them. ``LBFGS`` evaluates
+    the objective at points of its own choosing and does not accumulate them: after
+    training with it, set them with one ``net.forward(X, training=True)`` at
+    ``momentum=0``.
+    """
+
+    name = "batchnorm"
+
+    def __init__(self, n_features: int, momentum: float = 0.9, eps: float = 1e-5):
+        self.n_features = _positive_int(n_features, "n_features")
+        for value, argname in ((momentum, "momentum"), (eps, "eps")):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"BatchNorm {argname} must be a number, got {value!r}")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum!r}")
+        if not (eps > 0 and np.isfinite(eps)):
+            raise ValueError(f"BatchNorm eps must be a finite number > 0, got {eps!r}")
+        self.momentum, self.eps = float(momentum), float(eps)
+
+    @classmethod
+    def n_params_from_config(cls, spec: dict) -> int:
+        """Size of the flat-buffer share a description implies (read by model files)."""
+        n = spec.get("n_features")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"bad BatchNorm width in {spec!r:.80}")
+        return 4 * n
+
+    def param_specs(self):
+        d = (self.n_features,)
+        return [
+            ("gamma", d, False),
+            ("beta", d, False),
+            ("running_mean", d, False),
+            ("running_var", d, False),
+        ]
+
+    def bind(self, params, grads):
+        self.gamma, self.beta = params["gamma"], params["beta"]
+        self.running_mean, self.running_var = params["running_mean"], params["running_var"]
+        self.dgamma, self.dbeta = grads["gamma"], grads["beta"]
+        self._zero_grads = (grads["running_mean"], grads["running_var"])
+
+    def initialize(self, rng):
+        self.gamma[...] = 1.0
+        self.beta[...] = 0.0
+        self.running_mean[...] = 0.0
+        self.running_var[...] = 1.0
+
+    def forward(self, x, training=False):
+        if training:
+            mu = x.mean(axis=0)  # (d,)
+            var = x.var(axis=0)  # (d,)
+            m = self.momentum
+            self.running_mean[...] = m * self.running_mean + (1 - m) * mu
+            self.running_var[...] = m * self.running_var + (1 - m) * var
+        else:
+            mu, var = self.running_mean, self.running_var
+        self._training = training
+        self._inv_std = inv_std = 1.0 / np.sqrt(var + self.eps)  # (d,)
+        self._xhat = xhat = (x - mu) * inv_std  # (n, d)
+        return self.gamma * xhat + self.beta
+
+    def backward(self, dy):
+        xhat, inv_std = self._xhat, self._inv_std
+        self.dgamma[...] = (dy * xhat).sum(axis=0)
+        self.dbeta[...] = dy.sum(axis=0)
+        for g in self._zero_grads:
+            g[...] = 0.0
+        if not self.input_grad:
+            return None
+        dxhat = dy * self.gamma  # (n, d)
+        if not self._training:  # fixed statistics: a per-feature scale
+            return dxhat * inv_std
+        n = dy.shape[0]
+        return (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)) * (inv_std / n)
+
+    def get_config(self):
+        return {"n_features": self.n_features, "momentum": self.momentum, "eps": self.eps}
+
+    def __repr__(self):
+        return f"BatchNorm({self.n_features}, momentum={self.momentum}, eps={self.eps})"

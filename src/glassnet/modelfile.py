@@ -341,6 +341,8 @@ def config_param_count(config: dict) -> int:
             ):
                 raise ModelFileError(f"bad Dense widths in {spec!r:.80}")
             total += n_in * n_out + n_out
+        elif hasattr(LAYERS.get(spec["type"]), "n_params_from_config"):  # BatchNorm
+            total += LAYERS.get(spec["type"]).n_params_from_config(spec)
         if total > MAX_PARAMS:
             raise ModelFileError(f"the description implies over {MAX_PARAMS} parameters")
     return total

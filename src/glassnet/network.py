@@ -19,7 +19,7 @@ from scipy.special import expit
 
 from ._validation import check_param_memory
 from .activations import ACTIVATIONS, Activation, get_activation
-from .layers import Dense, Dropout, Layer
+from .layers import BatchNorm, Dense, Dropout, Layer
 from .losses import softmax
 from .registry import Registry
 
@@ -28,6 +28,7 @@ __all__ = ["Sequential", "mlp", "LAYERS"]
 LAYERS = Registry("layer")
 LAYERS.register("dense", Dense)
 LAYERS.register("dropout", Dropout)
+LAYERS.register("batchnorm", BatchNorm)
 for _name in ACTIVATIONS.names():
     LAYERS.register(_name, ACTIVATIONS.get(_name))
 
@@ -211,17 +212,24 @@ class Sequential:
             grad = layer.backward(grad)
         return grad
 
-    def penalty(self, l2: float) -> float:
-        """``l2/2 * sum ||W||^2`` over every Dense weight matrix (biases are not penalised)."""
-        if not l2:
-            return 0.0
+    def penalty(self, l2: float, l1: float = 0.0) -> float:
+        """``l2/2 * sum ||W||^2 + l1 * sum |W|`` over every Dense weight matrix (biases
+        are not penalised)."""
         w = self._w
-        return 0.5 * l2 * float(np.dot(w, w))
+        value = 0.5 * l2 * float(np.dot(w, w)) if l2 else 0.0
+        if l1:
+            value += l1 * float(np.abs(w).sum())
+        return value
 
-    def add_penalty_grad(self, l2: float) -> None:
-        """Add ``l2 * W`` to every weight gradient, in place."""
+    def add_penalty_grad(self, l2: float, l1: float = 0.0) -> None:
+        """Add ``l2 * W`` (and ``l1 * sign(W)``) to every weight gradient, in place.
+
+        ``|w|`` has no derivative at 0; ``sign(0) = 0`` is the subgradient used there,
+        so a weight that is exactly zero feels no L1 pull."""
         if l2:
             self._gw += l2 * self._w
+        if l1:
+            self._gw += l1 * np.sign(self._w)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities of shape (n, k): the softmax of the outputs, or for a single
@@ -303,8 +311,9 @@ def mlp(
     dropout: float = 0.0,
     seed=None,
     dtype=np.float64,
+    batch_norm: bool = False,
 ) -> Sequential:
-    """A multi-layer perceptron ``Dense -> activation [-> Dropout] -> ... -> Dense``.
+    """A multi-layer perceptron ``Dense [-> BatchNorm] -> activation [-> Dropout] -> ... -> Dense``.
 
     Parameters
     ----------
@@ -314,6 +323,7 @@ def mlp(
     init : str or callable, the weight initializer of every Dense layer
     dropout : float in [0, 1), dropout after each hidden activation (0 = none)
     seed, dtype : see ``Sequential``
+    batch_norm : bool, a ``BatchNorm`` between each hidden Dense layer and its activation
 
     The output layer has no activation: its outputs are logits for
     ``SoftmaxCrossEntropy`` or values for ``MeanSquaredError``.
@@ -341,6 +351,8 @@ def mlp(
     layers: list[Layer] = []
     for k in range(n_hidden):
         layers.append(Dense(sizes[k], sizes[k + 1], init=init))
+        if batch_norm:
+            layers.append(BatchNorm(sizes[k + 1]))
         act = get_activation(activations[k])
         # each layer needs its own instance: activations cache their outputs
         layers.append(type(act)(**act.get_config()))

@@ -282,3 +282,43 @@ def get_optimizer(spec, **kwargs) -> Optimizer:
     if isinstance(spec, type) and issubclass(spec, Optimizer):
         return spec(**kwargs)
     return OPTIMIZERS.create(spec, argname="optimizer", **kwargs)
+
+
+class Adagrad(Optimizer):
+    """Adagrad: ``s <- s + g^2``; ``theta <- theta - lr g / (sqrt(s) + eps)``.
+
+    Each parameter's step shrinks with the sum of all its squared gradients so far:
+    parameters with large or frequent gradients slow down first (Duchi et al., 2011).
+    """
+
+    name = "adagrad"
+
+    def __init__(self, lr: float = 0.01, epsilon: float = 1e-8):
+        super().__init__(lr)
+        self.epsilon = _check_real(epsilon, "epsilon", low=0.0)
+        self.s = None
+
+    def step(self, theta, grad):
+        if self.s is None or self.s.shape != theta.shape:
+            self.s = np.zeros_like(theta)
+        self.t += 1
+        self.s += grad * grad
+        theta -= self.lr * (grad / (np.sqrt(self.s) + self.epsilon))
+
+    def reset(self):
+        super().reset()
+        self.s = None
+
+    def state_dict(self):
+        return {**super().state_dict(), "s": self.s}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.s = None if state.get("s") is None else np.array(state["s"])
+
+    def get_config(self):
+        return {"lr": self.lr, "epsilon": self.epsilon}
+
+
+OPTIMIZERS.register(Adagrad.name, Adagrad)
+__all__.append("Adagrad")

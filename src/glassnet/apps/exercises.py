@@ -24,6 +24,7 @@ from ..schedules import InverseTime
 from ..train.diagnostics import OscillationWarning
 from ..train.fit import fit
 from ..viz.plotting import plot_decision_boundary
+from . import classics
 
 __all__ = ["Exercise", "EXERCISES", "run_all"]
 
@@ -367,6 +368,11 @@ EXERCISES = {
         dropout,
         iris,
         one_hot,
+        classics.weight_init,
+        classics.vanishing_gradients,
+        classics.optimizers,
+        classics.overfitting,
+        classics.hyperparameter_search,
     )
 }
 

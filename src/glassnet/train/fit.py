@@ -56,6 +56,7 @@ def fit(
     resume_from=None,
     checkpoint_metadata: dict | None = None,
     min_classes: int = 2,
+    l1: float = 0.0,
 ) -> History:
     """Train ``net`` on ``(X, y)``; returns the per-epoch ``History``.
 
@@ -78,6 +79,9 @@ def fit(
         Seeds the shuffling and the validation split. A ``RandomState`` is drawn from
         as scikit-learn's MLP draws from its ``random_state``.
     l2 : float, the weight penalty ``l2/2 * sum ||W||^2`` (``reg_lambda`` in the post)
+    l1 : float, the weight penalty ``l1 * sum |W|`` (biases not penalised); its gradient
+        is the subgradient ``l1 * sign(W)`` (0 at a weight of exactly 0). Not divided by
+        the batch size with ``l2_per_example``.
     schedule : Schedule or None, sets ``optimizer.lr = schedule(epoch)`` every epoch
     initial_epoch : int, the epoch to start counting from (to continue a run)
     validation_data : (X_val, y_val), evaluated after every epoch
@@ -140,6 +144,7 @@ def fit(
         checkpoint_every=checkpoint_every,
         checkpoint_metadata=checkpoint_metadata,
         min_classes=min_classes,
+        l1=l1,
     )
     ckpt = checkpoint_to_resume(resume_from, opts)
     data, (X, y) = prepare_training_data(
@@ -173,7 +178,7 @@ def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
     put in the checkpoint's state when resuming. Returns ``(run, epoch_end)``."""
     if opts.lbfgs and opts.batch_size is not None and opts.batch_size < data.n:
         raise ValueError("LBFGS trains on the full batch: use batch_size=None with it")
-    objective = Objective(net, loss, opts.l2, opts.clip_norm, opts.l2_per_example)
+    objective = Objective(net, loss, opts.l2, opts.clip_norm, opts.l2_per_example, opts.l1)
     watch = LossWatch(
         getattr(opts.optimizer, "lr", None) if not opts.lbfgs else None,
         l2=opts.l2,

@@ -22,7 +22,7 @@ def train_lbfgs(run, initial_epoch: int, epochs: int) -> None:
 
     def objective(theta):
         net.theta[...] = theta
-        penalty = net.penalty(l2)
+        penalty = net.penalty(l2, obj.l1)
         data_loss, out = obj.gradient(data.X, data.y, data.w, l2)
         run.sums = [data_loss, 1.0, obj.metric(out, data.y, data.labels), penalty]
         last.update(theta=theta.copy(), logs=run.epoch_logs())

@@ -31,8 +31,8 @@ MIN_REFERENCE_ROWS = 8  # the fewest rows whose loss serves as the run's first l
 class Objective:
     """``loss(net(X), y) + l2/2 * sum ||W||^2`` on a batch, and its gradient."""
 
-    def __init__(self, net, loss, l2=0.0, clip_norm=None, l2_per_example=False):
-        self.net, self.loss = net, loss
+    def __init__(self, net, loss, l2=0.0, clip_norm=None, l2_per_example=False, l1=0.0):
+        self.net, self.loss, self.l1 = net, loss, l1  # l1: the penalty l1 * sum |W|
         self.l2, self.clip_norm, self.l2_per_example = l2, clip_norm, l2_per_example
 
     def batch_l2(self, m: int, wb) -> float:
@@ -49,7 +49,7 @@ class Objective:
         out = net.forward(xb, training=True)
         data_loss = loss.forward(out, yb, wb)
         net.backward(loss.backward())
-        net.add_penalty_grad(l2)
+        net.add_penalty_grad(l2, self.l1)
         if self.clip_norm is not None:
             self.clip(net.grad)
         return data_loss, out
@@ -159,7 +159,7 @@ class TrainingRun:
             xb, yb, wb, labels_b = self.data.batch(rows)
             m = xb.shape[0]
             l2 = obj.batch_l2(m, wb)
-            penalty = obj.net.penalty(l2)  # at the parameters the batch's loss sees
+            penalty = obj.net.penalty(l2, obj.l1)  # at the parameters the batch's loss sees
             data_loss, out = obj.gradient(xb, yb, wb, l2)
             metric = obj.metric(out, yb, labels_b)
             self.optimizer.step(theta, grad)

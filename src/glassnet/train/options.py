@@ -41,6 +41,7 @@ class FitOptions:
     checkpoint_every: int
     checkpoint_metadata: dict | None
     min_classes: int
+    l1: float = 0.0
 
     @property
     def lbfgs(self) -> bool:
@@ -54,6 +55,7 @@ class FitOptions:
             "shuffle": self.shuffle,
             "seed": "RandomState" if isinstance(self.seed, np.random.RandomState) else self.seed,
             "l2": self.l2,
+            "l1": self.l1,
             "clip_norm": self.clip_norm,
             "l2_per_example": self.l2_per_example,
             "validation_fraction": self.validation_fraction,
@@ -141,4 +143,5 @@ def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> 
         checkpoint_every=_int(kw["checkpoint_every"], "checkpoint_every"),
         checkpoint_metadata=kw["checkpoint_metadata"],
         min_classes=_int(kw["min_classes"], "min_classes", low=0),
+        l1=_nonneg(kw.get("l1", 0.0), "l1"),
     )

@@ -281,3 +281,8 @@ def plot_sweep(results, X, y, ax=None, ncols: int = 2):
     for a in axes[n:]:
         a.set_axis_off()
     return ax
+
+
+from .monitor import plot_monitor  # noqa: E402, F401  (issue 15: the monitor dashboard)
+
+__all__.append("plot_monitor")

@@ -81,7 +81,9 @@ def _run_workload(name, cfg, warm, repeat, log):
         from .large import run_w3
 
         rows, checks, _ = run_w3(cfg, warm, repeat, log)
-        return rows, checks
+        from .monitor_cost import monitor_cost  # issue 15: Monitor(every=10) <= 10% slower
+
+        return rows, checks + monitor_cost(cfg, repeat=min(repeat, 3), log=log)
     from .estimators import run_w4
 
     return run_w4(cfg, warm, repeat, log)

@@ -1,0 +1,80 @@
+"""``glassnet doctor``: ``gn.diagnose`` from the command line, with ``train``'s options.
+
+The network, loss, optimizer and data are built as ``glassnet train`` builds them
+(``--data``, ``--hidden``, ``--activation``, ``--optimizer``, ``--lr``, ``--l2``,
+``--batch-size``, ``--seed``, ...); nothing is trained beyond the doctor's short probe
+runs and nothing is saved. ``--probe-epochs`` sets the length of the probe run. The
+exit status is 0 when no check found a problem, 1 when one did.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["add_doctor_arguments", "build_setup", "run_doctor"]
+
+
+def add_doctor_arguments(p) -> None:
+    """``train``'s arguments (the ones that define the set-up) and ``--probe-epochs``."""
+    from .cli import positive_int
+    from .train_cmd import add_train_arguments
+
+    add_train_arguments(p)
+    p.add_argument(
+        "--probe-epochs",
+        type=positive_int,
+        default=30,
+        metavar="N",
+        help="epochs of the doctor's probe run (default 30)",
+    )
+
+
+def build_setup(args):
+    """``(net, loss, optimizer, X, y)`` as ``glassnet train`` would build them, with the
+    data standardised only when ``--standardize`` asks (the doctor should see raw scales)."""
+    from ..losses import MeanSquaredError, SoftmaxCrossEntropy
+    from ..network import mlp
+    from ..optim import get_optimizer
+    from .train_cmd import load_data
+
+    X, y, classes, _, _ = load_data(args)
+    regression = classes is None
+    if getattr(args, "standardize", None):
+        scale = X.std(axis=0)
+        scale[scale == 0] = 1.0
+        X = (X - X.mean(axis=0)) / scale
+    acts = [a.strip() for a in args.activation.split(",")]
+    n_out = (1 if y.ndim == 1 else y.shape[1]) if regression else max(len(classes), 2)
+    sizes = [X.shape[1], *(args.hidden or [3]), n_out]
+    net = mlp(
+        sizes,
+        activation=acts[0] if len(acts) == 1 else acts,
+        dropout=args.dropout,
+        seed=args.seed,
+    )
+    loss = (MeanSquaredError if regression else SoftmaxCrossEntropy)(reduction=args.reduction)
+    kwargs = {} if args.optimizer.lower() == "lbfgs" else {"lr": args.lr}
+    if args.momentum:
+        kwargs["momentum"] = args.momentum
+    return net, loss, get_optimizer(args.optimizer, **kwargs), X, np.asarray(y)
+
+
+def run_doctor(args) -> int:
+    """Print the doctor's findings, worst first; 1 when there is a problem, else 0."""
+    from ..train.doctor import diagnose
+
+    net, loss, optimizer, X, y = build_setup(args)
+    print(f"examining {net.n_params}-parameter network on {args.data}: {X.shape[0]} rows")
+    found = diagnose(
+        net,
+        loss,
+        X,
+        y,
+        optimizer=optimizer,
+        l2=args.l2,
+        batch_size=args.batch_size,
+        epochs=args.probe_epochs,
+        seed=args.seed,
+    )
+    print(found)
+    return 1 if found.problems else 0
