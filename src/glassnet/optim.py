@@ -15,7 +15,7 @@ import numpy as np
 from ._checks import Interval, check_param
 from .registry import Registry
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSProp", "LBFGS", "OPTIMIZERS", "get_optimizer"]
+__all__ = ["Optimizer", "SGD", "Adam", "RMSProp", "Adagrad", "LBFGS", "OPTIMIZERS", "get_optimizer"]
 
 
 _POSITIVE = Interval(Real, 0, None, closed="neither")  # a finite number > 0
@@ -270,20 +270,6 @@ class LBFGS(Optimizer):
         }
 
 
-OPTIMIZERS = Registry("optimizer")
-for _cls in (SGD, Adam, RMSProp, LBFGS):
-    OPTIMIZERS.register(_cls.name, _cls)
-
-
-def get_optimizer(spec, **kwargs) -> Optimizer:
-    """An optimizer from a name (``"sgd"``, ``"adam"``, ...), a class or an instance."""
-    if isinstance(spec, Optimizer):
-        return spec
-    if isinstance(spec, type) and issubclass(spec, Optimizer):
-        return spec(**kwargs)
-    return OPTIMIZERS.create(spec, argname="optimizer", **kwargs)
-
-
 class Adagrad(Optimizer):
     """Adagrad: ``s <- s + g^2``; ``theta <- theta - lr g / (sqrt(s) + eps)``.
 
@@ -295,7 +281,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr: float = 0.01, epsilon: float = 1e-8):
         super().__init__(lr)
-        self.epsilon = _check_real(epsilon, "epsilon", low=0.0)
+        self.epsilon = check_param("epsilon", epsilon, CONSTRAINTS["epsilon"])
         self.s = None
 
     def step(self, theta, grad):
@@ -320,5 +306,15 @@ class Adagrad(Optimizer):
         return {"lr": self.lr, "epsilon": self.epsilon}
 
 
-OPTIMIZERS.register(Adagrad.name, Adagrad)
-__all__.append("Adagrad")
+OPTIMIZERS = Registry("optimizer")
+for _cls in (SGD, Adam, RMSProp, Adagrad, LBFGS):
+    OPTIMIZERS.register(_cls.name, _cls)
+
+
+def get_optimizer(spec, **kwargs) -> Optimizer:
+    """An optimizer from a name (``"sgd"``, ``"adam"``, ...), a class or an instance."""
+    if isinstance(spec, Optimizer):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, Optimizer):
+        return spec(**kwargs)
+    return OPTIMIZERS.create(spec, argname="optimizer", **kwargs)
