@@ -27,7 +27,7 @@ NAMES_WITH_EXAMPLES = [
     "glassnet.optim.SGD",
     "glassnet.schedules.InverseTime",
     "glassnet.train.fit.fit",
-    "glassnet.train.fit.evaluate",
+    "glassnet.train.reporting.evaluate",
     "glassnet.gradcheck.check_gradients",
     "glassnet.train.callbacks.EarlyStopping",
     "glassnet.modelfile.save",

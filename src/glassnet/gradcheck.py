@@ -45,6 +45,16 @@ def check_gradients(
     dict of str -> float
         Relative error ``||a - n|| / (||a|| + ||n||)`` per parameter ("0.W", "0.b", ...).
         Below about 1e-7 means the backward pass is right.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> from glassnet.data import datasets
+    >>> X, y = datasets.moons(20)
+    >>> net = gn.mlp([2, 3, 2], seed=0)
+    >>> errors = gn.check_gradients(net, gn.SoftmaxCrossEntropy(), X, y, l2=0.01)
+    >>> sorted(errors), max(errors.values()) < 1e-7
+    (['0.W', '0.b', '2.W', '2.b'], True)
     """
     X, y = prepare_data(net, loss, X, y)
     dropouts = [lay for lay in net.layers if isinstance(lay, Dropout)]

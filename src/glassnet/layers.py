@@ -73,6 +73,18 @@ class Dense(Layer):
     Backward, for ``delta = dL/dz`` of shape (n, n_out)::
 
         dW = x.T @ delta      db = delta.sum(axis=0)      dL/dx = delta @ W.T
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> layer = gn.Dense(2, 3)
+    >>> net = gn.Sequential([layer], seed=0)  # allocates W and b and draws W
+    >>> layer.W.shape, layer.b.shape
+    ((2, 3), (3,))
+    >>> x = np.ones((4, 2))
+    >>> bool(np.allclose(layer.forward(x), x @ layer.W + layer.b))
+    True
     """
 
     name = "dense"

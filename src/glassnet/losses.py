@@ -107,6 +107,18 @@ class SoftmaxCrossEntropy(Loss):
     ``-log yhat_y`` is computed as ``log(sum(exp(z))) - z_y``, and for logits larger than
     ``exp`` can take (above 300 in float64) on ``z - max(z)`` instead, which softmax does
     not tell apart from ``z``: logits of any magnitude give finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> loss = gn.SoftmaxCrossEntropy(reduction="sum")
+    >>> z = np.zeros((2, 2))  # equal logits: probability 1/2 for each class
+    >>> round(loss.forward(z, np.array([0, 1])), 6)  # 2 * log 2
+    1.386294
+    >>> loss.backward()  # delta3 = yhat - y
+    array([[-0.5,  0.5],
+           [ 0.5, -0.5]])
     """
 
     name = "softmax_cross_entropy"
@@ -158,6 +170,17 @@ class BinaryCrossEntropy(Loss):
         dL/dz = w_n (p - y)
 
     This is a two-class softmax with one logit pinned at 0 (scikit-learn's binary output).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> loss = gn.BinaryCrossEntropy()
+    >>> round(loss.forward(np.zeros((2, 1)), np.array([0, 1])), 6)  # log 2
+    0.693147
+    >>> loss.backward()  # (sigmoid(z) - y) / n
+    array([[ 0.25],
+           [-0.25]])
     """
 
     name = "binary_cross_entropy"
@@ -192,6 +215,17 @@ class MeanSquaredError(Loss):
     ``y`` may be of shape (n,) for a single output or (n, k). With
     ``average_outputs=True`` the loss (and gradient) is also divided by ``k``, the
     number of outputs, as scikit-learn's ``MLPRegressor`` does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> loss = gn.MeanSquaredError()
+    >>> loss.forward(np.array([[1.0], [3.0]]), np.array([0.0, 1.0]))  # (1/2)(1 + 4) / 2
+    1.25
+    >>> loss.backward()  # (out - y) / n
+    array([[0.5],
+           [1. ]])
     """
 
     name = "mean_squared_error"

@@ -74,6 +74,17 @@ def save(obj, path) -> Path:
     """Write ``obj`` (a network or a fitted estimator) to ``path`` atomically; returns the path.
 
     The name is used as given (no suffix is added); ``.npz`` is the usual choice.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> net = gn.mlp([2, 3, 2], seed=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+    >>> _ = gn.save(net, path)
+    >>> bool(np.array_equal(gn.load(path).theta, net.theta))
+    True
     """
     from . import __version__
 
@@ -285,6 +296,16 @@ def load(path):
     ModelFileError
         The file is missing, truncated, corrupted, of another format or version, or
         its arrays disagree with its description. Nothing in the file is executed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import glassnet as gn
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+    >>> _ = gn.save(gn.mlp([2, 3, 2], seed=0), path)
+    >>> net = gn.load(path)
+    >>> type(net).__name__, net.n_params
+    ('Sequential', 17)
     """
     meta, arrays = _read(path)
     if meta.get("format") != FORMAT:

@@ -78,6 +78,16 @@ class Sequential:
     metadata : dict
         Free JSON-able notes saved with the model (the command line stores the class
         names and feature names of the data it trained on).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> net = gn.Sequential([gn.Dense(2, 3), gn.Tanh(), gn.Dense(3, 2)], seed=0)
+    >>> list(net.params)
+    ['0.W', '0.b', '2.W', '2.b']
+    >>> net.forward(np.zeros((4, 2))).shape
+    (4, 2)
     """
 
     def __init__(self, layers: Sequence[Layer], seed=None, dtype=np.float64):
@@ -234,7 +244,17 @@ class Sequential:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities of shape (n, k): the softmax of the outputs, or for a single
         output (the logit ``z`` of ``BinaryCrossEntropy``) ``p = sigmoid(z)`` as the two
-        columns ``[1 - p, p]``, so that the largest is ``predict_classes``'s class."""
+        columns ``[1 - p, p]``, so that the largest is ``predict_classes``'s class.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import glassnet as gn
+        >>> net = gn.mlp([2, 3, 2], seed=0)
+        >>> p = net.predict_proba(np.array([[0.0, 0.0], [1.0, -1.0]]))
+        >>> p.shape, bool(np.allclose(p.sum(axis=1), 1))
+        ((2, 2), True)
+        """
         out = self.forward(np.asarray(X, dtype=self.dtype))
         if out.shape[1] == 1:
             p = expit(out[:, 0])
@@ -243,7 +263,17 @@ class Sequential:
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
         """The predicted class of each row: the largest output's index, or for a single
-        output (a logit for ``BinaryCrossEntropy``) 1 where it is positive."""
+        output (a logit for ``BinaryCrossEntropy``) 1 where it is positive.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import glassnet as gn
+        >>> net = gn.mlp([2, 3, 2], seed=0)
+        >>> X = np.array([[0.0, 0.0], [1.0, -1.0]])
+        >>> bool(np.array_equal(net.predict_classes(X), net.predict_proba(X).argmax(axis=1)))
+        True
+        """
         out = self.forward(np.asarray(X, dtype=self.dtype))
         if out.shape[1] == 1:
             return (out[:, 0] > 0).astype(np.intp)
@@ -327,6 +357,15 @@ def mlp(
 
     The output layer has no activation: its outputs are logits for
     ``SoftmaxCrossEntropy`` or values for ``MeanSquaredError``.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> net = gn.mlp([2, 3, 2], activation="tanh", seed=0)
+    >>> [type(layer).__name__ for layer in net.layers]
+    ['Dense', 'Tanh', 'Dense']
+    >>> net.n_params
+    17
     """
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
         raise TypeError(f"sizes must be a list of layer widths like [2, 3, 2], got {sizes!r}")

@@ -76,6 +76,15 @@ class SGD(Optimizer):
     Without momentum: ``theta <- theta - lr * g`` (the post's update).
     With momentum ``mu``: ``v <- mu v - lr g``; ``theta <- theta + v``, or with Nesterov
     ``theta <- theta + mu v - lr g`` (the look-ahead form used by scikit-learn and PyTorch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> theta, grad = np.array([1.0, 2.0]), np.array([10.0, -10.0])
+    >>> gn.SGD(lr=0.01).step(theta, grad)  # theta -= lr * grad, in place
+    >>> theta
+    array([0.9, 2.1])
     """
 
     name = "sgd"

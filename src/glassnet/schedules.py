@@ -119,6 +119,13 @@ class InverseTime(Schedule):
     """The post's "annealing": ``lr(step) = lr / (1 + decay * step) ** power``.
 
     With ``decay=1`` it is scikit-learn's ``"invscaling"``, ``lr / (step + 1) ** power_t``.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> schedule = gn.InverseTime(0.01, decay=0.001)  # 0.01 / (1 + 0.001 t)
+    >>> schedule(0), schedule(1000)
+    (0.01, 0.005)
     """
 
     name = "inverse_time"

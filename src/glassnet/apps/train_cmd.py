@@ -270,7 +270,7 @@ def apply_resume(args):
     if not isinstance(stored, dict):
         raise UsageError(
             f"--resume {args.resume}: the checkpoint was not written by glassnet train; "
-            f"continue it with glassnet.train.checkpoint.resume in Python"
+            f"continue it with gn.resume in Python"
         )
     parser = argparse.ArgumentParser()
     add_train_arguments(parser)

@@ -33,6 +33,13 @@ def moons(n_samples: int = 200, noise: float = 0.20, seed: int = 0):
     """Two interleaving half circles: the post's data set for the defaults.
 
     Equal to ``np.random.seed(seed); sklearn.datasets.make_moons(n_samples, noise=noise)``.
+
+    Examples
+    --------
+    >>> from glassnet.data import datasets
+    >>> X, y = datasets.moons()  # the post's 200 points, seed 0
+    >>> X.shape, y[:5]
+    ((200, 2), array([0, 1, 1, 0, 1]))
     """
     return sklearn.datasets.make_moons(
         _n(n_samples, 2), noise=_noise(noise), random_state=np.random.RandomState(seed)

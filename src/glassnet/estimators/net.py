@@ -72,6 +72,17 @@ class NetClassifier(ClassifierMixin, BaseNet):
     momentum=0, max_iter=20000, tol=0, n_iter_no_change=20000, shuffle=False,
     binary_output="softmax", init="scaled_normal", random_state=0)``: scikit-learn's mean
     loss with ``alpha / n_samples`` is the post's summed loss divided by ``n_samples``.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> from glassnet.data import datasets
+    >>> X, y = datasets.moons()
+    >>> clf = gn.NetClassifier(
+    ...     hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=2000, random_state=0
+    ... ).fit(X, y)
+    >>> round(clf.score(X, y), 3), clf.n_iter_, clf.predict_proba(X[:1]).shape
+    (0.97, 787, (1, 2))
     """
 
     _classifier = True
@@ -280,6 +291,18 @@ class NetRegressor(RegressorMixin, BaseNet):
     squared error) or "poisson" (``out_activation_ = "exp"``, half the Poisson
     deviance), as in scikit-learn 1.7+. ``predict`` returns shape (n_samples,) for one
     output (also when ``y`` was a column), else (n_samples, n_outputs).
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> from glassnet.data import datasets
+    >>> X, y = datasets.sine(200)
+    >>> reg = gn.NetRegressor(
+    ...     hidden_layer_sizes=(32, 32), activation="tanh", learning_rate_init=0.01,
+    ...     max_iter=500, random_state=0,
+    ... ).fit(X, y)
+    >>> round(reg.score(X, y), 2)
+    0.98
     """
 
     def __init__(

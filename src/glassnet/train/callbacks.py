@@ -159,6 +159,20 @@ class EarlyStopping(Callback):
     patience : int, epochs without improvement to tolerate
     min_delta : float, the smallest change that counts as an improvement
     restore_best_weights : bool
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> from glassnet.data import datasets
+    >>> X, y = datasets.moons()
+    >>> net = gn.mlp([2, 16, 2], seed=0)
+    >>> history = gn.fit(
+    ...     net, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.Adam(lr=0.05), epochs=5000,
+    ...     validation_fraction=0.25, seed=0, callbacks=[gn.EarlyStopping(patience=20)],
+    ...     verbose=0,
+    ... )
+    >>> len(history) < 5000, history.best_epoch == history.stopped_epoch - 20
+    (True, True)
     """
 
     def __init__(

@@ -104,7 +104,7 @@ def fit(
         schedule's state, the random generators and the history are loaded into the
         objects passed (which must match the run's), and training goes on from the
         checkpoint's epoch up to ``epochs``. With the same data and settings the result
-        is bit for bit that of the uninterrupted run. ``glassnet.train.checkpoint.resume``
+        is bit for bit that of the uninterrupted run. ``glassnet.resume``
         rebuilds the objects from the file instead.
     checkpoint_metadata : dict or None
         JSON-able notes stored in the checkpoint (``glassnet train`` stores its arguments).
@@ -123,6 +123,19 @@ def fit(
     DivergenceError
         The loss became NaN/inf or grew by orders of magnitude; the parameters of the
         last good epoch are restored first.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> from glassnet.data import datasets
+    >>> X, y = datasets.moons()
+    >>> net = gn.mlp([2, 3, 2], activation="tanh", seed=0)
+    >>> loss = gn.SoftmaxCrossEntropy(reduction="sum")
+    >>> history = gn.fit(
+    ...     net, loss, X, y, optimizer=gn.SGD(lr=0.01), epochs=1000, l2=0.01, verbose=0
+    ... )
+    >>> len(history), round(history["accuracy"][-1], 3)
+    (1000, 0.975)
     """
     opts = check_fit_args(
         net,

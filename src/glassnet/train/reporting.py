@@ -17,7 +17,20 @@ __all__ = ["EpochEnd", "evaluate", "progress_bar"]
 
 def evaluate(net, loss, X, y, l2: float = 0.0) -> dict:
     """Data loss, penalty, their sum, and accuracy (classification) or R^2 (regression),
-    at the current parameters, in prediction mode (no dropout)."""
+    at the current parameters, in prediction mode (no dropout).
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> from glassnet.data import datasets
+    >>> X, y = datasets.moons()
+    >>> net = gn.mlp([2, 3, 2], seed=0)
+    >>> logs = gn.evaluate(net, gn.SoftmaxCrossEntropy(), X, y, l2=0.01)
+    >>> sorted(logs)
+    ['accuracy', 'data_loss', 'loss', 'penalty']
+    >>> bool(logs["loss"] == logs["data_loss"] + logs["penalty"])
+    True
+    """
     out = net.forward(X)
     data_loss = loss.forward(out, y)
     pen = net.penalty(l2)

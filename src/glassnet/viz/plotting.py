@@ -52,6 +52,19 @@ def plot_decision_boundary(
     model : Sequential, estimator, or function ``X -> labels`` (or probabilities)
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import glassnet as gn
+    >>> from glassnet.data import datasets
+    >>> from glassnet.viz import plotting
+    >>> X, y = datasets.moons()
+    >>> net = gn.mlp([2, 3, 2], seed=0)
+    >>> ax = plotting.plot_decision_boundary(net, X, y, title="untrained")
+    >>> ax.get_title()
+    'untrained'
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
