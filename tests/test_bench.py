@@ -168,3 +168,19 @@ def test_bad_workloads_are_a_usage_error(bad, capsys):
     bench.add_arguments(parser)
     assert bench.run(parser.parse_args(["--workloads", bad])) == 2
     assert "--workloads" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--repeat", "--n-jobs"])
+def test_counts_are_checked_at_parse_time_in_the_shared_words(option, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        bench.main([option, "0"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f": error: {option} must be an integer >= 1, got 0\n"), err
+
+
+def test_run_suite_checks_its_counts_before_any_work():
+    with pytest.raises(ValueError, match="^repeat must be an integer >= 1, got 0$"):
+        bench.run_suite(["W1"], repeat=0)
+    with pytest.raises(TypeError, match="^n_jobs must be an integer >= 1 or None, got 2.0 of type"):
+        bench.run_suite(["W1"], repeat=1, n_jobs=2.0)

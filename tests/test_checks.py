@@ -128,13 +128,15 @@ def test_values_are_returned_converted():
         check_param("x", 1, Interval(Real, 0, 1, closed="left"))
 
 
-def test_instances_of_a_class():
-    class Optimizer:
-        pass
+def test_instances_of_a_class_named_with_their_package():
+    from glassnet.optim import SGD, Optimizer
 
-    assert isinstance(check_param("opt", Optimizer(), Optimizer), Optimizer)
+    opt = SGD(lr=0.1)
+    assert check_param("opt", opt, Optimizer) is opt
     with pytest.raises(TypeError, match="opt must be a glassnet Optimizer, got 'sgd' of type str"):
         check_param("opt", "sgd", Optimizer)
+    with pytest.raises(TypeError, match="^rng must be a numpy RandomState, got 0 of type int$"):
+        check_param("rng", 0, np.random.RandomState)
 
 
 def test_check_params_checks_every_name_and_refuses_unknown_ones():

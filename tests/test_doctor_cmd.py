@@ -2,6 +2,8 @@
 
 import argparse
 
+import pytest
+
 from glassnet.apps.doctor_cmd import add_doctor_arguments, run_doctor
 
 
@@ -24,3 +26,10 @@ def test_doctor_reports_a_learning_rate_far_too_large(capsys):
     assert run_doctor(args) == 1
     out = capsys.readouterr().out
     assert "[problem] update ratio" in out and "too large" in out
+
+
+def test_probe_epochs_is_checked_at_parse_time(capsys):
+    # fails on the code before this test: doctor_cmd imported cli.positive_int, which is gone
+    with pytest.raises(SystemExit):
+        _args(["--probe-epochs", "0"])
+    assert "--probe-epochs: must be an integer >= 1, got 0" in capsys.readouterr().err

@@ -289,7 +289,15 @@ def test_as_accurate_as_sklearn(name, data):
     [
         ({"solver": "newton"}, "solver must be one of 'adam', 'lbfgs', 'sgd', got 'newton'"),
         ({"activation": "tahn"}, "did you mean 'tanh'"),
-        ({"hidden_layer_sizes": (3, 0)}, "hidden_layer_sizes must hold positive integers"),
+        (
+            {"hidden_layer_sizes": (3, 0)},
+            r"hidden_layer_sizes\[1\] must be an integer >= 1, got 0$",
+        ),
+        (
+            {"hidden_layer_sizes": "10"},
+            "hidden_layer_sizes must be an integer >= 1 or a sequence of them, "
+            "got '10' of type str",
+        ),
         ({"learning_rate_init": 0}, "learning_rate_init must be a finite number > 0, got 0"),
         ({"dropout": 1.0}, "dropout must be"),
         ({"batch_size": 0}, "batch_size must be"),

@@ -246,3 +246,17 @@ def test_a_minibatch_of_zero_weight_adds_nothing():
     kw["optimizer"] = gn.SGD(lr=0.1)
     gn.fit(b, gn.SoftmaxCrossEntropy(), X[4:], y[4:], **kw)
     np.testing.assert_allclose(a.theta, b.theta, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"patience": -1}, ValueError, "^patience must be an integer >= 0, got -1$"),
+        ({"patience": 2.5}, TypeError, "^patience must be an integer >= 0, got 2.5 of type float$"),
+        ({"min_delta": -0.1}, ValueError, "^min_delta must be a finite number >= 0, got -0.1$"),
+        ({"min_delta": True}, TypeError, "^min_delta must be a finite number >= 0, got True"),
+    ],
+)
+def test_early_stopping_arguments_are_checked(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        gn.EarlyStopping(**kwargs)

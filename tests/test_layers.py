@@ -60,5 +60,16 @@ def test_dropout_is_inverted_and_only_while_training():
 
 @pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5])
 def test_dropout_rejects_p_outside_unit_interval(bad):
-    with pytest.raises(ValueError, match=r"dropout p must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=rf"^p must be a number in \[0, 1\), got {bad}$"):
         gn.Dropout(bad)
+
+
+def test_layer_arguments_of_the_wrong_kind_are_a_type_error():
+    with pytest.raises(TypeError, match=r"^p must be a number in \[0, 1\), got '0.5' of type str$"):
+        gn.Dropout("0.5")
+    with pytest.raises(TypeError, match="^n_in must be an integer >= 1, got 2.0 of type float$"):
+        gn.Dense(2.0, 3)
+    with pytest.raises(ValueError, match="^eps must be a finite number > 0, got inf$"):
+        gn.BatchNorm(3, eps=float("inf"))
+    with pytest.raises(ValueError, match=r"^momentum must be a number in \[0, 1\), got 1.0$"):
+        gn.BatchNorm(3, momentum=1.0)

@@ -63,10 +63,13 @@ def test_each_hidden_layer_gets_its_own_activation_instance():
 @pytest.mark.parametrize(
     "sizes, match",
     [
-        ([2], "at least an input and an output"),
-        ([2, 0, 2], "positive integer"),
-        ([2, -1, 2], "positive integer"),
-        ("2,3,2", "list of layer widths"),
+        ([2], r"^sizes must be a list of at least two widths, input and output, got \[2\]$"),
+        ([2, 0, 2], r"^sizes\[1\] must be an integer >= 1, got 0$"),
+        ([2, -1, 2], r"^sizes\[1\] must be an integer >= 1, got -1$"),
+        (
+            "2,3,2",
+            r"^sizes must be a list of layer widths like \[2, 3, 2\], got '2,3,2' of type str$",
+        ),
     ],
 )
 def test_mlp_rejects_bad_sizes(sizes, match):
@@ -99,3 +102,28 @@ def test_single_output_predict_proba_is_the_sigmoid_and_agrees_with_predict_clas
     assert proba.shape == (50, 2)
     np.testing.assert_allclose(proba, np.column_stack([1 - p, p]), rtol=1e-12)
     np.testing.assert_array_equal(proba.argmax(axis=1), net.predict_classes(X))
+
+
+@pytest.mark.parametrize(
+    "seed, error, got",
+    [
+        (-1, ValueError, "-1"),
+        (2**32, ValueError, "4294967296"),  # more than RandomState takes
+        ("0", TypeError, "'0' of type str"),
+        (1.5, TypeError, "1.5 of type float"),
+    ],
+)
+def test_sequential_seed_is_checked_with_the_shared_message(seed, error, got):
+    allowed = r"an integer between 0 and 4294967295, None or a numpy RandomState"
+    with pytest.raises(error, match=rf"^seed must be {allowed}, got {got}$"):
+        gn.mlp([2, 3, 2], seed=seed)
+
+
+def test_sequential_keeps_a_randomstate_seed_and_rejects_other_dtypes():
+    rs = np.random.RandomState(0)
+    assert gn.mlp([2, 3, 2], seed=rs).seed is rs
+    with pytest.raises(
+        TypeError, match="^dtype must be float32 or float64, got 'foo' of type str$"
+    ):
+        gn.mlp([2, 3, 2], dtype="foo")
+    assert gn.mlp([2, 3, 2], dtype="float32").dtype == np.float32

@@ -225,9 +225,9 @@ def test_estimator_predict_with_another_feature_count():
             ValueError,
             r"momentum must be a number in \[0, 1\), got 1.0",
         ),
-        (lambda: gn.mlp([2, 0, 2]), ValueError, r"positive integer, got \[2, 0, 2\]"),
-        (lambda: gn.mlp([2, -3, 2]), ValueError, r"positive integer, got \[2, -3, 2\]"),
-        (lambda: gn.Dense(2, 0), ValueError, "n_out must be a positive integer, got 0"),
+        (lambda: gn.mlp([2, 0, 2]), ValueError, r"^sizes\[1\] must be an integer >= 1, got 0$"),
+        (lambda: gn.mlp([2, -3, 2]), ValueError, r"^sizes\[1\] must be an integer >= 1, got -3$"),
+        (lambda: gn.Dense(2, 0), ValueError, "^n_out must be an integer >= 1, got 0$"),
         (
             lambda: gn.mlp([2, 3, 2], activation="tahn"),
             ValueError,
@@ -237,17 +237,17 @@ def test_estimator_predict_with_another_feature_count():
         (
             lambda: gn.mlp([2, 3, 2], dropout=1.0),
             ValueError,
-            r"dropout p must be in \[0, 1\), got 1.0",
+            r"^dropout must be a number in \[0, 1\), got 1.0$",
         ),
         (
             lambda: gn.mlp([2, 3, 2], dropout=-0.1),
             ValueError,
-            r"dropout p must be in \[0, 1\), got -0.1",
+            r"^dropout must be a number in \[0, 1\), got -0.1$",
         ),
         (
             lambda: gn.mlp([2, 3, 2], dropout=float("nan")),
             ValueError,
-            r"dropout p must be in \[0, 1\), got nan",
+            r"^dropout must be a number in \[0, 1\), got nan$",
         ),
         (lambda: gn.mlp([2, 3, 2], dtype=np.int32), ValueError, "dtype must be float32 or float64"),
         (
@@ -337,7 +337,10 @@ def test_batch_larger_than_the_data_is_clipped(moons):
             r"solver must be one of 'adam', 'lbfgs', 'sgd', got 'adma'; did you mean 'adam'\?",
         ),
         ({"learning_rate": "adaptve"}, r"did you mean 'adaptive'\?"),
-        ({"hidden_layer_sizes": (3, -1)}, "hidden_layer_sizes must hold positive integers"),
+        (
+            {"hidden_layer_sizes": (3, -1)},
+            r"hidden_layer_sizes\[1\] must be an integer >= 1, got -1$",
+        ),
         (
             {"learning_rate_init": float("nan")},
             "learning_rate_init must be a finite number > 0, got nan",
@@ -439,7 +442,7 @@ CLI_BAD = [
         "unknown_optimizer",
         "a,b,label\n1,2,x\n3,4,y\n",
         ["--optimizer", "adamw"],
-        r"valid names: adam, lbfgs, rmsprop, sgd; did you mean 'adam'",
+        r"valid names: adagrad, adam, lbfgs, rmsprop, sgd; did you mean 'adam'",
     ),
     (
         "unknown_schedule",

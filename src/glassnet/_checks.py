@@ -193,7 +193,8 @@ class _Kind:
     def __str__(self) -> str:
         if self.spec is None or self.spec in ("boolean", "callable"):
             return {None: "None", "boolean": "True or False", "callable": "a callable"}[self.spec]
-        return f"a glassnet {self.spec.__name__}"
+        package = self.spec.__module__.split(".")[0]  # "a glassnet Optimizer", "a numpy ..."
+        return f"a {package} {self.spec.__name__}"
 
 
 def _normalise(constraint) -> list:

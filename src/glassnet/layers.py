@@ -7,10 +7,11 @@ it through ``bind``. Layers write their gradients into those views in place.
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 
+from ._checks import Interval, check_param, check_params
 from .init import get_initializer
 
 __all__ = ["Layer", "Dense", "Dropout", "BatchNorm"]
@@ -49,12 +50,9 @@ class Layer:
         return {}
 
 
-def _positive_int(value, argname: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{argname} must be a positive integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{argname} must be a positive integer, got {value!r}")
-    return int(value)
+# the constraints of the layers' arguments (glassnet._checks)
+WIDTH = Interval(Integral, 1, None)  # a layer width: an integer >= 1
+DROPOUT = Interval(Real, 0, 1, closed="left")  # a dropout probability: a number in [0, 1)
 
 
 class Dense(Layer):
@@ -90,8 +88,8 @@ class Dense(Layer):
     name = "dense"
 
     def __init__(self, n_in: int, n_out: int, init="scaled_normal"):
-        self.n_in = _positive_int(n_in, "n_in")
-        self.n_out = _positive_int(n_out, "n_out")
+        self.n_in = check_param("n_in", n_in, WIDTH)
+        self.n_out = check_param("n_out", n_out, WIDTH)
         self._init = get_initializer(init)
         self.init = init if isinstance(init, str) else getattr(init, "__name__", "custom")
 
@@ -154,12 +152,7 @@ class Dropout(Layer):
     name = "dropout"
 
     def __init__(self, p: float = 0.5):
-        if isinstance(p, bool) or not isinstance(p, numbers.Real):
-            raise TypeError(f"dropout p must be a number in [0, 1), got {p!r}")
-        p = float(p)
-        if not (0.0 <= p < 1.0):
-            raise ValueError(f"dropout p must be in [0, 1), got {p!r}")
-        self.p = p
+        self.p = check_param("p", p, DROPOUT)
         self.rng = np.random.RandomState()
         self.freeze_mask = False
         self._mask = None
@@ -234,17 +227,18 @@ class BatchNorm(Layer):
     """
 
     name = "batchnorm"
+    CONSTRAINTS = {
+        "n_features": WIDTH,
+        "momentum": Interval(Real, 0, 1, closed="left"),  # a number in [0, 1)
+        "eps": Interval(Real, 0, None, closed="neither"),  # a finite number > 0
+    }
 
     def __init__(self, n_features: int, momentum: float = 0.9, eps: float = 1e-5):
-        self.n_features = _positive_int(n_features, "n_features")
-        for value, argname in ((momentum, "momentum"), (eps, "eps")):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"BatchNorm {argname} must be a number, got {value!r}")
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum!r}")
-        if not (eps > 0 and np.isfinite(eps)):
-            raise ValueError(f"BatchNorm eps must be a finite number > 0, got {eps!r}")
-        self.momentum, self.eps = float(momentum), float(eps)
+        values = {"n_features": n_features, "momentum": momentum, "eps": eps}
+        checked = check_params(values, self.CONSTRAINTS)
+        self.n_features = checked["n_features"]
+        self.momentum = checked["momentum"]
+        self.eps = checked["eps"]
 
     @classmethod
     def n_params_from_config(cls, spec: dict) -> int:

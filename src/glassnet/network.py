@@ -11,15 +11,16 @@ single vector.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
+from numbers import Integral
 
 import numpy as np
 from scipy.special import expit
 
+from ._checks import Interval, ParamTypeError, ParamValueError, check_param
 from ._validation import check_param_memory
 from .activations import ACTIVATIONS, Activation, get_activation
-from .layers import BatchNorm, Dense, Dropout, Layer
+from .layers import DROPOUT, WIDTH, BatchNorm, Dense, Dropout, Layer
 from .losses import softmax
 from .registry import Registry
 
@@ -32,25 +33,22 @@ LAYERS.register("batchnorm", BatchNorm)
 for _name in ACTIVATIONS.names():
     LAYERS.register(_name, ACTIVATIONS.get(_name))
 
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# the constraints of the networks' arguments (glassnet._checks)
+SEED = [Interval(Integral, 0, 2**32 - 1), None, np.random.RandomState]  # what RandomState takes
+DTYPES = "float32 or float64"
 
 
 def _check_dtype(dtype) -> np.dtype:
+    """``dtype`` (a NumPy dtype, a type such as ``np.float32``, or a name) as a NumPy dtype,
+    if it is float32 or float64. Not a ``_checks`` constraint, because the value must be
+    converted before it can be compared; its errors are the module's all the same."""
     try:
         dt = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from exc
-    if dt not in _FLOAT_DTYPES:
-        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    except TypeError:
+        raise ParamTypeError("dtype", dtype, DTYPES) from None
+    if dt.name not in ("float32", "float64"):
+        raise ParamValueError("dtype", dtype, DTYPES)
     return dt
-
-
-def _check_seed(seed):
-    if seed is None or isinstance(seed, np.random.RandomState):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 class Sequential:
@@ -107,7 +105,7 @@ class Sequential:
                     f"layers[{j}] takes {b.n_in} inputs but layers[{i}] gives {a.n_out} outputs"
                 )
         self.layers = layers
-        self.seed = _check_seed(seed)
+        self.seed = check_param("seed", seed, SEED)
         self.dtype = _check_dtype(dtype)
         self.rng = (
             seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(self.seed)
@@ -367,16 +365,8 @@ def mlp(
     >>> net.n_params
     17
     """
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-        raise TypeError(f"sizes must be a list of layer widths like [2, 3, 2], got {sizes!r}")
-    sizes = list(sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output width, got {sizes!r}")
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
-            raise ValueError(
-                f"every layer width in sizes must be a positive integer, got {sizes!r}"
-            )
+    sizes = _check_sizes(sizes)
+    dropout = check_param("dropout", dropout, DROPOUT)
     n_hidden = len(sizes) - 2
     if isinstance(activation, (str, Activation, type)):
         activations = [activation] * n_hidden
@@ -399,3 +389,12 @@ def mlp(
             layers.append(Dropout(dropout))
     layers.append(Dense(sizes[-2], sizes[-1], init=init))
     return Sequential(layers, seed=seed, dtype=dtype)
+
+
+def _check_sizes(sizes) -> list[int]:
+    """``mlp``'s ``sizes``: a list of at least two layer widths, each an integer >= 1."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise ParamTypeError("sizes", sizes, "a list of layer widths like [2, 3, 2]")
+    if len(sizes) < 2:
+        raise ParamValueError("sizes", sizes, "a list of at least two widths, input and output")
+    return [check_param(f"sizes[{i}]", s, WIDTH) for i, s in enumerate(sizes)]

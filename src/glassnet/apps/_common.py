@@ -66,7 +66,8 @@ OPTION_NAMES = {
 
 
 def option_name(param: str) -> str:
-    """``"batch_size"`` -> ``"--batch-size"``; ``"sizes"`` -> ``"--hidden"``."""
+    """``"batch_size"`` -> ``"--batch-size"``; ``"sizes"`` (or ``"sizes[1]"``) -> ``"--hidden"``."""
+    param = param.split("[")[0]  # an entry of a list parameter: the list's option
     return OPTION_NAMES.get(param, "--" + param.replace("_", "-"))
 
 

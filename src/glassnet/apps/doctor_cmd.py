@@ -16,17 +16,12 @@ __all__ = ["add_doctor_arguments", "build_setup", "run_doctor"]
 
 def add_doctor_arguments(p) -> None:
     """``train``'s arguments (the ones that define the set-up) and ``--probe-epochs``."""
-    from .cli import positive_int
+    from ._common import COUNT, add_options
     from .train_cmd import add_train_arguments
 
     add_train_arguments(p)
-    p.add_argument(
-        "--probe-epochs",
-        type=positive_int,
-        default=30,
-        metavar="N",
-        help="epochs of the doctor's probe run (default 30)",
-    )
+    probe = dict(type=COUNT, default=30, metavar="N", help="epochs of the probe run (default 30)")
+    add_options(p, [("--probe-epochs", probe)])
 
 
 def build_setup(args):

@@ -5,7 +5,6 @@ the same ``random_state`` and the same calls give scikit-learn's model."""
 
 from __future__ import annotations
 
-import numbers
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,9 +12,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._checks import Interval, ParamError, StrOptions, check_params
+from .._checks import Interval, ParamError, StrOptions, check_param, check_params
 from ..activations import ACTIVATIONS
-from ..layers import Dense
+from ..layers import WIDTH, Dense
 from ..network import mlp
 from ..optim import SGD, Adam
 from . import training
@@ -34,6 +33,10 @@ class InvalidParameterError(ParamError, ValueError, TypeError):
 
     def __reduce__(self):
         return type(self), (self.name, self.value, self.allowed, self.hint, self.wrong_kind)
+
+
+def _invalid(exc: ParamError) -> InvalidParameterError:
+    return InvalidParameterError(exc.name, exc.value, exc.allowed, exc.hint, exc.wrong_kind)
 
 
 # one constraint per parameter, checked in ``fit`` (scikit-learn's ``_parameter_constraints``)
@@ -119,20 +122,17 @@ class BaseNet(BaseEstimator):
 
     # ------------------------------------------------------------ checks
     def _hidden(self) -> list[int]:
+        """``hidden_layer_sizes`` as a list: an integer >= 1, or a sequence of them."""
         h = self.hidden_layer_sizes
-        h = [h] if isinstance(h, numbers.Integral) and not isinstance(h, bool) else h
+        if isinstance(h, Integral) and not isinstance(h, bool):
+            h = [h]
+        if isinstance(h, (str, bytes)) or not hasattr(h, "__iter__"):
+            allowed = "an integer >= 1 or a sequence of them"
+            raise InvalidParameterError("hidden_layer_sizes", h, allowed, wrong_kind=True)
         try:
-            h = list(h)
-        except TypeError:
-            raise ValueError(
-                f"hidden_layer_sizes must be a sequence of positive integers, "
-                f"got {self.hidden_layer_sizes!r}"
-            ) from None
-        if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in h):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}"
-            )
-        return [int(v) for v in h]
+            return [check_param(f"hidden_layer_sizes[{i}]", v, WIDTH) for i, v in enumerate(h)]
+        except ParamError as exc:
+            raise _invalid(exc) from None
 
     def _activations(self, n_hidden):
         acts = self.activation
@@ -150,9 +150,7 @@ class BaseNet(BaseEstimator):
         try:
             check_params(values, _PARAMETER_CONSTRAINTS)
         except ParamError as exc:
-            raise InvalidParameterError(
-                exc.name, exc.value, exc.allowed, exc.hint, exc.wrong_kind
-            ) from None
+            raise _invalid(exc) from None
 
     # ------------------------------------------------------------ building
     def _init_name(self, acts):

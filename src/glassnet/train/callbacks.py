@@ -11,10 +11,12 @@ interrupted. Before ``on_train_begin`` it sets ``callback.net`` and
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
+from .._checks import Interval, check_params
 from ..modelfile import save
 
 __all__ = ["Callback", "History", "LambdaCallback", "EarlyStopping", "ModelCheckpoint"]
@@ -175,6 +177,11 @@ class EarlyStopping(Callback):
     (True, True)
     """
 
+    CONSTRAINTS = {  # glassnet._checks
+        "patience": Interval(Integral, 0, None),
+        "min_delta": Interval(Real, 0, None),
+    }
+
     def __init__(
         self,
         monitor: str = "val_loss",
@@ -182,13 +189,10 @@ class EarlyStopping(Callback):
         min_delta: float = 0.0,
         restore_best_weights: bool = True,
     ):
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
-        if not isinstance(min_delta, (int, float)) or not math.isfinite(min_delta) or min_delta < 0:
-            raise ValueError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+        checked = check_params({"patience": patience, "min_delta": min_delta}, self.CONSTRAINTS)
         self.monitor = monitor
-        self.patience = patience
-        self.min_delta = float(min_delta)
+        self.patience = checked["patience"]
+        self.min_delta = checked["min_delta"]
         self.restore_best_weights = bool(restore_best_weights)
 
     def on_train_begin(self):

@@ -22,10 +22,11 @@ near 1e-3 is healthy; 1e-1 means the learning rate is too large, 1e-6 too small.
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral
 
 import numpy as np
 
+from .._checks import Interval, check_params
 from ..activations import Activation, ReLU, Sigmoid, Tanh
 from ..layers import Dense
 from ..optim import LBFGS
@@ -111,11 +112,17 @@ class Monitor(Callback):
     >>> mon.stats["grad_norm"][-1]        # each layer's gradient norm at the last record
     """
 
+    CONSTRAINTS = {  # glassnet._checks
+        "every": Interval(Integral, 1, None),
+        "sample_size": Interval(Integral, 1, None),
+        "bins": Interval(Integral, 1, None),
+    }
+
     def __init__(self, every: int = 10, sample_size: int = 256, bins: int = 30, seed: int = 0):
-        for value, argname in ((every, "every"), (sample_size, "sample_size"), (bins, "bins")):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"Monitor {argname} must be a positive integer, got {value!r}")
-        self.every, self.sample_size, self.bins, self.seed = every, sample_size, bins, seed
+        values = {"every": every, "sample_size": sample_size, "bins": bins}
+        checked = check_params(values, self.CONSTRAINTS)
+        self.every, self.sample_size, self.bins = (checked[k] for k in values)
+        self.seed = seed
         self.epochs: list[int] = []
         self._rows: dict[str, list[list[float]]] = {k: [] for k in STATS}
         self.act_hist: list[list] = []

@@ -6,13 +6,13 @@ its keyword arguments; everything after it can trust them.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
+from .._checks import Interval, check_param, check_params
 from ..losses import Loss
 from ..network import Sequential
 from ..optim import LBFGS, SGD, Optimizer
@@ -63,31 +63,18 @@ class FitOptions:
         }
 
 
-def _int(value, name, low=1, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def _nonneg(value, name, allow_none=False, positive=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        rule = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be a finite number {rule}, got {value!r}")
-    return float(value)
-
-
-def _instance(value, cls, name):
-    if not isinstance(value, cls):
-        raise TypeError(f"{name} must be a glassnet {cls.__name__}, got {type(value).__name__}")
-    return value
+# one constraint per numeric option of ``fit`` (glassnet._checks)
+CONSTRAINTS = {
+    "epochs": Interval(Integral, 1, None),
+    "initial_epoch": Interval(Integral, 0, None),
+    "batch_size": [Interval(Integral, 1, None), None],  # None: the full batch
+    "l2": Interval(Real, 0, None),
+    "l1": Interval(Real, 0, None),
+    "clip_norm": [Interval(Real, 0, None, closed="neither"), None],  # None: no clipping
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+    "checkpoint_every": Interval(Integral, 1, None),
+    "min_classes": Interval(Integral, 0, None),
+}
 
 
 def _checkpoint_path(path, optimizer):
@@ -109,39 +96,25 @@ def _checkpoint_path(path, optimizer):
     return path
 
 
-def _validation_fraction(fraction, validation_data):
-    if fraction is None:
-        return None
-    if validation_data is not None:
-        raise ValueError("pass validation_data or validation_fraction, not both")
-    if isinstance(fraction, bool) or not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
-        raise ValueError(f"validation_fraction must be a number in (0, 1), got {fraction!r}")
-    return float(fraction)
-
-
 def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> FitOptions:
     """Check ``fit``'s arguments (all but the data); returns them as ``FitOptions``."""
-    _instance(net, Sequential, "net")
-    _instance(loss, Loss, "loss")
-    optimizer = _instance(SGD(lr=0.01) if optimizer is None else optimizer, Optimizer, "optimizer")
-    if schedule is not None and not isinstance(schedule, Schedule):
-        raise TypeError(f"schedule must be a glassnet Schedule, got {schedule!r}")
+    check_param("net", net, Sequential)
+    check_param("loss", loss, Loss)
+    optimizer = SGD(lr=0.01) if optimizer is None else optimizer
+    check_param("optimizer", optimizer, Optimizer)
+    check_param("schedule", schedule, [Schedule, None])
+    if kw["validation_fraction"] is not None and validation_data is not None:
+        raise ValueError("pass validation_data or validation_fraction, not both")
+    kw.setdefault("l1", 0.0)
+    checked = check_params({name: kw[name] for name in CONSTRAINTS}, CONSTRAINTS)
     return FitOptions(
         optimizer=optimizer,
         schedule=schedule,
-        epochs=_int(kw["epochs"], "epochs"),
-        initial_epoch=_int(kw["initial_epoch"], "initial_epoch", low=0),
-        batch_size=_int(kw["batch_size"], "batch_size", allow_none=True),
         shuffle=bool(kw["shuffle"]),
         seed=kw["seed"],
-        l2=_nonneg(kw["l2"], "l2"),
-        clip_norm=_nonneg(kw["clip_norm"], "clip_norm", allow_none=True, positive=True),
         l2_per_example=bool(kw["l2_per_example"]),
-        validation_fraction=_validation_fraction(kw["validation_fraction"], validation_data),
         verbose=kw["verbose"],
         checkpoint=_checkpoint_path(kw["checkpoint"], optimizer),
-        checkpoint_every=_int(kw["checkpoint_every"], "checkpoint_every"),
         checkpoint_metadata=kw["checkpoint_metadata"],
-        min_classes=_int(kw["min_classes"], "min_classes", low=0),
-        l1=_nonneg(kw.get("l1", 0.0), "l1"),
+        **checked,
     )

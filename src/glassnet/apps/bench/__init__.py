@@ -26,6 +26,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from ..._checks import check_param
+from .._common import COUNT, OnelineParser, add_options
 from .core import format_table, to_markdown
 from .machine import cores, machine_info
 
@@ -127,8 +129,8 @@ def run_suite(
 
     ``rows`` and ``checks`` are lists of ``core.Row`` and ``core.Check``.
     """
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise ValueError(f"repeat must be a positive integer, got {repeat!r}")
+    repeat = check_param("repeat", repeat, COUNT)
+    n_jobs = check_param("n_jobs", n_jobs, [COUNT, None])
     workloads = parse_workloads(workloads)
     n_jobs = cores() if n_jobs is None else n_jobs
     real, tiny = _configs(quick, n_jobs)
@@ -174,48 +176,54 @@ def to_json(result: dict) -> dict:
     }
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
-    return v
+# the options of ``glassnet bench``, declared as in ``apps._common`` (a ``type`` may be a
+# constraint of ``glassnet._checks``, checked at parse time)
+OPTIONS = [
+    (
+        "--workloads",
+        dict(
+            default=",".join(WORKLOADS),
+            metavar="LIST",
+            help="comma-separated workloads to run (default: W1,W2,W3,W4)",
+        ),
+    ),
+    (
+        "--repeat",
+        dict(
+            type=COUNT,
+            default=5,
+            metavar="N",
+            help="timed repetitions of each system (default: 5); the table shows best and median",
+        ),
+    ),
+    (
+        "--quick",
+        dict(
+            action="store_true",
+            help="tiny sizes and step counts: checks that everything runs, in seconds",
+        ),
+    ),
+    (
+        "--n-jobs",
+        dict(
+            type=COUNT,
+            default=None,
+            metavar="N",
+            help="processes for W2's sweep, as 'glassnet tutorial --n-jobs' (default: the cores)",
+        ),
+    ),
+    ("--json", dict(metavar="FILE", help="also write the results as JSON")),
+    ("--markdown", dict(metavar="FILE", help="also write the table as Markdown")),
+    (
+        ("-v", "--verbose"),
+        dict(action="store_true", help="print every repetition's time to stderr"),
+    ),
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``glassnet bench`` to ``parser``."""
-    parser.add_argument(
-        "--workloads",
-        default=",".join(WORKLOADS),
-        metavar="LIST",
-        help="comma-separated workloads to run (default: W1,W2,W3,W4)",
-    )
-    parser.add_argument(
-        "--repeat",
-        type=_positive_int,
-        default=5,
-        metavar="N",
-        help="timed repetitions of each system (default: 5); the table shows best and median",
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="tiny sizes and step counts: checks that everything runs, in seconds",
-    )
-    parser.add_argument(
-        "--n-jobs",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="processes for W2's sweep, as 'glassnet tutorial --n-jobs' (default: the cores)",
-    )
-    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="print every repetition's time to stderr"
-    )
+    add_options(parser, OPTIONS)
 
 
 def _command(args) -> str:
@@ -259,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OnelineParser(
         prog="python -m glassnet.apps.bench",
         description="Time glassnet against the post's code, scikit-learn and PyTorch.",
     )
