@@ -1,11 +1,12 @@
-"""The post's exercises and the readers' requests: each result asserted."""
+"""The post's exercises and the readers' requests: each result asserted. Each runs once
+per test process (tests/_runs.py), shared with the README's table check."""
 
 import matplotlib.pyplot as plt
 import pytest
 
-from glassnet.apps import exercises as ex
 from glassnet.apps.cli import main
 
+from ._runs import exercise
 from .conftest import png_is_not_blank
 
 
@@ -16,13 +17,13 @@ def _close_figures():
 
 
 def test_minibatch_needs_fewer_passes_than_full_batch():
-    r = ex.minibatch().results
+    r = exercise("minibatch").results
     assert r["passes_minibatch"] is not None and r["passes_full_batch"] is not None
     assert r["passes_minibatch"] < r["passes_full_batch"]
 
 
 def test_annealing_settles_below_the_cycle():
-    r = ex.annealing().results
+    r = exercise("annealing").results
     assert r["constant_cycles"] and not r["annealed_cycles"]
     assert r["final_annealed"] < r["final_constant"]
     # the constant rate sits on the post's cycle (0.070758 / 0.071316, see test_tutorial)
@@ -30,29 +31,29 @@ def test_annealing_settles_below_the_cycle():
 
 
 def test_relu_and_sigmoid_reach_097_on_the_moons():
-    r = ex.activations(names=("relu", "sigmoid")).results
+    r = exercise("activations").results
     assert r["relu"] >= 0.97 and r["sigmoid"] >= 0.97
 
 
 def test_three_class_spiral():
-    assert ex.three_classes().results["accuracy"] >= 0.95
+    assert exercise("three_classes").results["accuracy"] >= 0.95
 
 
 def test_four_layers_fit_the_training_set_better():
-    r = ex.four_layers().results
+    r = exercise("four_layers").results
     assert r["4 layers"]["train"] > r["3 layers"]["train"] >= 0.97
 
 
 def test_gradient_check():
-    assert ex.gradient_check().results["max_error"] < 1e-7
+    assert exercise("gradient_check").results["max_error"] < 1e-7
 
 
 def test_regression_r2():
-    assert ex.regression().results["r2"] >= 0.98
+    assert exercise("regression").results["r2"] >= 0.98
 
 
 def test_dropout_narrows_the_generalisation_gap():
-    r = ex.dropout().results
+    r = exercise("dropout").results
     plain, drop = r["dropout 0.0"], r["dropout 0.3"]
     assert plain["train"] == 1.0  # the wide network memorises 100 noisy points
     assert drop["train"] - drop["test"] < plain["train"] - plain["test"]
@@ -60,12 +61,12 @@ def test_dropout_narrows_the_generalisation_gap():
 
 
 def test_iris():
-    r = ex.iris().results
+    r = exercise("iris").results
     assert r["train"] >= 0.95 and r["test"] >= 0.9
 
 
 def test_one_hot_equals_integer_labels():
-    assert ex.one_hot().results["max_difference"] == 0.0
+    assert exercise("one_hot").results["max_difference"] == 0.0
 
 
 def test_cli_writes_a_figure_and_a_line_for_each(tmp_path, capsys):

@@ -26,7 +26,7 @@ from ..train.fit import fit
 from ..viz.plotting import plot_decision_boundary
 from . import classics
 
-__all__ = ["Exercise", "EXERCISES", "run_all"]
+__all__ = ["Exercise", "EXERCISES", "POST_AND_READERS", "markdown_table", "run_all"]
 
 POST = {"lr": 0.01, "l2": 0.01}  # the post's step size and L2 strength
 
@@ -377,6 +377,21 @@ EXERCISES = {
 }
 
 
+# the post's five exercises and the readers' five requests (the classics follow them)
+POST_AND_READERS = tuple(list(EXERCISES)[:10])
+
+
+def markdown_table(done) -> str:
+    """The Markdown table ``| exercise | result |`` of finished exercises, one row each.
+
+    The README's table is this function's output for ``POST_AND_READERS``
+    (``python -m glassnet.apps.exercises`` prints it; tests/test_readme_numbers.py checks it).
+    """
+    rows = ["| exercise | result |", "| --- | --- |"]
+    rows += [f"| `{ex.name}` | {ex.summary} |" for ex in done]
+    return "\n".join(rows)
+
+
 def run_all(out, names=None, say=None) -> list[Exercise]:
     """Run the exercises (all, or ``names``), write ``NN_name.png`` files into ``out``."""
     import matplotlib.pyplot as plt  # only when figures are drawn: it picks a backend
@@ -396,3 +411,10 @@ def run_all(out, names=None, say=None) -> list[Exercise]:
         done.append(ex)
     say(f"Figures written to {out.resolve()}")
     return done
+
+
+if __name__ == "__main__":  # python -m glassnet.apps.exercises: the README's table
+    import matplotlib
+
+    matplotlib.use("Agg")
+    print(markdown_table([EXERCISES[name]() for name in POST_AND_READERS]))

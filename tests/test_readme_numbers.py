@@ -1,0 +1,105 @@
+"""Every number README.md shows comes from a run (issue 14): the ``glassnet tutorial``
+table, the exercises table and the short example are regenerated here and compared with
+the README's text, exactly where the run is deterministic and within a stated tolerance
+where rounding in the last bits of a BLAS product decides the digits."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+from glassnet import OscillationWarning
+from glassnet.apps import exercises as ex
+
+from ._runs import check_tutorial_table, exercise
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+# Absolute tolerance on every number of a row, for the exercises whose printed digits
+# depend on rounding; every other row must match the run character for character.
+# four_layers: the post's step on a summed loss (as for the tutorial's hidden sizes 2-4)
+#   makes where the 2-5-5-2 network settles depend on rounding; issue 14 saw 0.959 / 0.985
+#   / 0.936 on another machine for the README's 0.963 / 0.995 / 0.949.
+# regression: 1,500 Adam steps amplify last-bit differences; issue 14 saw R² 0.9936 for 0.9943.
+EXERCISE_TOLERANCE = {"four_layers": 0.02, "regression": 0.002}
+
+
+def _section(heading: str) -> str:
+    start = README.index(f"\n{heading}\n")
+    end = README.find("\n## ", start + len(heading) + 2)
+    return README[start : end if end != -1 else len(README)]
+
+
+def _readme_exercise_rows() -> dict[str, str]:
+    text = _section("## Training beyond the post")
+    return dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", text, re.MULTILINE))
+
+
+def test_the_tutorial_table_in_the_readme_is_what_the_engine_gives():
+    """README's ``glassnet tutorial`` table: exact for hidden sizes 1, 5, 20, 50, within
+    the rounding bands of tests/_runs.py for 2, 3, 4 (shared with docs/getting-started.md)."""
+    block = re.search(r"```\n(hidden size \|.*?)```", _section("## The command line"), re.S)
+    assert block, "no glassnet tutorial table under ## The command line"
+    check_tutorial_table(block.group(1))
+
+
+def test_the_readme_lists_the_post_exercises_and_the_readers_requests_in_order():
+    assert list(_readme_exercise_rows()) == list(ex.POST_AND_READERS)
+    assert "glassnet exercises" in _section("## Training beyond the post")
+
+
+@pytest.mark.parametrize("name", ex.POST_AND_READERS)
+def test_the_readme_exercise_row_is_what_a_run_prints(name):
+    shown = _readme_exercise_rows()[name]
+    summary = exercise(name).summary
+    assert NUMBER.sub("#", shown) == NUMBER.sub("#", summary), (shown, summary)
+    pairs = list(zip(NUMBER.findall(shown), NUMBER.findall(summary)))
+    if name == "gradient_check":
+        # a relative error of ~1e-10 is float64 cancellation noise in the central
+        # differences: hold the README to its order of magnitude, not its digits
+        ((a, b),) = pairs
+        assert float(b) < 1e-7 and 0.1 <= float(a) / float(b) <= 10, (a, b)
+    elif name in EXERCISE_TOLERANCE:
+        for a, b in pairs:
+            assert float(a) == pytest.approx(float(b), abs=EXERCISE_TOLERANCE[name]), (a, b)
+    else:
+        assert shown == summary
+
+
+def test_markdown_table_is_one_row_per_exercise():
+    done = [ex.Exercise("a", "first 0.5"), ex.Exercise("b", "second")]
+    assert ex.markdown_table(done).splitlines() == [
+        "| exercise | result |",
+        "| --- | --- |",
+        "| `a` | first 0.5 |",
+        "| `b` | second |",
+    ]
+
+
+def _short_example() -> str:
+    block = re.search(r"```python\n(.*?)```", _section("## A short example"), re.S)
+    assert block, "no ```python block under ## A short example"
+    return block.group(1)
+
+
+def test_the_short_example_prints_what_its_comments_say():
+    code = _short_example()
+    comments = re.findall(r"^print\(.*\)  # (.*)$", code, re.MULTILINE)
+    assert len(comments) == 2, comments
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore", OscillationWarning)  # the post's two-value cycle
+        exec(compile(code, "README.md: A short example", "exec"), {})
+    accuracy, errors = out.getvalue().splitlines()
+    assert accuracy == comments[0]  # 0.975: the run prints exactly the commented value
+    # "relative error per parameter, ~1e-10": a dict of one error per parameter, each of
+    # that order (rounding noise, so within a factor of 100 of the comment, never above)
+    shown = float(re.search(r"~(\S+)", comments[1]).group(1))
+    values = [float(v) for v in re.findall(r": ([\d.e+-]+)", errors)]
+    assert len(values) == 4 and all(v <= 100 * shown for v in values), errors
