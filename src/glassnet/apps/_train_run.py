@@ -110,6 +110,12 @@ class Run:
         self.bar = (not a.quiet) and sys.stderr.isatty() and a.epochs >= 100
         if not a.quiet:
             self.callbacks.append(Report(a.epochs, self.metric, self.bar))
+        self.monitor = None
+        if a.monitor:
+            from ..train.monitor import Monitor
+
+            self.monitor = Monitor(every=a.monitor_every or max(1, a.epochs // 50))
+            self.callbacks.append(self.monitor)
         if a.animate:
             from ..viz.animation import check_animation_path, make_recorder
 
@@ -206,6 +212,16 @@ class Run:
             n_classes = max(len(self.classes or []), 2)
             n = write_animation(self.recorder, self.X, self.y, a.animate, n_classes=n_classes)
             print(f"animation written to {a.animate} ({n} frames)")
+        if self.monitor is not None and self.monitor.epochs:
+            from ..viz.monitor import plot_monitor
+
+            fig = plot_monitor(self.monitor, title=f"{a.data}: {self.sizes} {a.activation}")
+            fig.savefig(a.monitor, dpi=90)
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+            print(f"monitor dashboard written to {a.monitor}")
+            print(self.monitor.summary())
         if a.plot:
             title = f"{a.data}: hidden {self.hidden}, {a.activation}"
             plot_training(a.plot, self.net, self.X, self.y, hist, self.regression, title)
