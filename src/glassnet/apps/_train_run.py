@@ -18,6 +18,7 @@ from ..network import mlp
 from ..optim import LBFGS, get_optimizer
 from ..train.callbacks import Callback, EarlyStopping, History
 from ..train.fit import evaluate, fit
+from ..train.reporting import describe_loss, loss_rows
 from ._common import UsageError
 
 __all__ = ["Run", "plot_training", "standardize"]
@@ -32,10 +33,13 @@ def standardize(X: np.ndarray):
 
 
 class Report(Callback):
-    """One line every tenth of the run: epoch, loss, accuracy (or R²), validation loss."""
+    """One line every tenth of the run: epoch, loss (its scale named), accuracy (or R²),
+    validation loss. The numbers are the epoch's running averages over its batches, with
+    dropout on and the L2 penalty in the loss (the final line is a clean evaluation)."""
 
-    def __init__(self, epochs: int, metric: str, bar: bool):
-        self.epochs, self.metric, self.bar = epochs, metric, bar
+    def __init__(self, epochs: int, metric: str, bar: bool, rows: int | None, val_rows=None):
+        self.epochs, self.metric, self.bar, self.rows = epochs, metric, bar, rows
+        self.val_rows = val_rows
         self.every = max(1, epochs // 10)
 
     def on_epoch_end(self, epoch, logs):
@@ -43,16 +47,27 @@ class Report(Callback):
             return
         line = (
             f"epoch {epoch + 1:>{len(str(self.epochs))}}/{self.epochs}  loss "
-            f"{logs['loss']:.6f}  {self.metric} {logs[self.metric]:.4f}"
+            f"{describe_loss(logs['loss'], self.rows)}  {self.metric} {logs[self.metric]:.4f}"
         )
         if "val_loss" in logs:
-            line += f"  val_loss {logs['val_loss']:.6f}"
+            val = describe_loss(logs["val_loss"], self.val_rows)
+            line += f"  val_loss {val}, no penalty"
+        self.say(line)
+
+    def say(self, line: str) -> None:
         if self.bar:
             from tqdm.auto import tqdm
 
             tqdm.write(line, file=sys.stderr)
         else:
             print(line, flush=True)
+
+
+class DataOf(Callback):
+    """Keeps the run's training data (``fit_state.data``): its rows and validation pair."""
+
+    def on_train_begin(self, logs=None):
+        self.data = self.fit_state.data
 
 
 class Run:
@@ -102,14 +117,19 @@ class Run:
 
     def _callbacks(self) -> None:
         a = self.args
-        self.callbacks, self.recorder = [], None
+        self.data_of = DataOf()
+        self.callbacks, self.recorder = [self.data_of], None
         self.val_fraction = a.validation_fraction
         if a.early_stopping:
             self.val_fraction = self.val_fraction or 0.1
             self.callbacks.append(EarlyStopping(patience=a.early_stopping))
         self.bar = (not a.quiet) and sys.stderr.isatty() and a.epochs >= 100
+        n_val = int(np.ceil(self.val_fraction * len(self.X))) if self.val_fraction else 0
+        summed = a.reduction == "sum"
+        self.rows = len(self.X) - n_val if summed else None  # what fit's loss sums over
         if not a.quiet:
-            self.callbacks.append(Report(a.epochs, self.metric, self.bar))
+            report = Report(a.epochs, self.metric, self.bar, self.rows, n_val if summed else None)
+            self.callbacks.append(report)
         self.monitor = None
         if a.monitor:
             from ..train.monitor import Monitor
@@ -138,6 +158,12 @@ class Run:
         print(
             f"training {self.net.n_params}-parameter network {self.sizes} ({a.activation}) on "
             f"{a.data}: {self.X.shape[0]} rows, {what}{start}",
+            flush=True,
+        )
+        dropout = ", dropout on" if a.dropout else ""
+        print(
+            f"(each epoch line: running averages over the epoch's batches{dropout}, loss = "
+            f"data loss + L2 penalty; the final line: a clean evaluation after training)",
             flush=True,
         )
 
@@ -181,7 +207,12 @@ class Run:
         )
 
     def report(self, hist) -> None:
-        final = evaluate(self.net, self.loss, self.X, self.y, self.args.l2)
+        """The final line: a clean evaluation (no dropout) of the training rows, and of the
+        held-out rows when there are some, at the weights the run ends with."""
+        data = getattr(self.data_of, "data", None)
+        X, y = (data.X, data.y) if data is not None else (self.X, self.y)
+        final = evaluate(self.net, self.loss, X, y, self.args.l2)
+        rows = loss_rows(self.loss, len(X))
         early = ""
         if hist.stopped_epoch is not None and hist.best_epoch is not None:
             early = (
@@ -189,7 +220,14 @@ class Run:
                 f"best epoch {hist.best_epoch + 1})"
             )
         what = "R²" if self.regression else "accuracy"
-        print(f"final loss {final['loss']:.6f}; training {what} {final[self.metric]:.4f}{early}")
+        line = (
+            f"final loss {describe_loss(final['loss'], rows)}; training {what} "
+            f"{final[self.metric]:.4f}"
+        )
+        if data is not None and data.validation is not None:
+            val = evaluate(self.net, self.loss, *data.validation)
+            line += f"; validation {what} {val[self.metric]:.4f} ({len(data.validation[0])} rows)"
+        print(f"{line}{early}")
 
     def write(self, hist) -> None:
         """The model (--save), the animation (--animate) and the figure (--plot)."""
