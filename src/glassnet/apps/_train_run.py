@@ -262,7 +262,19 @@ class Run:
             print(self.monitor.summary())
         if a.plot:
             title = f"{a.data}: hidden {self.hidden}, {a.activation}"
-            plot_training(a.plot, self.net, self.X, self.y, hist, self.regression, title)
+            units = None
+            if self.x_mean is not None and self.X.shape[1] == 1:
+                units = (self.x_mean[0], self.x_scale[0], self.feature_names[0])
+            elif self.X.shape[1] == 1:
+                units = (0.0, 1.0, self.feature_names[0])
+            rows = None
+            if a.reduction == "sum":
+                n_val = len(self.X) - self.rows
+                rows = (self.rows, n_val)
+            plot_training(
+                a.plot, self.net, self.X, self.y, hist, self.regression, title,
+                rows=rows, x_units=units,
+            )  # fmt: skip
             print(f"figure written to {a.plot}")
 
 
@@ -276,7 +288,14 @@ def _history_of(ckpt) -> History:
     return hist
 
 
-def plot_training(path, net, X, y, hist, regression, title):
+def plot_training(path, net, X, y, hist, regression, title, *, rows=None, x_units=None):
+    """The figure of ``--plot``: the decision boundary (2-D classification) or the fitted
+    curve (1-D regression, x in the data's own units), beside the loss curves.
+
+    ``rows`` is ``(n_train, n_val)`` for a summed loss (None for a mean): the curves are
+    then divided by their rows, so that training and validation compare like with like;
+    both are the data loss, without the L2 penalty. ``x_units`` is ``(mean, scale,
+    name)`` of a standardised feature, to draw x in its original units."""
     import matplotlib.pyplot as plt
 
     from ..viz.plotting import plot_decision_boundary
@@ -288,18 +307,34 @@ def plot_training(path, net, X, y, hist, regression, title):
     if two_d:
         plot_decision_boundary(net, X, y, ax=axes[0, 0], title=title)
     elif one_d:
-        ax = axes[0, 0]
-        order = np.argsort(X[:, 0])
-        ax.scatter(X[:, 0], y, s=8, alpha=0.5, label="data")
-        ax.plot(X[order, 0], net.forward(X[order])[:, 0], "k", label="network")
-        ax.set(xlabel="x", ylabel="y", title=title)
-        ax.legend()
-    ax = axes[0, -1]
-    ax.plot(hist["loss"], label="training loss (data + L2)")
-    if "val_loss" in hist:
-        ax.plot(hist["val_loss"], label="validation loss")
-    ax.set(yscale="log", xlabel="epoch", ylabel="loss", title="loss per epoch")
-    ax.legend()
+        _plot_curve(axes[0, 0], net, X, y, title, x_units)
+    _plot_losses(axes[0, -1], hist, rows)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _plot_curve(ax, net, X, y, title, x_units) -> None:
+    order = np.argsort(X[:, 0])
+    mean, scale, name = x_units or (0.0, 1.0, "x")
+    x = X[order, 0] * scale + mean  # the feature in the data's units
+    ax.scatter(x, np.ravel(y)[order], s=8, alpha=0.5, label="data")
+    ax.plot(x, net.forward(X[order])[:, 0], "k", label="network")
+    ax.set(xlabel=name, ylabel="y", title=title)
+    ax.legend(loc="best", fontsize="small", framealpha=0.7)
+
+
+def _plot_losses(ax, hist, rows) -> None:
+    n_train, n_val = rows or (1, 1)
+    per = " per row" if rows else ""
+    train = np.asarray(hist["data_loss"] if "data_loss" in hist else hist["loss"]) / n_train
+    ax.plot(train, label=f"training data loss{per}")
+    if "val_loss" in hist:
+        ax.plot(np.asarray(hist["val_loss"]) / max(n_val, 1), label=f"validation data loss{per}")
+    ax.set(
+        yscale="log",
+        xlabel="epoch",
+        ylabel=f"data loss{per} (without the L2 penalty)",
+        title="loss per epoch (running average over the batches)",
+    )
+    ax.legend(loc="upper right", fontsize="small", framealpha=0.7)
