@@ -219,3 +219,21 @@ def test_a_diverging_step_shows_its_epoch_and_keeps_the_last_good_network(server
     page.wait_for_function("() => document.getElementById('conn').textContent === 'live'")
     page.wait_for_function("() => GN.state.config !== null && GN.state.config.lr === 0.01")
     assert errors == []
+
+
+def test_the_monitor_shows_live_beside_the_learning_rate(server, browser, tmp_path):
+    """Issue 15 item 6: after a few epochs the page shows the update/weight ratio next to
+    the learning rate and draws the monitor (gradient bars, unit marks) without errors."""
+    url, _ = server
+    page, errors = _page(browser, url)
+    for _ in range(7):  # the monitor is recorded in epochs 0 and 5
+        page.click("#step")
+    page.wait_for_function("() => GN.state.frame && GN.state.frame.epoch >= 6")
+    page.wait_for_function("() => document.getElementById('cur-ratio').textContent !== ''")
+    assert page.inner_text("#cur-ratio").startswith("update/weight ")
+    n_layers = page.evaluate("() => GN.state.frame.monitor.grad_norm.length")
+    assert n_layers == page.evaluate("() => GN.state.frame.sizes.length - 1")
+    shot = tmp_path / "playground-monitor.png"
+    page.screenshot(path=str(shot), full_page=True)
+    png_is_not_blank(shot, min_size=(1200, 800))
+    assert errors == []

@@ -18,6 +18,7 @@ from ..network import mlp
 from ..optim import LBFGS, get_optimizer
 from ..train.callbacks import Callback, EarlyStopping, History
 from ..train.fit import evaluate, fit
+from ..train.reporting import describe_loss, loss_rows
 from ._common import UsageError
 
 __all__ = ["Run", "plot_training", "standardize"]
@@ -32,10 +33,13 @@ def standardize(X: np.ndarray):
 
 
 class Report(Callback):
-    """One line every tenth of the run: epoch, loss, accuracy (or R²), validation loss."""
+    """One line every tenth of the run: epoch, loss (its scale named), accuracy (or R²),
+    validation loss. The numbers are the epoch's running averages over its batches, with
+    dropout on and the L2 penalty in the loss (the final line is a clean evaluation)."""
 
-    def __init__(self, epochs: int, metric: str, bar: bool):
-        self.epochs, self.metric, self.bar = epochs, metric, bar
+    def __init__(self, epochs: int, metric: str, bar: bool, rows: int | None, val_rows=None):
+        self.epochs, self.metric, self.bar, self.rows = epochs, metric, bar, rows
+        self.val_rows = val_rows
         self.every = max(1, epochs // 10)
 
     def on_epoch_end(self, epoch, logs):
@@ -43,16 +47,27 @@ class Report(Callback):
             return
         line = (
             f"epoch {epoch + 1:>{len(str(self.epochs))}}/{self.epochs}  loss "
-            f"{logs['loss']:.6f}  {self.metric} {logs[self.metric]:.4f}"
+            f"{describe_loss(logs['loss'], self.rows)}  {self.metric} {logs[self.metric]:.4f}"
         )
         if "val_loss" in logs:
-            line += f"  val_loss {logs['val_loss']:.6f}"
+            val = describe_loss(logs["val_loss"], self.val_rows)
+            line += f"  val_loss {val}, no penalty"
+        self.say(line)
+
+    def say(self, line: str) -> None:
         if self.bar:
             from tqdm.auto import tqdm
 
             tqdm.write(line, file=sys.stderr)
         else:
             print(line, flush=True)
+
+
+class DataOf(Callback):
+    """Keeps the run's training data (``fit_state.data``): its rows and validation pair."""
+
+    def on_train_begin(self, logs=None):
+        self.data = self.fit_state.data
 
 
 class Run:
@@ -102,14 +117,25 @@ class Run:
 
     def _callbacks(self) -> None:
         a = self.args
-        self.callbacks, self.recorder = [], None
+        self.data_of = DataOf()
+        self.callbacks, self.recorder = [self.data_of], None
         self.val_fraction = a.validation_fraction
         if a.early_stopping:
             self.val_fraction = self.val_fraction or 0.1
             self.callbacks.append(EarlyStopping(patience=a.early_stopping))
         self.bar = (not a.quiet) and sys.stderr.isatty() and a.epochs >= 100
+        n_val = int(np.ceil(self.val_fraction * len(self.X))) if self.val_fraction else 0
+        summed = a.reduction == "sum"
+        self.rows = len(self.X) - n_val if summed else None  # what fit's loss sums over
         if not a.quiet:
-            self.callbacks.append(Report(a.epochs, self.metric, self.bar))
+            report = Report(a.epochs, self.metric, self.bar, self.rows, n_val if summed else None)
+            self.callbacks.append(report)
+        self.monitor = None
+        if a.monitor:
+            from ..train.monitor import Monitor
+
+            self.monitor = Monitor(every=a.monitor_every or max(1, a.epochs // 50))
+            self.callbacks.append(self.monitor)
         if a.animate:
             from ..viz.animation import check_animation_path, make_recorder
 
@@ -132,6 +158,12 @@ class Run:
         print(
             f"training {self.net.n_params}-parameter network {self.sizes} ({a.activation}) on "
             f"{a.data}: {self.X.shape[0]} rows, {what}{start}",
+            flush=True,
+        )
+        dropout = ", dropout on" if a.dropout else ""
+        print(
+            f"(each epoch line: running averages over the epoch's batches{dropout}, loss = "
+            f"data loss + L2 penalty; the final line: a clean evaluation after training)",
             flush=True,
         )
 
@@ -175,7 +207,12 @@ class Run:
         )
 
     def report(self, hist) -> None:
-        final = evaluate(self.net, self.loss, self.X, self.y, self.args.l2)
+        """The final line: a clean evaluation (no dropout) of the training rows, and of the
+        held-out rows when there are some, at the weights the run ends with."""
+        data = getattr(self.data_of, "data", None)
+        X, y = (data.X, data.y) if data is not None else (self.X, self.y)
+        final = evaluate(self.net, self.loss, X, y, self.args.l2)
+        rows = loss_rows(self.loss, len(X))
         early = ""
         if hist.stopped_epoch is not None and hist.best_epoch is not None:
             early = (
@@ -183,7 +220,14 @@ class Run:
                 f"best epoch {hist.best_epoch + 1})"
             )
         what = "R²" if self.regression else "accuracy"
-        print(f"final loss {final['loss']:.6f}; training {what} {final[self.metric]:.4f}{early}")
+        line = (
+            f"final loss {describe_loss(final['loss'], rows)}; training {what} "
+            f"{final[self.metric]:.4f}"
+        )
+        if data is not None and data.validation is not None:
+            val = evaluate(self.net, self.loss, *data.validation)
+            line += f"; validation {what} {val[self.metric]:.4f} ({len(data.validation[0])} rows)"
+        print(f"{line}{early}")
 
     def write(self, hist) -> None:
         """The model (--save), the animation (--animate) and the figure (--plot)."""
@@ -206,9 +250,31 @@ class Run:
             n_classes = max(len(self.classes or []), 2)
             n = write_animation(self.recorder, self.X, self.y, a.animate, n_classes=n_classes)
             print(f"animation written to {a.animate} ({n} frames)")
+        if self.monitor is not None and self.monitor.epochs:
+            from ..viz.monitor import plot_monitor
+
+            fig = plot_monitor(self.monitor, title=f"{a.data}: {self.sizes} {a.activation}")
+            fig.savefig(a.monitor, dpi=90)
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+            print(f"monitor dashboard written to {a.monitor}")
+            print(self.monitor.summary())
         if a.plot:
             title = f"{a.data}: hidden {self.hidden}, {a.activation}"
-            plot_training(a.plot, self.net, self.X, self.y, hist, self.regression, title)
+            units = None
+            if self.x_mean is not None and self.X.shape[1] == 1:
+                units = (self.x_mean[0], self.x_scale[0], self.feature_names[0])
+            elif self.X.shape[1] == 1:
+                units = (0.0, 1.0, self.feature_names[0])
+            rows = None
+            if a.reduction == "sum":
+                n_val = len(self.X) - self.rows
+                rows = (self.rows, n_val)
+            plot_training(
+                a.plot, self.net, self.X, self.y, hist, self.regression, title,
+                rows=rows, x_units=units,
+            )  # fmt: skip
             print(f"figure written to {a.plot}")
 
 
@@ -222,7 +288,14 @@ def _history_of(ckpt) -> History:
     return hist
 
 
-def plot_training(path, net, X, y, hist, regression, title):
+def plot_training(path, net, X, y, hist, regression, title, *, rows=None, x_units=None):
+    """The figure of ``--plot``: the decision boundary (2-D classification) or the fitted
+    curve (1-D regression, x in the data's own units), beside the loss curves.
+
+    ``rows`` is ``(n_train, n_val)`` for a summed loss (None for a mean): the curves are
+    then divided by their rows, so that training and validation compare like with like;
+    both are the data loss, without the L2 penalty. ``x_units`` is ``(mean, scale,
+    name)`` of a standardised feature, to draw x in its original units."""
     import matplotlib.pyplot as plt
 
     from ..viz.plotting import plot_decision_boundary
@@ -234,18 +307,34 @@ def plot_training(path, net, X, y, hist, regression, title):
     if two_d:
         plot_decision_boundary(net, X, y, ax=axes[0, 0], title=title)
     elif one_d:
-        ax = axes[0, 0]
-        order = np.argsort(X[:, 0])
-        ax.scatter(X[:, 0], y, s=8, alpha=0.5, label="data")
-        ax.plot(X[order, 0], net.forward(X[order])[:, 0], "k", label="network")
-        ax.set(xlabel="x", ylabel="y", title=title)
-        ax.legend()
-    ax = axes[0, -1]
-    ax.plot(hist["loss"], label="training loss (data + L2)")
-    if "val_loss" in hist:
-        ax.plot(hist["val_loss"], label="validation loss")
-    ax.set(yscale="log", xlabel="epoch", ylabel="loss", title="loss per epoch")
-    ax.legend()
+        _plot_curve(axes[0, 0], net, X, y, title, x_units)
+    _plot_losses(axes[0, -1], hist, rows)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _plot_curve(ax, net, X, y, title, x_units) -> None:
+    order = np.argsort(X[:, 0])
+    mean, scale, name = x_units or (0.0, 1.0, "x")
+    x = X[order, 0] * scale + mean  # the feature in the data's units
+    ax.scatter(x, np.ravel(y)[order], s=8, alpha=0.5, label="data")
+    ax.plot(x, net.forward(X[order])[:, 0], "k", label="network")
+    ax.set(xlabel=name, ylabel="y", title=title)
+    ax.legend(loc="best", fontsize="small", framealpha=0.7)
+
+
+def _plot_losses(ax, hist, rows) -> None:
+    n_train, n_val = rows or (1, 1)
+    per = " per row" if rows else ""
+    train = np.asarray(hist["data_loss"] if "data_loss" in hist else hist["loss"]) / n_train
+    ax.plot(train, label=f"training data loss{per}")
+    if "val_loss" in hist:
+        ax.plot(np.asarray(hist["val_loss"]) / max(n_val, 1), label=f"validation data loss{per}")
+    ax.set(
+        yscale="log",
+        xlabel="epoch",
+        ylabel=f"data loss{per} (without the L2 penalty)",
+        title="loss per epoch (running average over the batches)",
+    )
+    ax.legend(loc="upper right", fontsize="small", framealpha=0.7)

@@ -125,6 +125,12 @@ def _predict_options(p):
     add_predict_arguments(p)
 
 
+def _doctor_options(p):
+    from .doctor_cmd import add_doctor_arguments
+
+    add_doctor_arguments(p)
+
+
 def _bench_options(p):
     from . import bench
 
@@ -189,6 +195,17 @@ COMMANDS = [
         "defaults are the post's setup: one hidden layer of 3 tanh units, summed loss, "
         "full-batch SGD with lr 0.01, l2 0.01, 20000 epochs.",
         _train_options,
+        None,
+    ),
+    (
+        "doctor",
+        "check a training set-up before training it (gn.diagnose)",
+        "Run the training doctor on the network, data and optimizer that `glassnet train` "
+        "would use with the same options: feature scales, the loss at initialisation "
+        "against log(C), the gradient check, dead and saturated units, gradient flow, a "
+        "short probe run (update/weight ratios, whether it learns), and whether the network "
+        "can overfit 20 rows. Exit status 1 when a problem is found.",
+        _doctor_options,
         None,
     ),
     (

@@ -11,17 +11,31 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["add_doctor_arguments", "build_setup", "run_doctor"]
+from ._common import COUNT
+
+__all__ = ["DOCTOR_OPTIONS", "add_doctor_arguments", "build_setup", "run_doctor"]
+
+DOCTOR_OPTIONS = [
+    (
+        "--probe-epochs",
+        dict(
+            type=COUNT,
+            default=30,
+            metavar="N",
+            help="epochs of the doctor's probe run (default 30)",
+        ),
+    ),
+]
 
 
 def add_doctor_arguments(p) -> None:
     """``train``'s arguments (the ones that define the set-up) and ``--probe-epochs``."""
-    from ._common import COUNT, add_options
+    from ._common import add_options
     from .train_cmd import add_train_arguments
 
     add_train_arguments(p)
-    probe = dict(type=COUNT, default=30, metavar="N", help="epochs of the probe run (default 30)")
-    add_options(p, [("--probe-epochs", probe)])
+    add_options(p, DOCTOR_OPTIONS)
+    p.set_defaults(func=run_doctor)
 
 
 def build_setup(args):

@@ -136,8 +136,25 @@ def run_predict(args) -> int:
     if y_text is not None and classes is not None:
         acc = float(np.mean(np.asarray([str(p) for p in pred]) == np.asarray(y_text)))
         what += f"; accuracy against the file's target column: {acc:.4f}"
+    elif y_text is not None:
+        what += _r2_against(pred, y_text)
     print(what + (f", written to {args.out}" if args.out else ""), file=sys.stderr)
     return 0
+
+
+def _r2_against(pred, y_text) -> str:
+    """``"; R² against the file's target column: 0.9936"`` for a regression model:
+    R² = 1 - sum (y - yhat)^2 / sum (y - mean y)^2 over every output."""
+    try:
+        y = np.asarray(y_text, dtype=float).reshape(np.shape(pred))
+    except ValueError:
+        return "; the file's target column is not numeric: no R²"
+    pred = np.asarray(pred, dtype=float)
+    ss_tot = float(np.sum((y - y.mean(axis=0)) ** 2))
+    if not ss_tot > 0:
+        return "; the file's target column is constant: no R²"
+    r2 = 1.0 - float(np.sum((y - pred) ** 2)) / ss_tot
+    return f"; R² against the file's target column: {r2:.4f}"
 
 
 def _write_predictions(out, pred, classes, P) -> None:

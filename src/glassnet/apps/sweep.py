@@ -155,7 +155,6 @@ def run_sweep(
     ``pid`` (the process that trained it)
     """
     from joblib import Parallel, delayed, parallel_backend
-    from sklearn.model_selection import train_test_split
 
     if param not in SWEEPABLE:
         parse_values(param, "1")  # raises the error listing the valid settings
@@ -167,15 +166,21 @@ def run_sweep(
     y = np.asarray(y)
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
-    Xtr, Xte, ytr, yte = train_test_split(
-        X, y, test_size=test_fraction, random_state=seed, stratify=y
-    )
+    Xtr, Xte, ytr, yte = split_data(X, y, test_fraction, seed)
     n_classes = int(y.max()) + 1
     jobs = (delayed(_train_one)(param, v, cfg, Xtr, ytr, Xte, yte, n_classes) for v in values)
     if backend is None:
         return list(Parallel(n_jobs=n_jobs)(jobs))
     with parallel_backend(backend, n_jobs=n_jobs):
         return list(Parallel()(jobs))
+
+
+def split_data(X, y, test_fraction: float, seed: int):
+    """The sweep's training and test rows, ``(X_train, X_test, y_train, y_test)``
+    (stratified, seeded: the figure draws the same split the runs were trained on)."""
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(X, y, test_size=test_fraction, random_state=seed, stratify=y)
 
 
 def write_csv(results, path) -> None:
@@ -220,22 +225,24 @@ def run_sweep_command(args) -> int:
             f"{r['final_loss']:10.6f} | {r['seconds']:7.2f}"
         )
     if X.shape[1] == 2:
-        _write_grid(results, X, y, out / "sweep.png", f"{args.data}: sweep of {args.param}")
+        Xtr, Xte, ytr, yte = split_data(X, y, args.test_fraction, args.seed)
+        title = f"{args.data}: sweep of {args.param}"
+        _write_grid(results, Xtr, ytr, out / "sweep.png", title, test=(Xte, yte))
         print(f"Figures and results written to {out.resolve()}: sweep.png, sweep.csv")
     else:
         print(f"Results written to {(out / 'sweep.csv').resolve()} (no grid: data is not 2-D)")
     return 0
 
 
-def _write_grid(results, X, y, path, title) -> None:
+def _write_grid(results, X, y, path, title, test=None) -> None:
     import matplotlib.pyplot as plt
 
     from ..viz.plotting import plot_sweep
 
-    ax = plot_sweep(results, X, y)
+    ax = plot_sweep(results, X, y, test=test)
     fig = ax.ravel()[0].figure
-    fig.suptitle(title)
-    fig.tight_layout()
+    fig.suptitle(title, fontsize="x-large")
+    fig.tight_layout(rect=(0, 0, 1, 0.97))  # the overall title above the first row
     fig.savefig(path, dpi=80)
     plt.close(fig)
 

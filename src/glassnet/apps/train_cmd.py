@@ -107,6 +107,22 @@ TRAIN_OPTIONS = [
     ("--seed", dict(type=NONNEG_INT, default=0, help="random seed (default 0)")),
     ("--plot", dict(metavar="FILE.png", help="write the decision boundary and loss curves")),
     (
+        "--monitor",
+        dict(
+            metavar="FILE.png",
+            help="record per-layer statistics while training (gn.Monitor), write their "
+            "dashboard to FILE.png and print their summary",
+        ),
+    ),
+    (
+        "--monitor-every",
+        dict(
+            type=COUNT,
+            metavar="N",
+            help="record the monitor every N epochs (default: epochs // 50, at least 1)",
+        ),
+    ),
+    (
         "--animate",
         dict(
             metavar="FILE.gif",
@@ -156,7 +172,7 @@ TRAIN_OPTIONS = [
 ]
 
 # the options whose values are files written by the run, checked before any work
-OUTPUT_FILES = ("save", "plot", "animate", "checkpoint")
+OUTPUT_FILES = ("save", "plot", "animate", "checkpoint", "monitor")
 
 
 def add_train_arguments(p) -> None:
@@ -249,7 +265,16 @@ def _number_or_text(text: str):
     return text
 
 
-_CHANGEABLE = ("epochs", "save", "plot", "quiet", "checkpoint", "checkpoint_every")
+_CHANGEABLE = (
+    "epochs",
+    "save",
+    "plot",
+    "quiet",
+    "checkpoint",
+    "checkpoint_every",
+    "monitor",
+    "monitor_every",
+)
 _NOT_STORED = ("func", "resume", "command")
 
 

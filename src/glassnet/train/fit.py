@@ -21,12 +21,13 @@ from .diagnostics import (
     graceful_interrupt,
     huge_target,
     say_interrupted,
+    warn_large_summed_step,
 )
 from .inputs import prepare_training_data
 from .lbfgs import train_lbfgs
 from .loop import Objective, TrainingRun
 from .options import FitOptions, check_fit_args
-from .reporting import EpochEnd, evaluate, progress_bar
+from .reporting import EpochEnd, evaluate, loss_rows, progress_bar
 
 __all__ = ["fit", "evaluate", "History", "Callback", "LambdaCallback", "DivergenceError"]
 
@@ -192,10 +193,12 @@ def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
     if opts.lbfgs and opts.batch_size is not None and opts.batch_size < data.n:
         raise ValueError("LBFGS trains on the full batch: use batch_size=None with it")
     objective = Objective(net, loss, opts.l2, opts.clip_norm, opts.l2_per_example, opts.l1)
+    warn_large_summed_step(loss, opts.optimizer, min(opts.batch_size or data.n, data.n))
     watch = LossWatch(
         getattr(opts.optimizer, "lr", None) if not opts.lbfgs else None,
         l2=opts.l2,
         huge_target=huge_target(data.y, loss.classification),
+        rows=loss_rows(loss, data.n),
     )
     history = History()
     callbacks = [history, *as_callbacks(callbacks)]

@@ -12,7 +12,26 @@ from .callbacks import r2_parts
 from .checkpoint import Checkpoint
 from .inputs import class_labels
 
-__all__ = ["EpochEnd", "evaluate", "progress_bar"]
+__all__ = ["EpochEnd", "evaluate", "loss_rows", "describe_loss", "progress_bar"]
+
+
+def loss_rows(loss, n: int) -> int | None:
+    """``n`` when ``loss`` sums over the rows (``reduction="sum"``, the post's), else None."""
+    return n if getattr(loss, "reduction", "mean") == "sum" else None
+
+
+def describe_loss(value: float, rows: int | None, digits: int = 6) -> str:
+    """A loss with its scale named: ``"14.26 (sum over 200 rows; 0.0713 per row)"`` for a
+    summed loss over ``rows`` rows, ``"0.0713 (mean per row)"`` for a mean (``rows=None``).
+
+    >>> describe_loss(14.26, 200, digits=4)
+    '14.26 (sum over 200 rows; 0.0713 per row)'
+    >>> describe_loss(0.0713, None, digits=4)
+    '0.0713 (mean per row)'
+    """
+    if rows:
+        return f"{value:.{digits}g} (sum over {rows} rows; {value / rows:.{digits}g} per row)"
+    return f"{value:.{digits}g} (mean per row)"
 
 
 def evaluate(net, loss, X, y, l2: float = 0.0) -> dict:
@@ -97,7 +116,8 @@ class EpochEnd:
         bar = self.bar
         bar.update(1)
         if bar.n % max(1, bar.total // 100) == 0 or bar.n == bar.total:
-            bar.set_postfix(loss=f"{logs['loss']:.6g}", refresh=False)
+            rows = loss_rows(self.run.objective.loss, self.run.data.n)
+            bar.set_postfix(loss=describe_loss(logs["loss"], rows, digits=4), refresh=False)
 
     def write_checkpoint(self) -> None:
         run = self.run

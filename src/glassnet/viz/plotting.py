@@ -35,23 +35,30 @@ def plot_decision_boundary(
     y,
     ax=None,
     title: str | None = None,
-    resolution: int = 200,
+    resolution: int = 300,
     pad: float = 0.1,
     show_misclassified: bool = True,
     classes=None,
+    test=None,
+    colorbar: bool = True,
 ):
     """Class regions of ``model`` over the plane of the 2-D data, with the data on top.
 
     Each region has its class's colour, paler where the model is less sure (when it
-    gives probabilities); the boundaries are drawn as lines; misclassified training
-    points are ringed. The grid has ``resolution`` points per axis over the data's
-    range widened by ``pad`` times that range, so it costs the same on any scale.
+    gives probabilities, with a colour scale beside the plot); the boundaries are the
+    contours where two classes' probabilities are equal, interpolated between grid
+    points (no steps); misclassified points are ringed. The grid has ``resolution``
+    points per axis over the data's range widened by ``pad`` times that range, so it
+    costs the same on any scale. The legend sits below the plot, off the data.
 
     Parameters
     ----------
     model : Sequential, estimator, or function ``X -> labels`` (or probabilities)
-    X : ndarray of shape (n_samples, 2)
+    X : ndarray of shape (n_samples, 2), the training points
     y : ndarray of shape (n_samples,)
+    test : pair ``(X_test, y_test)`` or None; test points are drawn as triangles and
+        their misclassified ones counted apart from the training points'
+    colorbar : bool, draw the colour scale of the shading (for models with probabilities)
 
     Examples
     --------
@@ -75,31 +82,43 @@ def plot_decision_boundary(
     ax = get_ax(ax)
     labels = np.unique(y) if classes is None else np.asarray(classes)
     f = predict_function(model)
-    extent, colors = _draw_regions(ax, f, X, labels, resolution, pad)
+    extent, colors = _draw_regions(ax, f, X, labels, resolution, pad, colorbar)
     for j, lab in enumerate(labels):
         m = y == lab
         ax.scatter(
             X[m, 0], X[m, 1], s=24, color=colors[j], edgecolors="k", linewidths=0.5,
             label=f"class {lab}",
         )  # fmt: skip
+    if test is not None:
+        Xt, yt = np.asarray(test[0], dtype=float), np.asarray(test[1])
+        point_colors = colors[np.searchsorted(labels, yt).clip(0, len(labels) - 1)]
+        ax.scatter(
+            Xt[:, 0], Xt[:, 1], s=30, marker="^", c=point_colors, edgecolors="k",
+            linewidths=0.5, label="test points",
+        )  # fmt: skip
     if show_misclassified:
-        _ring_misclassified(ax, f, X, y, labels)
+        _ring_misclassified(ax, f, X, y, labels, test)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small", framealpha=0.8)
+    n_entries = len(ax.get_legend_handles_labels()[0])
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(n_entries, 4),
+        fontsize="small", frameon=False, handletextpad=0.3, columnspacing=1.0,
+    )  # fmt: skip
     return ax
 
 
-def _draw_regions(ax, f, X, labels, resolution, pad):
+def _draw_regions(ax, f, X, labels, resolution, pad, colorbar=True):
     """Paint the class regions of the model ``f`` and draw their boundaries; returns the
     plotted extent and the class colours."""
     k = len(labels)
     xx, yy, G, extent = grid(X, resolution, pad)
-    img, predicted_idx = region_image(np.asarray(f(G)), labels)
+    out = np.asarray(f(G))
+    img, predicted_idx = region_image(out, labels)
     colors = class_colors(max(k, int(predicted_idx.max()) + 1))
     ax.imshow(
         img.reshape(resolution, resolution, 3),
@@ -108,28 +127,66 @@ def _draw_regions(ax, f, X, labels, resolution, pad):
         aspect="auto",
         interpolation="bilinear",
     )
-    if k > 1:
+    proba = out.ndim == 2 and out.shape[1] > 1
+    if proba:  # where class j's probability equals the largest other: smooth lines
+        P = out.reshape(resolution, resolution, -1)
+        for j in range(P.shape[2] if P.shape[2] > 2 else 1):
+            others = np.delete(P, j, axis=2).max(axis=2)
+            margin = P[..., j] - others
+            if margin.min() < 0 < margin.max():
+                ax.contour(xx, yy, margin, levels=[0.0], colors="k", linewidths=0.8)
+        if colorbar:
+            _colour_scale(ax, colors, P.shape[2])
+    elif k > 1:
         zz = predicted_idx.reshape(xx.shape)
         ax.contour(xx, yy, zz, levels=np.arange(k) + 0.5, colors="k", linewidths=0.8)
     return extent, colors
 
 
-def _ring_misclassified(ax, f, X, y, labels) -> None:
-    """Ring the training points that the model ``f`` puts in the wrong class."""
-    out = np.asarray(f(X))
-    predicted = (
-        labels[np.argmax(out, axis=1)] if out.ndim == 2 and out.shape[1] > 1 else out.ravel()
-    )
-    wrong = predicted != y
-    if wrong.any():
+def _colour_scale(ax, colors, k) -> None:
+    """The shading's colour scale: P(class 1) for two classes (class 0's colour, pale
+    near 0.5, class 1's), else the probability of the predicted class (in grey: the
+    paleness that any class's colour takes)."""
+    import matplotlib as mpl
+
+    if k == 2:
+        lo, label = 0.0, "P(class 1)"
+        p = np.linspace(0, 1, 256)
+        img, _ = region_image(np.c_[1 - p, p], np.arange(2))  # the regions' own colours
+    else:
+        lo, label = 1.0 / k, "probability of the predicted class"
+        strength = np.linspace(0, 1, 256)
+        alpha = (0.15 + 0.45 * strength)[:, None]  # as region_image shades
+        img = 1.0 - alpha * (1.0 - np.full((1, 3), 0.35))
+    cmap = mpl.colors.ListedColormap(np.clip(img, 0, 1))
+    sm = mpl.cm.ScalarMappable(norm=mpl.colors.Normalize(lo, 1.0), cmap=cmap)
+    ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.02, label=label)
+
+
+def _ring_misclassified(ax, f, X, y, labels, test=None) -> None:
+    """Ring the points that the model ``f`` puts in the wrong class; the legend counts
+    training and test points apart."""
+    sets = [("train", X, y)] + ([("test", *map(np.asarray, test))] if test is not None else [])
+    parts, rows = [], []
+    for name, A, b in sets:
+        out = np.asarray(f(A))
+        predicted = (
+            labels[np.argmax(out, axis=1)] if out.ndim == 2 and out.shape[1] > 1 else out.ravel()
+        )
+        wrong = predicted != b
+        parts.append(f"{int(wrong.sum())}/{len(b)} {name}" if test is not None else "")
+        rows.append(A[wrong])
+    wrong_points = np.concatenate(rows)
+    if len(wrong_points):
+        count = ", ".join(parts) if test is not None else str(len(wrong_points))
         ax.scatter(
-            X[wrong, 0],
-            X[wrong, 1],
+            wrong_points[:, 0],
+            wrong_points[:, 1],
             s=90,
             facecolors="none",
             edgecolors="k",
             linewidths=1.4,
-            label=f"misclassified ({int(wrong.sum())})",
+            label=f"misclassified ({count})",
         )
 
 
@@ -269,12 +326,14 @@ def plot_network(net, ax=None, max_units: int = 24):
 
 
 # ----------------------------------------------------------------------------- sweeps
-def plot_sweep(results, X, y, ax=None, ncols: int = 2):
+def plot_sweep(results, X, y, ax=None, ncols: int = 2, test=None):
     """A grid of decision boundaries, one panel per run of a sweep, each titled with its
     setting and its training and test accuracy (the post's hidden-size figure).
 
     ``results`` is what ``glassnet.apps.sweep.run_sweep`` returns: dicts with ``param``,
-    ``value``, ``model``, ``train_accuracy`` and ``test_accuracy``.
+    ``value``, ``model``, ``train_accuracy`` and ``test_accuracy``. ``X, y`` are the
+    training points; ``test``, the pair ``(X_test, y_test)``, is drawn as triangles and
+    its misclassified points counted apart.
     """
     import matplotlib.pyplot as plt
 
@@ -290,7 +349,7 @@ def plot_sweep(results, X, y, ax=None, ncols: int = 2):
             f"{r['param']} = {r['value']}: train {r['train_accuracy']:.3f}, "
             f"test {r['test_accuracy']:.3f}"
         )
-        plot_decision_boundary(r["model"], X, y, ax=a, title=title)
+        plot_decision_boundary(r["model"], X, y, ax=a, title=title, test=test)
     for a in axes[n:]:
         a.set_axis_off()
     return ax

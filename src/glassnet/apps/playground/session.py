@@ -29,6 +29,7 @@ from ...optim import SGD, Adam, RMSProp
 from ...schedules import get_schedule
 from ...train.diagnostics import DivergenceError
 from ...train.fit import fit
+from ...train.monitor import SATURATION, Monitor, layer_activations
 from .config import (
     DEFAULTS,
     LIMITS,
@@ -41,6 +42,8 @@ from .config import (
 
 __all__ = ["Session", "parse_csv", "file_label", "Diverged"]
 
+MONITOR_EVERY = 5  # record the per-layer monitor every this many epochs (and at epoch 0)
+MONITOR_ROWS = 256  # rows of the training data the activations are measured on
 MAX_NAME_BYTES = 255  # a file name's limit on common file systems
 
 
@@ -182,6 +185,7 @@ class Session:
                 "val_accuracy": [],
             }
             self.run_version = getattr(self, "run_version", 0) + 1
+            self.monitor = None  # the last monitor record, as the frame sends it
             self._evaluate()
 
     def update(self, patch: dict) -> None:
@@ -251,6 +255,8 @@ class Session:
         c, e = self.config, self.epoch
         good_theta, good_optimizer = self.net.theta.copy(), copy.deepcopy(self.optimizer)
         self.optimizer.lr = self.schedule(e)
+        mon = Monitor(every=1, sample_size=MONITOR_ROWS, seed=c["seed"])
+        mon = mon if e % MONITOR_EVERY == 0 else None
         try:
             with np.errstate(all="ignore"):  # a diverging epoch overflows: caught below
                 fit(
@@ -263,6 +269,7 @@ class Session:
                     batch_size=c["batch_size"] or None,
                     seed=c["seed"] + e,
                     l2=c["l2"],
+                    callbacks=[mon] if mon is not None else None,
                 )
                 self._evaluate()
             finite = np.isfinite(self.net.theta).all() and np.isfinite(self.train_loss)
@@ -278,6 +285,8 @@ class Session:
                 f"epoch {e}"
             )
         self.epoch += 1
+        if mon is not None and mon.epochs:
+            self.monitor = self._monitor_message(mon)
         if c["schedule"] == "plateau":
             self.schedule.update(self.test_loss)
         h = self.history
@@ -285,6 +294,34 @@ class Session:
         h["val_loss"].append(self.test_loss)
         h["accuracy"].append(self.train_acc)
         h["val_accuracy"].append(self.test_acc)
+
+    def _monitor_message(self, mon: Monitor) -> dict:
+        """The monitor's last record for the page: per layer (the Dense layers, first to
+        last) the gradient and weight norms, the update/weight ratio, the activations'
+        mean and spread, the saturated and dead shares (None where they do not apply:
+        JSON has no NaN), and per hidden layer the indices of dead units (ReLU: zero on
+        every sampled row) and of saturated units (tanh/sigmoid: derivative below
+        ``SATURATION`` on more than half of the rows)."""
+        stats = mon.stats
+        msg = {"epoch": self.epoch, "layers": list(mon.layers)}
+        for key, values in stats.items():
+            msg[key] = [None if not np.isfinite(v) else float(v) for v in values[-1]]
+        ratios = [v for v in msg["update_ratio"] if v is not None]
+        msg["update_ratio_median"] = float(np.median(ratios)) if ratios else None
+        dead, saturated = [], []
+        for a, layer in layer_activations(self.net, mon.sample)[:-1]:  # hidden layers only
+            name = type(layer).__name__
+            if name == "ReLU":
+                dead.append(np.flatnonzero(~(a > 0).any(axis=0)).tolist())
+            else:
+                dead.append([])
+            slope = 1 - a * a if name == "Tanh" else a * (1 - a) if name == "Sigmoid" else None
+            if slope is None:
+                saturated.append([])
+            else:
+                saturated.append(np.flatnonzero((slope < SATURATION).mean(axis=0) > 0.5).tolist())
+        msg["dead_units"], msg["saturated_units"] = dead, saturated
+        return msg
 
     # ------------------------------------------------------------------ views
     def data_message(self) -> dict:
@@ -345,6 +382,7 @@ class Session:
                 "sizes": [2, *self.config["layers"], self.n_classes],
                 "weights": [_b64(_f4(lay.W)) for lay in dense],
                 "biases": [_b64(_f4(lay.b)) for lay in dense],
+                "monitor": self.monitor,
             }
 
     def model_bytes(self) -> bytes:

@@ -258,6 +258,8 @@
     $("test-acc").textContent = num(f.test_acc, (x) => `(${(100 * x).toFixed(1)}% right)`);
     $("train-acc").textContent = num(f.train_acc, (x) => `(${(100 * x).toFixed(1)}% right)`);
     $("cur-lr").textContent = num(f.lr, (x) => x.toPrecision(3));
+    const m = f.monitor;  // update/weight ratio: about 1e-3 is healthy
+    $("cur-ratio").textContent = m ? num(m.update_ratio_median, (x) => `update/weight ${x.toExponential(1)}`) : "";
     let n = 0;
     for (let i = 0; i + 1 < f.sizes.length; i++) n += (f.sizes[i] + 1) * f.sizes[i + 1];
     $("n-params").textContent = `${n} parameters`;

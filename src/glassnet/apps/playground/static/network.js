@@ -23,6 +23,44 @@
     return { xs, cols, node };
   };
 
+  /* The monitor (issue 15): a dead ReLU unit (zero on every sampled row) is crossed
+     out in red; a saturated tanh/sigmoid unit (flat on most rows) framed in orange. */
+  function markUnit(ctx, mon, l, i, nLayers, x, y, s) {
+    if (!mon || l === 0 || l >= nLayers - 1) return;
+    const dead = (mon.dead_units[l - 1] || []).includes(i);
+    const sat = (mon.saturated_units[l - 1] || []).includes(i);
+    if (!dead && !sat) return;
+    ctx.lineWidth = 2.5;
+    ctx.strokeStyle = dead ? "#c62828" : "#ef8f00";
+    ctx.strokeRect(x + 1, y + 1, s - 2, s - 2);
+    if (dead) {
+      ctx.beginPath();
+      ctx.moveTo(x + 2, y + 2); ctx.lineTo(x + s - 2, y + s - 2);
+      ctx.moveTo(x + s - 2, y + 2); ctx.lineTo(x + 2, y + s - 2);
+      ctx.stroke();
+    }
+    ctx.lineWidth = 1;
+  }
+
+  /* One bar per weight layer, between its two columns: the gradient norm, on a log
+     scale from 1e-6 to the largest layer's, with its value. */
+  function gradBars(ctx, mon, lay, sizes) {
+    if (!mon || !mon.grad_norm) return;
+    const g = mon.grad_norm, top = Math.max(...g.filter((v) => v !== null), 1e-12);
+    ctx.font = "10px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    for (let k = 0; k < g.length && k + 1 < sizes.length; k++) {
+      if (g[k] === null) continue;
+      const x = (lay.xs[k] + lay.xs[k + 1]) / 2;
+      const frac = Math.max(0, 1 + Math.log10(Math.max(g[k], 1e-12) / top) / 6);
+      ctx.fillStyle = "rgba(40,90,200,0.75)";
+      ctx.fillRect(x - 6, 16 + 36 * (1 - frac), 12, 36 * frac);
+      ctx.fillStyle = "#333";
+      ctx.fillText("\u2207 " + g[k].toPrecision(2), x, 12);
+    }
+    ctx.textAlign = "start";
+  }
+
   function thumbImage(values, offset, res, sign) {
     const img = new ImageData(res, res);
     for (let i = 0; i < res * res; i++) {
@@ -109,9 +147,11 @@
         ctx.strokeStyle = "rgba(0,0,0,0.35)";
         ctx.lineWidth = 1;
         ctx.strokeRect(x + 0.5, y + 0.5, s - 1, s - 1);
+        markUnit(ctx, frame.monitor, l, i, sizes.length, x, y, s);
         nodes.push({ l, i, x, y, s, b: l > 0 ? biases[l - 1][i] : null });
       }
     }
+    gradBars(ctx, frame.monitor, lay, sizes);
     // column labels
     ctx.fillStyle = "#555";
     ctx.font = "11px system-ui, sans-serif";
