@@ -54,6 +54,7 @@ MODULES = [
     "glassnet.train.checkpoint",
     "glassnet.train.diagnostics",
     "glassnet.train.fit",
+    "glassnet.train.reporting",
     "glassnet.estimators.net",
     "glassnet.data.datasets",
     "glassnet.data.csvfile",

@@ -84,7 +84,9 @@ def test_sparse_X_as_sklearn(iris, fmt, solver):
     np.testing.assert_allclose(a.predict_proba(Xs), a.predict_proba(X), atol=1e-12)
     dense = gn.NetClassifier(**kw)
     _both(dense, dense, lambda e: e.fit(X, y))
-    _same_params(a, dense, atol=1e-12)  # sparse and dense X: the same model
+    # sparse and dense X: the same model (L-BFGS's line searches amplify the last-bit
+    # differences between the sparse and the dense product to about 1e-12)
+    _same_params(a, dense, atol=TOL if solver == "lbfgs" else 1e-12)
 
 
 def test_sparse_X_is_never_densified():

@@ -63,7 +63,7 @@ class Objective:
     def metric(self, out, yb, labels_b) -> float:
         """Correctly classified rows (classification), or the squared error's sum."""
         if self.loss.classification:
-            return np.count_nonzero(self.loss.predict_labels(out) == labels_b)
+            return int(np.count_nonzero(self.loss.predict_labels(out) == labels_b))
         d = out - yb.reshape(out.shape)
         return float(np.einsum("ij,ij->", d, d))
 
