@@ -435,13 +435,15 @@ def test_predict_says_how_to_turn_a_python_checkpoint_into_a_model(tmp_path, cap
     assert f"glassnet train --resume {ck} --save model.npz" in err
 
 
-def test_ctrl_c_while_importing_exits_130_quietly(tmp_path):
-    # a KeyboardInterrupt raised while the command imports matplotlib, as Ctrl-C would
+@pytest.mark.parametrize("module", ["numpy", "scipy", "matplotlib"])
+def test_ctrl_c_while_importing_exits_130_quietly(tmp_path, module):
+    # a KeyboardInterrupt raised while the command imports NumPy, SciPy (both loaded by
+    # the engine) or matplotlib, as Ctrl-C in the first second of a command would
     code = (
         "import sys\n"
         "class Interrupt:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'matplotlib':\n"
+        f"        if name == {module!r}:\n"
         "            raise KeyboardInterrupt\n"
         "sys.meta_path.insert(0, Interrupt())\n"
         "from glassnet.apps.cli import main\n"

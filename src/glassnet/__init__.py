@@ -4,112 +4,91 @@ The engine (layers, activations, losses, init, network, optim, schedules, gradch
 modelfile) sits at the top of the package; training lives in ``glassnet.train``, the
 scikit-learn estimators in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
 ``glassnet.viz`` and the command line, playground and benchmarks in ``glassnet.apps``.
-Importing ``glassnet`` loads NumPy and the engine only: scikit-learn and matplotlib are
-imported the first time a name that needs them is used.
+
+``import glassnet as gn`` is instant: each public name below is imported from its module
+the first time it is used (PEP 562, as SciPy does), so a command line starts at once and
+scikit-learn and matplotlib load only with the names that need them.
 """
 
 import importlib
-
-from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
-from .gradcheck import check_gradients
-from .layers import BatchNorm, Dense, Dropout, Layer
-from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
-from .modelfile import ModelFileError, load, save
-from .network import Sequential, mlp
-from .optim import LBFGS, SGD, Adagrad, Adam, RMSProp
-from .schedules import (
-    Constant,
-    CosineWarmup,
-    Exponential,
-    InverseTime,
-    ReduceOnPlateau,
-    StepDecay,
-)
-from .train.callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
-from .train.diagnostics import DivergenceError, OscillationWarning
-from .train.doctor import diagnose
-from .train.fit import evaluate, fit
-from .train.monitor import Monitor
-from .train.resume import resume
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-# names whose modules import scikit-learn or matplotlib: loaded on first use (PEP 562)
-_LAZY = {
-    "NetClassifier": ("glassnet.estimators", "NetClassifier"),
-    "NetRegressor": ("glassnet.estimators", "NetRegressor"),
-    "datasets": ("glassnet.data.datasets", None),
-    "plotting": ("glassnet.viz.plotting", None),
+# the public names, grouped by the module that defines them
+_PUBLIC = {
+    "glassnet.layers": ["Layer", "Dense", "Dropout", "BatchNorm"],
+    "glassnet.activations": ["Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus", "Identity"],
+    "glassnet.losses": ["SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError"],
+    "glassnet.network": ["Sequential", "mlp"],
+    "glassnet.optim": ["SGD", "Adam", "RMSProp", "Adagrad", "LBFGS"],
+    "glassnet.schedules": [
+        "Constant",
+        "StepDecay",
+        "Exponential",
+        "InverseTime",
+        "CosineWarmup",
+        "ReduceOnPlateau",
+    ],
+    "glassnet.gradcheck": ["check_gradients"],
+    "glassnet.modelfile": ["save", "load", "ModelFileError"],
+    "glassnet.train.fit": ["fit", "evaluate"],
+    "glassnet.train.callbacks": [
+        "History",
+        "Callback",
+        "LambdaCallback",
+        "EarlyStopping",
+        "ModelCheckpoint",
+    ],
+    "glassnet.train.diagnostics": ["DivergenceError", "OscillationWarning"],
+    "glassnet.train.resume": ["resume"],
+    "glassnet.train.monitor": ["Monitor"],
+    "glassnet.train.doctor": ["diagnose"],
+    "glassnet.estimators": ["NetClassifier", "NetRegressor"],  # scikit-learn
 }
+_MODULES = {"datasets": "glassnet.data.datasets", "plotting": "glassnet.viz.plotting"}
+_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
+
+__all__ = [*_WHERE, "__version__"]
 
 
 def __getattr__(name):
-    if name not in _LAZY:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+    elif name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    else:
         raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
-    module, attr = _LAZY[name]
-    value = importlib.import_module(module)
-    if attr is not None:
-        value = getattr(value, attr)
-    globals()[name] = value
+    globals()[name] = value  # the next use is a plain attribute
     return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_WHERE) | set(_MODULES))
 
 
-__all__ = [
-    # layers and activations
-    "Layer",
-    "Dense",
-    "Dropout",
-    "BatchNorm",
-    "Tanh",
-    "Sigmoid",
-    "ReLU",
-    "LeakyReLU",
-    "ELU",
-    "Softplus",
-    "Identity",
-    # losses
-    "SoftmaxCrossEntropy",
-    "BinaryCrossEntropy",
-    "MeanSquaredError",
-    # networks
-    "Sequential",
-    "mlp",
-    # optimizers and schedules
-    "SGD",
-    "Adam",
-    "RMSProp",
-    "Adagrad",
-    "LBFGS",
-    "Constant",
-    "StepDecay",
-    "Exponential",
-    "InverseTime",
-    "CosineWarmup",
-    "ReduceOnPlateau",
-    # training
-    "fit",
-    "evaluate",
-    "check_gradients",
-    "History",
-    "Callback",
-    "LambdaCallback",
-    "EarlyStopping",
-    "ModelCheckpoint",
-    "DivergenceError",
-    "OscillationWarning",
-    "resume",
-    "Monitor",
-    "diagnose",
-    # model files
-    "save",
-    "load",
-    "ModelFileError",
-    # scikit-learn estimators (lazy)
-    "NetClassifier",
-    "NetRegressor",
-    "__version__",
-]
+if TYPE_CHECKING:  # what static tools and editors see
+    from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+    from .data import datasets
+    from .estimators import NetClassifier, NetRegressor
+    from .gradcheck import check_gradients
+    from .layers import BatchNorm, Dense, Dropout, Layer
+    from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+    from .modelfile import ModelFileError, load, save
+    from .network import Sequential, mlp
+    from .optim import LBFGS, SGD, Adagrad, Adam, RMSProp
+    from .schedules import (
+        Constant,
+        CosineWarmup,
+        Exponential,
+        InverseTime,
+        ReduceOnPlateau,
+        StepDecay,
+    )
+    from .train.callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
+    from .train.diagnostics import DivergenceError, OscillationWarning
+    from .train.doctor import diagnose
+    from .train.fit import evaluate, fit
+    from .train.monitor import Monitor
+    from .train.resume import resume
+    from .viz import plotting
