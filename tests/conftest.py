@@ -1,3 +1,5 @@
+import importlib
+
 import matplotlib
 import numpy as np
 import pytest
@@ -24,3 +26,17 @@ def png_is_not_blank(path, min_size=(200, 150)):
     assert rgb.std(axis=0).max() > 0.05, f"{path}: image is (nearly) one flat colour"
     assert len(np.unique((rgb * 255).astype(np.uint8), axis=0)) > 50, f"{path}: too few colours"
     return img
+
+
+def resolve_dotted(path: str):
+    """The object named by a dotted path: the longest importable module, then attributes."""
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(path)

@@ -16,6 +16,7 @@ import pytest
 import glassnet
 
 from ._runs import check_tutorial_table
+from .conftest import resolve_dotted
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -33,19 +34,6 @@ def _api_entries() -> dict[str, str]:
     return entries
 
 
-def _resolve(path: str):
-    parts = path.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(path)
-
-
 def test_every_public_name_has_an_api_entry():
     entries = _api_entries()
     documented = {path.rsplit(".", 1)[-1] for path in entries}
@@ -58,7 +46,7 @@ def test_api_entries_are_the_public_objects():
     for path in _api_entries():
         name = path.rsplit(".", 1)[-1]
         if name in glassnet.__all__:
-            assert _resolve(path) is getattr(glassnet, name), path
+            assert resolve_dotted(path) is getattr(glassnet, name), path
 
 
 def test_the_modules_the_brief_names_are_documented():

@@ -14,6 +14,8 @@ import inspect
 
 import pytest
 
+from .conftest import resolve_dotted
+
 # the main public names, each with a short runnable example in its docstring
 NAMES_WITH_EXAMPLES = [
     "glassnet.network.mlp",
@@ -65,20 +67,6 @@ MODULES = [
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
-def _resolve(path: str):
-    """The object named by a dotted path: the longest importable module, then attributes."""
-    parts = path.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(path)
-
-
 def _doctests() -> list[doctest.DocTest]:
     finder = doctest.DocTestFinder(exclude_empty=True)
     found = []
@@ -92,12 +80,12 @@ DOCTESTS = _doctests()
 
 def test_the_listed_names_exist():
     for path in NAMES_WITH_EXAMPLES:
-        _resolve(path)
+        resolve_dotted(path)
 
 
 @pytest.mark.parametrize("path", NAMES_WITH_EXAMPLES)
 def test_main_public_name_has_an_example(path):
-    doc = inspect.getdoc(_resolve(path)) or ""
+    doc = inspect.getdoc(resolve_dotted(path)) or ""
     assert "Examples\n--------" in doc and ">>>" in doc.split("Examples\n--------", 1)[1], (
         f"{path} has no 'Examples' section with a >>> example in its docstring "
         "(the examples to paste are in notes/docs-examples.md)"
@@ -108,7 +96,7 @@ def test_every_listed_name_is_collected():
     """The search over MODULES reaches every listed name that has examples."""
     collected = {t.name for t in DOCTESTS}
     for path in NAMES_WITH_EXAMPLES:
-        doc = inspect.getdoc(_resolve(path)) or ""
+        doc = inspect.getdoc(resolve_dotted(path)) or ""
         if ">>>" in doc:
             assert path in collected, f"{path}'s examples are not collected from MODULES"
 
