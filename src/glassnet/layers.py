@@ -14,7 +14,21 @@ import numpy as np
 from ._checks import Interval, check_param, check_params
 from .init import get_initializer
 
-__all__ = ["Layer", "Dense", "Dropout", "BatchNorm"]
+__all__ = ["Layer", "Dense", "Dropout", "BatchNorm", "column_major"]
+
+
+def column_major(n: int, width: int, dtype) -> np.ndarray:
+    """An empty (n, width) array stored column by column (NumPy's ``order="F"``).
+
+    Dense layers write their outputs and deltas into these, and the element-wise
+    layers and losses keep the order. One unit's values over the batch are then
+    contiguous, so the sums over the batch (``db = delta.sum(axis=0)``) and over a row's
+    few classes (the softmax) run along memory instead of across it. For the post's
+    narrow layers those sums then take about a third of the time, far more than a
+    matrix product loses by writing in this order; for wide layers either order is as
+    fast. The formulas are the same: only where the numbers sit in memory changes.
+    """
+    return np.empty((n, width), dtype, order="F")
 
 
 class Layer:
@@ -115,17 +129,19 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         self._x = x  # (n, n_in), kept for dW
-        z = x @ self.W + self.b  # (n, n_out)
+        z = np.matmul(x, self.W, out=column_major(len(x), self.n_out, x.dtype))  # x @ W
+        z += self.b  # z = x @ W + b, (n, n_out)
         return z
 
     def backward(self, delta):
         x = self._x
         dW, db = self.dW, self.db  # views into the network's flat gradient buffer
-        np.matmul(x.T, delta, out=dW)  # dW = x.T @ delta, (n_in, n_out)
-        np.sum(delta, axis=0, out=db)  # db = delta.sum(axis=0), (n_out,)
-        if self.input_grad:
-            return delta @ self.W.T  # dL/dx, (n, n_in): the next layer's delta
-        return None
+        np.dot(x.T, delta, out=dW)  # dW = x.T @ delta, (n_in, n_out)
+        delta.sum(axis=0, out=db)  # db = delta.sum(axis=0), (n_out,)
+        if not self.input_grad:
+            return None
+        dx = column_major(len(delta), self.n_in, delta.dtype)
+        return np.matmul(delta, self.W.T, out=dx)  # dx = delta @ W.T: the next layer's delta
 
     def get_config(self):
         return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}
