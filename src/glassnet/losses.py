@@ -20,6 +20,7 @@ __all__ = [
     "BinaryCrossEntropy",
     "softmax",
     "log_softmax",
+    "one_hot",
     "LOSSES",
     "get_loss",
 ]
@@ -37,11 +38,6 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     s = z - z.max(axis=1, keepdims=True)
     s -= np.log(np.exp(s).sum(axis=1, keepdims=True))
     return s
-
-
-# Logits up to this size in magnitude need no shift: exp(z) and the row sums of k of them
-# stay finite and nonzero (float64: e^300 = 2e130; float32: e^40 = 2e17).
-_EXP_SAFE = {np.float64: 300.0, np.float32: 40.0}
 
 
 class Loss:
@@ -98,15 +94,17 @@ class Loss:
 class SoftmaxCrossEntropy(Loss):
     """Softmax followed by the cross-entropy, fused, on logits ``z`` of shape (n, k).
 
-    Labels ``y`` are integers of shape (n,) or rows of shape (n, k) that sum to 1
-    (one-hot or soft targets). With ``yhat = softmax(z)``::
+    Targets ``y`` are one-hot rows of shape (n, k), or rows that sum to 1 (soft
+    targets), or integer labels of shape (n,), which are made one-hot first
+    (``one_hot``; ``fit`` does that once for the batches it takes in order). With
+    ``yhat = softmax(z)``::
 
         L = -sum_n w_n sum_k y_nk log yhat_nk     (divided by sum_n w_n for "mean")
         dL/dz = w_n (yhat - y)                     (delta3 = yhat - y in the post)
 
-    ``-log yhat_y`` is computed as ``log(sum(exp(z))) - z_y``, and for logits larger than
-    ``exp`` can take (above 300 in float64) on ``z - max(z)`` instead, which softmax does
-    not tell apart from ``z``: logits of any magnitude give finite values.
+    The logits are shifted by their row maximum first, which changes neither ``yhat``
+    nor ``L`` but keeps ``exp`` from overflowing, and ``-log yhat_y`` is computed as
+    ``log(sum_k exp(z_k)) - z_y``: logits of any magnitude give finite values.
 
     Examples
     --------
@@ -128,36 +126,50 @@ class SoftmaxCrossEntropy(Loss):
         return out.argmax(axis=1)
 
     def forward(self, out, y, sample_weight=None):
-        n = out.shape[0]
-        z = out
-        if np.abs(z).max() > _EXP_SAFE.get(z.dtype.type, 40.0):
-            z = z - z.max(axis=1, keepdims=True)  # softmax(z) = softmax(z - max z): no overflow
+        if y.ndim == 1:
+            y = one_hot(y, out.shape[1], out.dtype)
+        z = out - out.max(axis=1, keepdims=True)  # softmax(z - max z) = softmax(z)
         exp_scores = np.exp(z)
         sums = exp_scores.sum(axis=1, keepdims=True)  # (n, 1)
         yhat = exp_scores / sums  # softmax(z), (n, k)
-        if y.ndim == 1:
-            z_y = z[np.arange(n), y]  # the true class's logit, (n,)
+        # -log yhat_y = log sum_k exp(z_k) - z_y, where z_y = sum_k y_k z_k
+        log_sums = np.log(sums)  # (n, 1)
+        if sample_weight is None:
+            total = log_sums.sum() - (y * z).sum()
         else:
-            z_y = (y * z).sum(axis=1)
-        per = np.log(sums[:, 0]) - z_y  # -log yhat[n, y_n] = log sum_k exp(z_k) - z_y
-        if sample_weight is not None:
-            per *= sample_weight
+            total = sample_weight @ (log_sums[:, 0] - (y * z).sum(axis=1))
         self._out, self._yhat, self._y, self._w = out, yhat, y, sample_weight
-        self._div = self._scale(n, sample_weight)
-        return float(per.sum()) / self._div
+        self._div = self._scale(len(out), sample_weight)
+        return float(total) / self._div
 
     def backward(self):
         delta3 = self._yhat  # forward made it for this call only: updated in place
-        y = self._y
-        if y.ndim == 1:
-            delta3[np.arange(len(y)), y] -= 1  # delta3 = yhat - y, y one-hot
-        else:
-            delta3 -= y  # delta3 = yhat - y
+        delta3 -= self._y  # delta3 = yhat - y
         if self._w is not None:
             delta3 *= self._w[:, None]
         if self._div != 1.0:
             delta3 /= self._div
         return delta3
+
+
+def one_hot(labels: np.ndarray, n_classes: int, dtype=np.float64) -> np.ndarray:
+    """Integer labels of shape (n,) as rows of shape (n, n_classes): 1 in the label's
+    column, 0 elsewhere (the post's ``y`` in ``delta3 = yhat - y``).
+
+    The rows are stored column by column, as the network's outputs are
+    (``glassnet.layers.column_major``).
+
+    Examples
+    --------
+    >>> from glassnet.losses import one_hot
+    >>> one_hot(np.array([0, 2, 1]), 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]])
+    """
+    rows = np.zeros((len(labels), n_classes), dtype, order="F")
+    rows[np.arange(len(labels)), labels] = 1
+    return rows
 
 
 class BinaryCrossEntropy(Loss):

@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import validate_data
 
-from ..losses import SoftmaxCrossEntropy, softmax
+from ..losses import SoftmaxCrossEntropy, one_hot, softmax
 from .base import BaseNet
 from .outputs import LogisticOutputs, PoissonOutputs, SquaredErrorOutputs
 
@@ -204,8 +204,9 @@ class NetClassifier(ClassifierMixin, BaseNet):
         return SoftmaxCrossEntropy() if self.out_activation_ == "softmax" else LogisticOutputs()
 
     def _loss_targets(self, Y):
-        if self.out_activation_ == "softmax":  # class indices 0..k-1
-            return np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
+        if self.out_activation_ == "softmax":  # one-hot rows over the k >= 2 outputs
+            labels = np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
+            return one_hot(labels, self.n_outputs_, self.net_.dtype)
         return Y.astype(self.net_.dtype)
 
     def _original_targets(self, Y):
