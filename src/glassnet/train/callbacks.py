@@ -73,19 +73,6 @@ class History(Callback):
             except KeyError:
                 h[key] = [value]
 
-    def append_row(self, epoch, loss, data_loss, penalty, lr, metric) -> None:
-        """Record one epoch of a run that builds no logs dict (``fit``'s light path);
-        ``metric`` is the accuracy for classification, R^2 for regression (its key is
-        set by ``start_rows``)."""
-        self.epoch.append(epoch)
-        for lst, value in zip(self._rows, (loss, data_loss, penalty, lr, metric)):
-            lst.append(value)
-
-    def start_rows(self, metric_name: str) -> None:
-        """Prepare ``append_row``: the keys, in the order the logs dict would have them."""
-        keys = ("loss", "data_loss", "penalty", "lr", metric_name)
-        self._rows = [self.history.setdefault(k, []) for k in keys]
-
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 

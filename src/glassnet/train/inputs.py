@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .._validation import check_X, prepare_data
+from ..losses import SoftmaxCrossEntropy, one_hot
 
 __all__ = ["TrainData", "prepare_training_data", "class_labels"]
 
@@ -25,12 +26,25 @@ class TrainData:
     """The training rows (``X``, ``y``, weights ``w``, class ``labels``) and the
     validation pair ``validation`` (or None); ``split`` is the stored validation split."""
 
-    def __init__(self, X, y, w, classification, validation=None, split=None):
+    def __init__(self, X, y, w, classification, validation=None, split=None, one_hot_k=None):
         self.X, self.y, self.w = X, y, w
         self.labels = class_labels(y) if classification else None
         self.validation, self.split = validation, split
         self.n = X.shape[0]
+        self.one_hot_k = one_hot_k  # k for labels that the loss takes as one-hot rows
         self._buffers = None
+
+    def in_order(self, size: int) -> list:
+        """``(stop, batch)`` for the batches of ``size`` rows taken in order, ``stop``
+        being the row after the batch: views of the arrays (the full batch: the arrays
+        themselves), with labels made one-hot rows once here rather than every epoch."""
+        batches = []
+        for start in range(0, self.n, size):
+            xb, yb, wb, labels_b = self.batch(slice(start, start + size))
+            if self.one_hot_k is not None:
+                yb = one_hot(labels_b, self.one_hot_k, xb.dtype)
+            batches.append((min(start + size, self.n), (xb, yb, wb, labels_b)))
+        return batches
 
     def batch(self, rows):
         """``(X, y, w, labels)`` of the rows ``rows``: a slice (views) or indices (gathered)."""
@@ -71,7 +85,8 @@ def prepare_training_data(net, loss, X, y, sample_weight, validation_data, opts,
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, y_val)")
         validation = prepare_data(net, loss, *validation_data, name_X="X_val", name_y="y_val")
-    return TrainData(X, y, w, classification, validation, split), checked
+    one_hot_k = net.n_outputs if isinstance(loss, SoftmaxCrossEntropy) and y.ndim == 1 else None
+    return TrainData(X, y, w, classification, validation, split, one_hot_k), checked
 
 
 def _check_classes(y, min_classes):

@@ -92,6 +92,8 @@ class TrainingRun:
         self.legacy = isinstance(opts.seed, np.random.RandomState)
         self.rng = opts.seed if self.legacy else np.random.default_rng(opts.seed)
         self.order = np.arange(data.n)
+        # batches of rows taken in order are the same every epoch: views, cut once
+        self.in_order = [] if self.shuffle else data.in_order(self.batch_size or data.n)
         self.stop_training = False
         self.interrupted: str | None = None
         self.epoch = None
@@ -144,19 +146,25 @@ class TrainingRun:
         return self.rng.permutation(order.size)
 
     def batches(self):
-        """The rows of each remaining batch of the epoch: slices, or indices when shuffled."""
+        """``(stop, (X, y, w, labels))`` for each remaining batch of the epoch, ``stop``
+        being the row after it: views cut before the run when the rows are taken in
+        order, rows gathered batch by batch when they are shuffled."""
+        size = self.batch_size or self.data.n
+        if not self.shuffle:
+            return self.in_order[self.pos // size :]
+        return self.shuffled_batches(size)
+
+    def shuffled_batches(self, size: int):
         n = self.data.n
-        size = self.batch_size or n
         for start in range(self.pos, n, size):
             stop = min(start + size, n)
-            yield stop, self.order[start:stop] if self.shuffle else slice(start, stop)
+            yield stop, self.data.batch(self.order[start:stop])
 
     def run_batches(self) -> bool:
         """One step per batch; False when a signal stopped the epoch before its end."""
         obj, theta, grad = self.objective, self.objective.net.theta, self.objective.net.grad
         mean = obj.loss.reduction == "mean"
-        for stop, rows in self.batches():
-            xb, yb, wb, labels_b = self.data.batch(rows)
+        for stop, (xb, yb, wb, labels_b) in self.batches():
             m = xb.shape[0]
             l2 = obj.batch_l2(m, wb)
             penalty = obj.net.penalty(l2, obj.l1)  # at the parameters the batch's loss sees
