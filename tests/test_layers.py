@@ -28,6 +28,23 @@ def test_dense_by_hand():
     np.testing.assert_array_equal(dx, [[1.0, 3.0], [2.0, 4.0]])
 
 
+def test_dense_writes_its_outputs_and_deltas_column_by_column():
+    # the layout (glassnet.layers.column_major) changes where the numbers sit, not what
+    # they are: compared with the row-major products x @ W + b and delta @ W.T
+    W = np.array([[1.0, 2.0, -1.0], [3.0, 4.0, 0.5]])
+    b = np.array([0.5, -1.0, 2.0])
+    _, dense = _bound_dense(W, b)
+    x = np.arange(10.0).reshape(5, 2)  # row-major input, as a user passes it
+    z = dense.forward(x)
+    assert z.flags.f_contiguous and not z.flags.c_contiguous
+    np.testing.assert_array_equal(z, x @ W + b)  # small integers: exact either way
+    delta = np.arange(15.0).reshape(5, 3)
+    dx = dense.backward(delta)
+    assert dx.flags.f_contiguous
+    np.testing.assert_array_equal(dx, delta @ W.T)
+    np.testing.assert_array_equal(dense.db, delta.sum(axis=0))
+
+
 def test_first_dense_skips_input_gradient():
     net = gn.mlp([2, 3, 2], seed=0)
     out = net.forward(np.ones((4, 2)))

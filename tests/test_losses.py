@@ -33,6 +33,26 @@ def test_one_hot_equals_integer_labels(rng):
     np.testing.assert_allclose(a.backward(), b.backward(), atol=1e-15)
 
 
+def test_one_hot_by_hand():
+    from glassnet.losses import one_hot
+
+    rows = one_hot(np.array([2, 0, 1, 2]), 3, np.float32)
+    # row n has a 1 in column y_n (the post's one-hot y), stored column by column
+    np.testing.assert_array_equal(rows, [[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    assert rows.dtype == np.float32 and rows.flags.f_contiguous
+
+
+def test_integer_labels_and_their_one_hot_rows_give_the_same_bits(rng):
+    # the loss makes integer labels one-hot itself: the two calls do the same arithmetic
+    from glassnet.losses import one_hot
+
+    z = rng.normal(size=(7, 3))
+    y = rng.integers(0, 3, size=7)
+    a, b = gn.SoftmaxCrossEntropy(reduction="sum"), gn.SoftmaxCrossEntropy(reduction="sum")
+    assert a.forward(z, y) == b.forward(z, one_hot(y, 3))
+    np.testing.assert_array_equal(a.backward(), b.backward())
+
+
 @pytest.mark.parametrize("loss_cls", [gn.SoftmaxCrossEntropy, gn.MeanSquaredError])
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_gradient_matches_finite_differences(loss_cls, reduction, rng):

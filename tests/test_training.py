@@ -142,6 +142,21 @@ def test_bad_data(X, y, err, match):
         gn.fit(gn.mlp([2, 3, 2]), gn.SoftmaxCrossEntropy(), X, y, epochs=1)
 
 
+def test_batches_in_order_are_cut_once_with_one_hot_targets():
+    # TrainData.in_order: views of X, the labels as one-hot rows made here, once per run
+    from glassnet.train.inputs import TrainData
+
+    X = np.arange(14.0).reshape(7, 2)
+    y = np.array([0, 1, 1, 0, 2, 1, 0])
+    data = TrainData(X, y, None, True, one_hot_k=3)
+    batches = data.in_order(3)
+    assert [stop for stop, _ in batches] == [3, 6, 7]
+    for (stop, (xb, yb, wb, labels)), start in zip(batches, (0, 3, 6)):
+        assert np.shares_memory(xb, X) and wb is None
+        np.testing.assert_array_equal(labels, y[start:stop])
+        np.testing.assert_array_equal(yb, np.eye(3)[y[start:stop]])
+
+
 @pytest.mark.parametrize("batch_size", [None, 50])
 def test_batches_in_order_are_views_of_X_not_copies(batch_size):
     # full batch = one batch of all rows; shuffle=False minibatches are slices of X
