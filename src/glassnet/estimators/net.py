@@ -204,10 +204,10 @@ class NetClassifier(ClassifierMixin, BaseNet):
         return SoftmaxCrossEntropy() if self.out_activation_ == "softmax" else LogisticOutputs()
 
     def _loss_targets(self, Y):
-        if self.out_activation_ == "softmax":  # one-hot rows over the k >= 2 outputs
-            labels = np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
-            return one_hot(labels, self.n_outputs_, self.net_.dtype)
-        return Y.astype(self.net_.dtype)
+        if self.out_activation_ == "softmax" and Y.shape[1] == 1:
+            # two classes binarized to one 0/1 column: the two one-hot columns of the outputs
+            return one_hot(Y[:, 0].astype(np.intp), 2, self.net_.dtype)
+        return Y.astype(self.net_.dtype)  # the binarizer's rows: one-hot for k classes
 
     def _original_targets(self, Y):
         return self._label_binarizer.inverse_transform(Y)
