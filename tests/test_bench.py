@@ -9,10 +9,13 @@ import io
 import json
 import math
 
+import numpy as np
 import pytest
 
 from glassnet.apps import bench
+from glassnet.apps.bench import small
 from glassnet.apps.bench.core import Row, compare
+from glassnet.apps.tutorial_cmd import post_network
 
 STATUSES = {"ok", "not available", "failed"}
 
@@ -85,13 +88,22 @@ def _check_ratios(rows):
                 assert isinstance(r["met"], bool), r
         else:
             assert r["ratio"] is None and r["met"] is None, r
-    assert ratios >= 8  # W1: 3 or 4, W2: 3, W3: 3 or 4
+    assert ratios >= 9  # W1: 3 or 4, W2: 4, W3: 3 or 4
 
 
 def _check_w1_same_network(rows):
     w1 = {r["system"]: r for r in rows if r["workload"] == "W1"}
     ref = w1["glassnet fit"]["info"]["loss"]
     assert w1["post's code"]["info"]["loss"] == pytest.approx(ref, rel=1e-9)
+
+
+def _check_w2_same_networks(rows):
+    # every W2 system trains the post's 3-unit network; the post's loss is the reference
+    w2 = {r["system"]: r for r in rows if r["workload"] == "W2"}
+    assert len(w2) == 4, sorted(w2)
+    ref = w2["post's code in sequence"]["info"]["loss"]
+    for name, r in w2.items():
+        assert r["info"]["loss"] == pytest.approx(ref, rel=1e-9), name
 
 
 def _check_w3(rows, checks):
@@ -132,8 +144,19 @@ def test_quick_suite(tmp_path):
     _check_rows(rows, report["log"])
     _check_ratios(rows)
     _check_w1_same_network(rows)
+    _check_w2_same_networks(rows)
     _check_w3(rows, checks)
     _check_text(report)
+
+
+@pytest.mark.parametrize("hidden", [3, 50])
+def test_engine_loop_is_fits_arithmetic(hidden):
+    """W2's bare-loop row measures fit's steps without fit: it must train the very same
+    parameters as the tutorial's fit (bit for bit), or its time would mean nothing."""
+    X, y = small.moons_data()
+    bare = small.engine_loop(X, y, hidden, passes=200)
+    net, _ = post_network(X, y, hidden, epochs=200)
+    np.testing.assert_array_equal(bare.theta, net.theta)
 
 
 def test_missing_systems_are_not_available(monkeypatch):

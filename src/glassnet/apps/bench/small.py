@@ -19,12 +19,13 @@ import numpy as np
 import glassnet as gn
 from glassnet.apps.tutorial_cmd import logistic_regression, train_networks
 from glassnet.data import datasets
+from glassnet.losses import one_hot
 
 from . import machine, post
 from .core import NotAvailable, System
 from .machine import cores
 
-__all__ = ["W1Config", "W2Config", "w1_systems", "w2_systems", "moons_data"]
+__all__ = ["W1Config", "W2Config", "w1_systems", "w2_systems", "moons_data", "engine_loop"]
 
 LR = 0.01  # the post's epsilon
 L2 = 0.01  # the post's reg_lambda
@@ -208,6 +209,33 @@ def w2_glassnet_serial(data, cfg: W2Config):
     return w2_glassnet(data, W2Config(cfg.passes, cfg.sizes, n_jobs=1))
 
 
+def engine_loop(X, y, hidden: int, passes: int):
+    """The post's network trained by the engine alone: ``fit``'s step (forward, loss,
+    backward, L2, SGD) with nothing around it, so no history, no accuracy, no divergence
+    watch and no callbacks. The same arithmetic as ``fit``, so the same parameters."""
+    net = gn.mlp([2, hidden, 2], "tanh", seed=0)
+    loss, optimizer = gn.SoftmaxCrossEntropy(reduction="sum"), gn.SGD(lr=LR)
+    Y = one_hot(y, 2)
+    for _ in range(passes):
+        loss.forward(net.forward(X, training=True), Y)
+        net.backward(loss.backward())
+        net.add_penalty_grad(L2)
+        optimizer.step(net.theta, net.grad)
+    return net
+
+
+def w2_engine_loop(data, cfg: W2Config):
+    """W2 with ``engine_loop`` in place of ``fit``: what ``fit``'s bookkeeping costs, and
+    how fast this machine lets the engine go with the post's NumPy operations."""
+    from joblib import Parallel, delayed
+
+    X, y = data
+    logistic_regression(X, y)
+    order = sorted(cfg.sizes, reverse=True)
+    nets = Parallel(n_jobs=cfg.n_jobs)(delayed(engine_loop)(X, y, h, cfg.passes) for h in order)
+    return _net_model(dict(zip(order, nets))[3])
+
+
 def w2_post(data, cfg: W2Config):
     X, y = data
     _, model3, _ = post.tutorial_sequence(X, y, num_passes=cfg.passes, sizes=cfg.sizes)
@@ -230,6 +258,12 @@ def w2_systems(data, cfg: W2Config) -> list[System]:
             "glassnet tutorial (n_jobs=1)",
             w2_glassnet_serial,
             note="one process",
+            describe=describe,
+        ),
+        System(
+            f"glassnet engine, bare loop (n_jobs={cfg.n_jobs})",
+            w2_engine_loop,
+            note="fit's steps alone: no history, accuracy or checks",
             describe=describe,
         ),
         System(
