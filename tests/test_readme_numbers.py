@@ -103,3 +103,25 @@ def test_the_short_example_prints_what_its_comments_say():
     shown = float(re.search(r"~(\S+)", comments[1]).group(1))
     values = [float(v) for v in re.findall(r": ([\d.e+-]+)", errors)]
     assert len(values) == 4 and all(v <= 100 * shown for v in values), errors
+
+
+def test_speed_table_is_the_last_bench_run():
+    """README's Speed table is ``benchmarks/results/latest.json`` (written by
+    ``benchmarks/run_all.sh``) as ``glassnet bench`` prints it, row for row, without the
+    notes column; the text names the day and the time the run ended."""
+    import json
+
+    from glassnet.apps.bench.core import Row, table_cells
+
+    root = Path(__file__).resolve().parents[1]
+    data = json.loads((root / "benchmarks" / "results" / "latest.json").read_text())
+    fields = set(Row.__dataclass_fields__)
+    rows = [Row(**{k: v for k, v in r.items() if k in fields}) for r in data["rows"]]
+    expected = [" ".join(" ".join(cells[:7]).split()) for cells in table_cells(rows)]
+    section = _section("## Speed")
+    block = section.split("```\nworkload")[1].split("```")[0]
+    shown = [" ".join(line.split()) for line in block.splitlines()[1:] if line.strip()]
+    assert shown == expected
+    day, time = data["machine"]["date"].split()[:2]
+    text = " ".join(section.split())
+    assert f"on {day} from" in text and f"to {time} UTC" in text
