@@ -125,3 +125,15 @@ def test_speed_table_is_the_last_bench_run():
     day, time = data["machine"]["date"].split()[:2]
     text = " ".join(section.split())
     assert f"on {day} from" in text and f"to {time} UTC" in text
+    # the prose's figures, from the same run
+    by = {(r.workload, r.system.split(" (")[0]): r for r in rows}
+    fit = next(r for r in rows if r.workload == "W2" and r.reference)
+    bare = by["W2", "glassnet engine, bare loop"]
+    post = by["W2", "post's code in sequence"]
+    assert f"{bare.best:.2f} s, {bare.best / post.best:.2f}x the post's code" in text
+    assert f"`fit` took {fit.best:.2f} s" in text
+    assert f"the {100 * (fit.best / bare.best - 1):.0f}% between the two rows" in text
+    share = next(c for c in data["checks"] if "% of GEMM peak" in c["name"])["value"]
+    assert f"W3 also reached {share:.1f}% of the float32" in text
+    missed = [f"({r.ratio:.2f}x" for r in rows if r.met is False]
+    assert all(m in text for m in missed) and len(missed) == text.count(", target 0."), missed
