@@ -81,17 +81,24 @@ def _train_size(X, y, hidden, epochs=EPOCHS):
 
 
 def train_networks(X, y, sizes=HIDDEN_SIZES, epochs: int = EPOCHS, n_jobs: int = -1):
-    """Train the post's network for every hidden size, in parallel (joblib), the largest
-    first to balance the load. Returns ``({size: net}, sizes that ended on a two-value
-    cycle, the post's printed losses of the 3-unit network or None)``."""
+    """Train the post's network for every hidden size, in parallel (``sweep``). Returns
+    ``({size: net}, sizes that ended on a two-value cycle, the post's printed losses of
+    the 3-unit network or None)``."""
+    results = sweep(_train_size, X, y, sizes, epochs, n_jobs)
+    by_size = {h: net for h, (net, _, _) in results.items()}
+    cycled = sorted(h for h, (_, c, _) in results.items() if c)
+    printed = next((p for (_, _, p) in results.values() if p is not None), None)
+    return by_size, cycled, printed
+
+
+def sweep(train_one, X, y, sizes, epochs: int, n_jobs: int) -> dict:
+    """``{size: train_one(X, y, size, epochs)}`` for every hidden size, in ``n_jobs``
+    processes (joblib), the largest first to balance the load."""
     from joblib import Parallel, delayed
 
     order = sorted(sizes, reverse=True)
-    results = Parallel(n_jobs=n_jobs)(delayed(_train_size)(X, y, h, epochs) for h in order)
-    by_size = {h: net for h, (net, _, _) in zip(order, results)}
-    cycled = sorted(h for h, (_, c, _) in zip(order, results) if c)
-    printed = next((p for (_, _, p) in results if p is not None), None)
-    return by_size, cycled, printed
+    results = Parallel(n_jobs=n_jobs)(delayed(train_one)(X, y, h, epochs) for h in order)
+    return dict(zip(order, results))
 
 
 def logistic_regression(X, y):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import glassnet as gn
-from glassnet.apps.tutorial_cmd import logistic_regression, train_networks
+from glassnet.apps.tutorial_cmd import logistic_regression, sweep, train_networks
 from glassnet.data import datasets
 from glassnet.losses import one_hot
 
@@ -225,15 +225,13 @@ def engine_loop(X, y, hidden: int, passes: int):
 
 
 def w2_engine_loop(data, cfg: W2Config):
-    """W2 with ``engine_loop`` in place of ``fit``: what ``fit``'s bookkeeping costs, and
-    how fast this machine lets the engine go with the post's NumPy operations."""
-    from joblib import Parallel, delayed
-
+    """W2 with ``engine_loop`` in place of ``fit``, scheduled as the tutorial's sweep: what
+    ``fit``'s bookkeeping costs, and how fast this machine lets the engine go with the
+    post's NumPy operations."""
     X, y = data
     logistic_regression(X, y)
-    order = sorted(cfg.sizes, reverse=True)
-    nets = Parallel(n_jobs=cfg.n_jobs)(delayed(engine_loop)(X, y, h, cfg.passes) for h in order)
-    return _net_model(dict(zip(order, nets))[3])
+    nets = sweep(engine_loop, X, y, cfg.sizes, cfg.passes, cfg.n_jobs)
+    return _net_model(nets[3])
 
 
 def w2_post(data, cfg: W2Config):
