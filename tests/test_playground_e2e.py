@@ -69,6 +69,16 @@ def _page(browser, url):
     return page, errors
 
 
+def _slow_click(page, selector, held_ms):
+    """Press and release the mouse over ``selector`` ``held_ms`` apart, as a hand does;
+    ``page.click`` presses and releases at once."""
+    box = page.locator(selector).bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(held_ms)
+    page.mouse.up()
+
+
 def test_xor_trains_live_in_a_real_browser(server, browser, tmp_path, capsys):
     url, proc = server
     page, errors = _page(browser, url)
@@ -88,7 +98,9 @@ def test_xor_trains_live_in_a_real_browser(server, browser, tmp_path, capsys):
     shown = float(page.inner_text("#test-loss"))
     assert shown < 0.1
 
-    page.click("#play")  # pause
+    # pause with a click held as long as a person holds one (frames keep arriving
+    # meanwhile): the button must still be the same element when the mouse comes up
+    _slow_click(page, "#play", held_ms=400)
     page.wait_for_function("() => window.GN.state.playing === false")
     # hovering a hidden neuron shows its bias; the network diagram was drawn
     box = page.evaluate(

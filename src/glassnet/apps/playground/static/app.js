@@ -241,6 +241,9 @@
   }
 
   function setPlaying(p) {
+    // every frame says whether it is playing; redraw the button only on a change, or a
+    // click held across a frame would end on a new icon and the browser would drop it
+    if (p === S.playing && $("play").firstChild) return;
     S.playing = p;
     $("play").innerHTML = p ? ICON_PAUSE : ICON_PLAY;
     $("play").classList.toggle("playing", p);
