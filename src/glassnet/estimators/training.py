@@ -19,10 +19,10 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import shuffle
 from sklearn.utils.optimize import _check_optimize_result
 
 from ..train.callbacks import History, as_callbacks
+from ..train.loop import sklearn_shuffle
 
 __all__ = ["forward", "backward", "objective", "fit_stochastic", "fit_lbfgs"]
 
@@ -98,25 +98,14 @@ def _batch_size(est, n):
     return int(np.clip(est.batch_size, 1, n))
 
 
-def _gather(A, idx, buffers, key):
-    """Rows ``idx`` of ``A``: for arrays into a reused buffer (no allocation per batch)."""
-    if sp.issparse(A):
-        return A[idx]
-    buf = buffers.get(key)
-    if buf is None or buf.shape[0] < idx.size:
-        buf = buffers[key] = np.empty((idx.size,) + A.shape[1:], dtype=A.dtype)
-    return np.take(A, idx, axis=0, out=buf[: idx.size])
-
-
 def _epoch(est, X, T, w, order, batch):
     """One pass over the rows in ``order``; returns scikit-learn's epoch loss (the batch
     losses weighted by batch length)."""
     net, opt = est.net_, est._optimizer
-    total, n, buffers = 0.0, X.shape[0], {}
+    total, n = 0.0, X.shape[0]
     for start in range(0, n, batch):
         idx = order[start : start + batch]
-        wb = None if w is None else w[idx]
-        xb, tb = _gather(X, idx, buffers, "X"), _gather(T, idx, buffers, "T")
+        xb, tb, wb = X[idx], T[idx], None if w is None else w[idx]  # copies of the rows
         total += objective(est, xb, tb, wb) * idx.size
         opt.step(net.theta, net.grad)
     return total / n
@@ -201,7 +190,7 @@ def fit_stochastic(est, X, Y, w, incremental):
     try:
         for _ in range(est.max_iter):
             if est.shuffle:
-                order = shuffle(order, random_state=est._random_state)
+                order = sklearn_shuffle(order, est._random_state)
             logs = {"lr": est._optimizer.lr}
             est.loss_ = logs["loss"] = _epoch(est, X, T, w, order, batch)
             est.n_iter_ += 1

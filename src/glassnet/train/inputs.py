@@ -32,7 +32,6 @@ class TrainData:
         self.validation, self.split = validation, split
         self.n = X.shape[0]
         self.one_hot_k = one_hot_k  # k for labels that the loss takes as one-hot rows
-        self._buffers = None
 
     def in_order(self, size: int) -> list:
         """``(stop, batch)`` for the batches of ``size`` rows taken in order, ``stop``
@@ -47,16 +46,10 @@ class TrainData:
         return batches
 
     def batch(self, rows):
-        """``(X, y, w, labels)`` of the rows ``rows``: a slice (views) or indices (gathered)."""
-        if isinstance(rows, slice):
-            return self.X[rows], self.y[rows], _take(self.w, rows), _take(self.labels, rows)
-        m = len(rows)
-        if self._buffers is None or self._buffers[0].shape[0] < m:  # allocated once
-            self._buffers = tuple(np.empty((m,) + a.shape[1:], a.dtype) for a in (self.X, self.y))
-        xbuf, ybuf = self._buffers
-        xb = np.take(self.X, rows, axis=0, out=xbuf[:m])
-        yb = np.take(self.y, rows, axis=0, out=ybuf[:m])
-        return xb, yb, _take(self.w, rows), _take(self.labels, rows)
+        """``(X, y, w, labels)`` of the rows ``rows``: a slice (views) or an index array
+        (copies, gathered by NumPy's fancy indexing, which on these shapes beats
+        ``np.take`` into a kept buffer: with ``out=`` that gathers into a temporary first)."""
+        return self.X[rows], self.y[rows], _take(self.w, rows), _take(self.labels, rows)
 
 
 def _take(a, rows):

@@ -23,9 +23,18 @@ import numpy as np
 from .callbacks import r2_parts
 from .diagnostics import DivergenceError
 
-__all__ = ["Objective", "TrainingRun"]
+__all__ = ["Objective", "TrainingRun", "sklearn_shuffle"]
 
 MIN_REFERENCE_ROWS = 8  # the fewest rows whose loss serves as the run's first loss
+
+
+def sklearn_shuffle(order: np.ndarray, rs: np.random.RandomState) -> np.ndarray:
+    """``sklearn.utils.shuffle(order, random_state=rs)``, the same draws without its
+    argument checks (which cost more than the shuffle): ``order`` permuted by a
+    permutation of ``arange(n)`` that ``rs.shuffle`` made."""
+    perm = np.arange(order.size)
+    rs.shuffle(perm)
+    return order[perm]
 
 
 class Objective:
@@ -140,9 +149,7 @@ class TrainingRun:
 
     def shuffled(self, order: np.ndarray) -> np.ndarray:
         if self.legacy:  # scikit-learn's way: permute the previous order with RandomState
-            perm = np.arange(order.size)
-            self.rng.shuffle(perm)
-            return order[perm]
+            return sklearn_shuffle(order, self.rng)
         return self.rng.permutation(order.size)
 
     def batches(self):
