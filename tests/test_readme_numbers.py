@@ -135,5 +135,8 @@ def test_speed_table_is_the_last_bench_run():
     assert f"the {100 * (fit.best / bare.best - 1):.0f}% between the two rows" in text
     share = next(c for c in data["checks"] if "% of GEMM peak" in c["name"])["value"]
     assert f"W3 also reached {share:.1f}% of the float32" in text
+    w1 = {r.system: r.times for r in rows if r.workload == "W1"}
+    rounds = [g / p for g, p in zip(w1["glassnet fit"], w1["post's code"])]
+    assert f"gave ratios from {min(rounds):.2f} to {max(rounds):.2f} in this run" in text
     missed = [f"({r.ratio:.2f}x" for r in rows if r.met is False]
     assert all(m in text for m in missed) and len(missed) == text.count(", target 0."), missed
