@@ -73,6 +73,13 @@ def w1_glassnet(data, cfg: W1Config):
     return _net_model(net)
 
 
+def w1_engine_loop(data, cfg: W1Config):
+    """W1 with ``engine_loop`` in place of ``fit``: the same steps and parameters, without
+    ``fit``'s work around them, so the table shows what that work costs."""
+    X, y = data
+    return _net_model(engine_loop(X, y, 3, cfg.steps))
+
+
 def w1_post(data, cfg: W1Config):
     X, y = data
     return post.build_model(X, y, 3, num_passes=cfg.steps)
@@ -178,6 +185,12 @@ def w1_systems(data) -> list[System]:
     torch_missing = None if machine.torch_or_none() is not None else "torch not installed"
     return [
         System("glassnet fit", w1_glassnet, reference=True, describe=describe),
+        System(
+            "glassnet engine, bare loop",
+            w1_engine_loop,
+            note="fit's steps alone: no history, accuracy or checks",
+            describe=describe,
+        ),
         System("post's code", w1_post, target=0.8, describe=describe),
         System(
             "scikit-learn MLPClassifier",
