@@ -209,3 +209,56 @@ def test_run_suite_checks_its_counts_before_any_work():
         bench.run_suite(["W1"], repeat=0)
     with pytest.raises(TypeError, match="^n_jobs must be an integer >= 1 or None, got 2.0 of type"):
         bench.run_suite(["W1"], repeat=1, n_jobs=2.0)
+
+
+def test_a_broken_or_missing_system_is_a_row_not_a_crash():
+    """``time_systems`` on made-up systems: one that works, one that raises (a "failed"
+    row whose traceback goes to the log), one that says it cannot run (NotAvailable), one
+    marked unavailable up front (never called). The working ones are timed every round
+    and compared with the reference."""
+    from glassnet.apps.bench.core import NotAvailable, System, time_systems
+
+    calls = []
+
+    def ok(data, cfg):
+        calls.append(("ok", data))
+        return data
+
+    def broken(data, cfg):
+        calls.append(("broken", data))
+        raise ValueError("no such thing")
+
+    def missing(data, cfg):
+        raise NotAvailable("torch not installed")
+
+    def never(data, cfg):  # pragma: no cover - must not run
+        raise AssertionError("an unavailable system was called")
+
+    systems = [
+        System("ref", ok, reference=True),
+        System("other", ok, target=2.0),
+        System("broken", broken),
+        System("missing", missing),
+        System("never", never, unavailable="not on this machine"),
+    ]
+    log = []
+    rows = {
+        r.system: r for r in time_systems("Wx", systems, "big", None, 3, ("tiny", None), log.append)
+    }
+    assert [r.status for r in rows.values()] == [
+        "ok",
+        "ok",
+        "failed",
+        "not available",
+        "not available",
+    ]
+    assert len(rows["ref"].times) == 3 and len(rows["other"].times) == 3
+    assert rows["broken"].times == [] and rows["broken"].error == "ValueError: no such thing"
+    assert rows["missing"].error == "NotAvailable: torch not installed"
+    assert rows["never"].error == "not on this machine"
+    assert rows["other"].ratio == pytest.approx(rows["ref"].best / rows["other"].best)
+    assert isinstance(rows["other"].met, bool) and rows["broken"].ratio is None
+    # the broken system failed in the warm-up and was not run again
+    assert calls.count(("broken", "tiny")) == 1 and ("broken", "big") not in calls
+    assert calls.count(("ok", "big")) == 6
+    assert any("Traceback" in line and "no such thing" in line for line in log)

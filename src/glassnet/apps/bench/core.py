@@ -120,54 +120,23 @@ def time_systems(
     ``warm`` is ``(data, cfg)`` of a tiny version of the work, run once per system first
     (imports, thread pools, BLAS buffers, first-call costs) and not timed.
     """
-    rows = []
-    for s in systems:
-        rows.append(
-            Row(
-                workload,
-                s.name,
-                reference=s.reference,
-                target=s.target,
-                accuracy_target=s.accuracy_target,
-                note=s.note,
-            )
-        )
-        if s.fn is None or s.unavailable:
-            rows[-1].status = "not available"
-            rows[-1].error = s.unavailable or "not available"
+    rows = [_new_row(workload, s) for s in systems]
     live = [(s, r) for s, r in zip(systems, rows) if r.status == "ok"]
-
-    def attempt(s, r, d, c, timed):
-        try:
-            with warnings.catch_warnings():  # e.g. glassnet's notice that the post's
-                warnings.simplefilter("ignore")  # step oscillates: expected, not news
-                t0 = time.perf_counter()
-                out = s.fn(d, c)
-                dt = time.perf_counter() - t0
-        except Exception as exc:  # a broken competitor must not stop the suite
-            r.status = "not available" if _is_unavailable(exc) else "failed"
-            r.error = _short_error(exc)
-            if r.status == "failed" and log is not None:
-                log(f"  {workload} {s.name} failed:\n{traceback.format_exc()}")
-            return None
-        if timed:
-            r.times.append(dt)
-        return out
-
     if warm is not None:
         for s, r in live:
-            attempt(s, r, warm[0], warm[1], timed=False)
+            _attempt(s, r, warm[0], warm[1], log)
     results: dict[str, Any] = {}
     for i in range(repeat):
         gc.collect()  # once a round, outside the timings: garbage of one system won't tax the next
         for s, r in live:
             if r.status != "ok":
                 continue
-            out = attempt(s, r, data, cfg, timed=True)
+            out, dt = _attempt(s, r, data, cfg, log)
             if r.status == "ok":
+                r.times.append(dt)
                 results[s.name] = out
                 if log is not None:
-                    log(f"  {workload} {s.name}: rep {i + 1}/{repeat} {r.times[-1]:.3f} s")
+                    log(f"  {workload} {s.name}: rep {i + 1}/{repeat} {dt:.3f} s")
     for s, r in live:
         if r.status == "ok" and s.describe is not None and s.name in results:
             try:
@@ -176,6 +145,39 @@ def time_systems(
                 r.info["describe_error"] = _short_error(exc)
     compare(rows)
     return rows
+
+
+def _new_row(workload: str, s: System) -> Row:
+    """The system's empty row: "not available" already when it cannot run here."""
+    row = Row(
+        workload,
+        s.name,
+        reference=s.reference,
+        target=s.target,
+        accuracy_target=s.accuracy_target,
+        note=s.note,
+    )
+    if s.fn is None or s.unavailable:
+        row.status = "not available"
+        row.error = s.unavailable or "not available"
+    return row
+
+
+def _attempt(s: System, r: Row, data, cfg, log) -> tuple[Any, float]:
+    """Run ``s.fn(data, cfg)`` once: ``(what it returned, seconds)``. A system that raises
+    marks its row "failed" (or "not available") instead of stopping the suite."""
+    try:
+        with warnings.catch_warnings():  # e.g. glassnet's notice that the post's
+            warnings.simplefilter("ignore")  # step oscillates: expected, not news
+            t0 = time.perf_counter()
+            out = s.fn(data, cfg)
+            return out, time.perf_counter() - t0
+    except Exception as exc:  # a broken competitor must not stop the suite
+        r.status = "not available" if _is_unavailable(exc) else "failed"
+        r.error = _short_error(exc)
+        if r.status == "failed" and log is not None:
+            log(f"  {r.workload} {s.name} failed:\n{traceback.format_exc()}")
+        return None, 0.0
 
 
 def compare(rows: list[Row]) -> None:
