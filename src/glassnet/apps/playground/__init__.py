@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from .guard import WILDCARDS, new_token
+        from .guard import new_token
 
         token = new_token()  # a new one per process: every address below carries it
         app = create_app(token=token, bound=args.host)
@@ -92,27 +92,7 @@ def run(args: argparse.Namespace) -> int:
     )
     server = uvicorn.Server(config)
 
-    def announce():
-        import time
-
-        while not server.started and not server.should_exit:
-            time.sleep(0.05)
-        if not server.started:
-            return
-        port = server.servers[0].sockets[0].getsockname()[1]
-        local = _is_loopback(args.host) or args.host in WILDCARDS
-        shown = "localhost" if local else _url_host(args.host)
-        url = f"http://{shown}:{port}/?token={token}"
-        print(f"glassnet playground at {url} (Ctrl+C to stop)", flush=True)
-        if args.host in WILDCARDS:
-            import socket
-
-            name = socket.gethostname()
-            print(f"from other computers: http://{name}:{port}/?token={token}", flush=True)
-        if not args.no_browser:
-            webbrowser.open(url)
-
-    threading.Thread(target=announce, daemon=True).start()
+    threading.Thread(target=_announce, args=(server, args, token), daemon=True).start()
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
@@ -121,6 +101,31 @@ def run(args: argparse.Namespace) -> int:
         print(f"could not start the server on {args.host}:{args.port}", file=sys.stderr)
         return 1
     return 0
+
+
+def _announce(server, args: argparse.Namespace, token: str) -> None:
+    """Once the server listens, print its address (with the access token) and open it in
+    the browser unless ``--no-browser``."""
+    import time
+
+    from .guard import WILDCARDS
+
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if not server.started:
+        return
+    port = server.servers[0].sockets[0].getsockname()[1]
+    local = _is_loopback(args.host) or args.host in WILDCARDS
+    shown = "localhost" if local else _url_host(args.host)
+    url = f"http://{shown}:{port}/?token={token}"
+    print(f"glassnet playground at {url} (Ctrl+C to stop)", flush=True)
+    if args.host in WILDCARDS:
+        import socket
+
+        name = socket.gethostname()
+        print(f"from other computers: http://{name}:{port}/?token={token}", flush=True)
+    if not args.no_browser:
+        webbrowser.open(url)
 
 
 def main(argv=None) -> int:
