@@ -147,3 +147,18 @@ def test_the_tutorial_table_on_getting_started_is_what_the_engine_gives():
     for hidden sizes 1, 5, 20 and 50, within rounding for 2, 3 and 4 (the bands and why
     are in tests/_runs.py, shared with the README's check)."""
     check_tutorial_table((DOCS / "getting-started.md").read_text())
+
+
+def test_the_test_command_is_what_ci_runs():
+    """The README's test command, getting-started's and the last line of ``.ci/run`` are one
+    and the same command (CI must run exactly what the README tells a newcomer to run)."""
+
+    def command_after(text: str, intro: str) -> str:
+        block = text.split(intro, 1)[1].split("```bash\n", 1)[1]
+        return block.split("\n```", 1)[0].strip()
+
+    readme = command_after((ROOT / "README.md").read_text(), "Run the tests")
+    started = command_after((DOCS / "getting-started.md").read_text(), "Run the tests")
+    ci_lines = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert readme == started == ci_lines[-1]
+    assert "pytest" in readme and '".[test,docs]"' in readme

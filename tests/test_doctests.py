@@ -56,6 +56,7 @@ MODULES = [
     "glassnet.train.checkpoint",
     "glassnet.train.diagnostics",
     "glassnet.train.fit",
+    "glassnet.train.monitor",
     "glassnet.train.reporting",
     "glassnet.estimators.net",
     "glassnet.data.datasets",

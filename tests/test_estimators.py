@@ -301,6 +301,9 @@ def test_as_accurate_as_sklearn(name, data):
         ({"learning_rate_init": 0}, "learning_rate_init must be a finite number > 0, got 0"),
         ({"dropout": 1.0}, "dropout must be"),
         ({"batch_size": 0}, "batch_size must be"),
+        # refused with any solver (scikit-learn takes it): a velocity that never decays
+        ({"momentum": 1, "solver": "sgd"}, r"momentum must be a number in \[0, 1\), got 1$"),
+        ({"momentum": 1, "solver": "adam"}, r"momentum must be a number in \[0, 1\), got 1$"),
     ],
 )
 def test_bad_parameters_fail_in_fit(kwargs, match):

@@ -155,6 +155,26 @@ def test_monitor_with_batchnorm_and_lbfgs(rng):
     assert (mon2.stats["update_ratio"] > 0).all()
 
 
+def test_lbfgs_update_ratio_is_one_iterations_change(rng):
+    """With L-BFGS the monitor's update is the iteration's: ||W_k - W_(k-1)|| / ||W_k||
+    between consecutive iterates (recorded here by a callback), not the change since the
+    run began."""
+    X, y = _data(rng)
+    net = gn.mlp([3, 4, 2], seed=0)
+    iterates = [net.theta.copy()]
+    keep = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: iterates.append(net.theta.copy()))
+    mon = gn.Monitor(every=1)
+    gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.LBFGS(), epochs=6,
+           callbacks=[keep, mon], verbose=0)  # fmt: skip
+    sl = net.slices["0.W"]
+    expected = [
+        np.linalg.norm(new[sl] - old[sl]) / np.linalg.norm(new[sl])
+        for old, new in zip(iterates, iterates[1:])
+    ]
+    assert len(expected) == len(mon.epochs) >= 4
+    np.testing.assert_allclose(mon.stats["update_ratio"][:, 0], expected, rtol=1e-12)
+
+
 def test_a_monitor_after_a_run_that_raised_does_not_stack_wrappers(rng):
     X, y = _data(rng)
     opt = gn.SGD(0.1)

@@ -135,6 +135,12 @@ def test_speed_table_is_the_last_bench_run():
     assert f"the {100 * (fit.best / bare.best - 1):.0f}% between the two rows" in text
     share = next(c for c in data["checks"] if "% of GEMM peak" in c["name"])["value"]
     assert f"W3 also reached {share:.1f}% of the float32" in text
+    check = {c["name"]: c["value"] for c in data["checks"]}
+    numpy_mem = check["fit's added peak, NumPy allocations (tracemalloc)"]
+    rss = check["fit's added peak RSS (fresh process)"]
+    monitor = check["Monitor(every=10) added time"]
+    assert f"`fit` added {numpy_mem:.1f}% of X in NumPy allocations and {rss:.1f}% in RSS" in text
+    assert f"`Monitor(every=10)` added {monitor:.2f}% to W3's time" in text
     w1_rows = {r.system: r for r in rows if r.workload == "W1"}
     b1, p1 = w1_rows["glassnet engine, bare loop"], w1_rows["post's code"]
     assert f"alone took {b1.best:.2f} s, {b1.best / p1.best:.2f}x the post's code" in text

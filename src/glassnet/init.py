@@ -37,7 +37,8 @@ def glorot_normal(rng, n_in, n_out):
 
 def glorot_uniform(rng, n_in, n_out):
     """Glorot (Xavier) uniform on ``[-l, l]`` with ``l = sqrt(6 / (n_in + n_out))``
-    (scikit-learn's MLP uses this bound, with 2 in place of 6 for logistic outputs)."""
+    (scikit-learn's MLP uses this bound, with 2 in place of 6 when the hidden activation is
+    logistic)."""
     limit = np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-limit, limit, size=(n_in, n_out))
 

@@ -1,4 +1,5 @@
-"""Layers with parameters: the ``Layer`` protocol, ``Dense`` and ``Dropout``.
+"""Layers: the ``Layer`` protocol, ``Dense``, ``Dropout`` and ``BatchNorm``, and the
+column-major arrays the layers write (``column_major``).
 
 A layer does not own its parameter arrays: the network allocates one flat buffer
 for all parameters (and one for their gradients) and hands each layer views into
@@ -21,12 +22,14 @@ def column_major(n: int, width: int, dtype) -> np.ndarray:
     """An empty (n, width) array stored column by column (NumPy's ``order="F"``).
 
     Dense layers write their outputs and deltas into these, and the element-wise
-    layers and losses keep the order. One unit's values over the batch are then
-    contiguous, so the sums over the batch (``db = delta.sum(axis=0)``) and over a row's
-    few classes (the softmax) run along memory instead of across it. For the post's
-    narrow layers those sums then take about a third of the time, far more than a
-    matrix product loses by writing in this order; for wide layers either order is as
-    fast. The formulas are the same: only where the numbers sit in memory changes.
+    layers and losses keep the order (but for ``Dropout``, whose mask is drawn row by
+    row: after it the arrays are row-major, which changes the speed, not the numbers).
+    One unit's values over the batch are then contiguous, so the sums over the batch
+    (``db = delta.sum(axis=0)``) and over a row's few classes (the softmax) run along
+    memory instead of across it. For the post's narrow layers those sums then take about
+    a third of the time, far more than a matrix product loses by writing in this order;
+    for wide layers either order is as fast. The formulas are the same: only where the
+    numbers sit in memory changes.
     """
     return np.empty((n, width), dtype, order="F")
 

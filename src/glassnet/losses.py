@@ -1,4 +1,5 @@
-"""Losses: the fused softmax cross-entropy (takes logits) and the squared error.
+"""Losses: the fused softmax cross-entropy (takes logits), the fused sigmoid (binary)
+cross-entropy (takes one logit) and the squared error.
 
 A loss's ``forward(out, y)`` returns a float and caches what ``backward()`` needs;
 ``backward()`` returns ``dL/d out`` with the shape of ``out``. ``reduction="sum"``

@@ -210,10 +210,12 @@ COMMANDS = [
     ),
     (
         "exercises",
-        "run the post's exercises and the readers' requests",
+        "run the post's exercises, the readers' requests and the classic experiments",
         "Run each exercise (minibatches, annealing, activations, three classes, four "
-        "layers, gradient check, regression, dropout, Iris, one-hot labels); print a "
-        "one-line result and write a figure for each.",
+        "layers, gradient check, regression, dropout, Iris, one-hot labels) and the "
+        "classic experiments (weight initialisation, vanishing gradients, optimizers, "
+        "overfitting, hyperparameter search); print a one-line result and write a "
+        "figure for each.",
         _exercises_options,
         _cmd_exercises,
     ),

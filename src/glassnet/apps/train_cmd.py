@@ -58,7 +58,7 @@ TRAIN_OPTIONS = [
             "layer, comma-separated",
         ),
     ),
-    ("--optimizer", dict(default="sgd", help="sgd, adam, rmsprop or lbfgs (default sgd)")),
+    ("--optimizer", dict(default="sgd", help="sgd, adam, rmsprop, adagrad or lbfgs (default sgd)")),
     ("--momentum", dict(type=DROPOUT, default=0.0, help="momentum for sgd (default 0)")),
     ("--lr", dict(type=POSITIVE, default=0.01, help="learning rate (default 0.01)")),
     (

@@ -47,7 +47,7 @@ _PARAMETER_CONSTRAINTS = {
     "learning_rate_init": Interval(Real, 0, None, closed="neither"),
     "power_t": Interval(Real, 0, None),
     "tol": Interval(Real, 0, None),
-    "momentum": Interval(Real, 0, 1),
+    "momentum": Interval(Real, 0, 1, closed="left"),  # 1: a velocity that never decays
     "validation_fraction": Interval(Real, 0, 1, closed="neither"),
     "beta_1": Interval(Real, 0, 1, closed="left"),
     "beta_2": Interval(Real, 0, 1, closed="left"),

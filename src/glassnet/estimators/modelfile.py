@@ -1,5 +1,6 @@
 """Model files for the estimators: parameters and fitted attributes as JSON, arrays as
-arrays, the network as its packed parameters. Registered with ``glassnet.io``."""
+arrays, the network as its packed parameters. Registered with
+``glassnet.modelfile.register_kind``."""
 
 from __future__ import annotations
 

@@ -42,7 +42,9 @@ class History(Callback):
     """What ``fit`` recorded, one entry per epoch; ``fit`` returns it.
 
     ``history[key]`` is a list. Keys: ``loss`` (data loss + penalty), ``data_loss``,
-    ``penalty`` (``l2/2 * sum ||W||^2`` at the start of the epoch), ``lr``, ``accuracy``
+    ``penalty`` (``l2/2 * sum ||W||^2 + l1 * sum |W|`` at the parameters each batch saw: for
+    the full batch, at the start of the epoch; with minibatches averaged over the epoch's
+    batches for a mean loss, summed for a summed one), ``lr``, ``accuracy``
     (classification) or ``r2`` (regression); with validation data ``val_loss`` and
     ``val_accuracy`` or ``val_r2``. Losses are reduced as the loss object reduces them
     over the epoch's examples.

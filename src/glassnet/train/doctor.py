@@ -8,7 +8,7 @@ number behind it, what it means in plain words and what to try. The checks, in o
 3. the gradient check (``check_gradients``) on a few rows;
 4. dead (ReLU) and saturated (tanh, sigmoid) units per layer at initialisation;
 5. vanishing or exploding gradients: the gradient norms of the first and last layer;
-6. a short probe run on a copy (the given optimizer, on 80% of the rows): divergence,
+6. a short probe run (the given optimizer, on 80% of the rows): divergence,
    update/weight ratios per layer (CS231n: about 1e-3 is healthy), dead and saturated
    units after it, and whether held-out accuracy beats guessing the most common class;
 7. whether the network can overfit a small batch (20 rows, 300 full-batch steps).
@@ -394,7 +394,8 @@ def diagnose(
 
     Parameters
     ----------
-    net : Sequential, left unchanged (the checks train copies)
+    net : Sequential, given back unchanged (the checks that train it restore its parameters,
+        gradients and random state)
     loss : Loss
     X : array-like of shape (n_samples, n_features)
     y : array-like, as ``fit`` takes it

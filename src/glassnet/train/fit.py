@@ -74,7 +74,8 @@ def fit(
     batch_size : int or None
         None: one full-batch step per epoch (the post). An int: minibatches of that size
         (a size above ``n_samples`` is clipped to it), reshuffled every epoch when
-        ``shuffle``. The data set is never copied: batches are gathered by index.
+        ``shuffle``. Batches are gathered by index and the data set is not copied (with
+        ``validation_fraction``, its training rows are gathered once).
     shuffle : bool
     seed : int, None or numpy.random.RandomState
         Seeds the shuffling and the validation split. A ``RandomState`` is drawn from

@@ -2,8 +2,8 @@
 
 A batch is a ``slice`` of rows when they are taken in order (the full batch, or
 minibatches with ``shuffle=False``): ``X[rows]`` is then a view, nothing is copied.
-Shuffled minibatches are gathered by index (``X[rows]``), one batch at a time: the data
-set itself is never copied.
+Shuffled minibatches are gathered by index (``X[rows]``), one batch at a time. The data
+set itself is not copied (``validation_fraction`` gathers its training rows once).
 """
 
 from __future__ import annotations

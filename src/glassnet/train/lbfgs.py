@@ -38,6 +38,7 @@ def train_lbfgs(run, initial_epoch: int, epochs: int) -> None:
         logs = dict(last["logs"])
         run.epoch = epoch
         run.check_divergence(epoch, logs["loss"])  # goes back to the last good iterate
+        np.copyto(run.epoch_start, run.last_good)  # where this iteration started
         np.copyto(run.last_good, theta)
         run.on_epoch_end(epoch, logs)
         epoch += 1

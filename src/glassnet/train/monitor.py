@@ -107,9 +107,16 @@ class Monitor(Callback):
 
     Examples
     --------
+    >>> import glassnet as gn
+    >>> from glassnet.data import datasets
+    >>> X, y = datasets.moons()
+    >>> net = gn.mlp([2, 3, 2], activation="tanh", seed=0)
     >>> mon = gn.Monitor(every=10)
-    >>> gn.fit(net, loss, X, y, callbacks=[mon], epochs=200)
-    >>> mon.stats["grad_norm"][-1]        # each layer's gradient norm at the last record
+    >>> _ = gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, callbacks=[mon], epochs=200, verbose=0)
+    >>> mon.layers, mon.epochs[:3], mon.epochs[-1]
+    (['0.W', '2.W'], [0, 10, 20], 190)
+    >>> mon.stats["grad_norm"].shape      # (records, layers): one gradient norm per layer
+    (20, 2)
     """
 
     CONSTRAINTS = {  # glassnet._checks

@@ -82,7 +82,7 @@ def _checkpoint_path(path, optimizer):
         return None
     if isinstance(optimizer, LBFGS):
         raise ValueError(
-            "checkpoint= needs a stochastic optimizer (SGD, Adam, RMSProp): SciPy's "
+            "checkpoint= needs a stochastic optimizer (SGD, Adam, RMSProp, Adagrad): SciPy's "
             "L-BFGS state cannot be saved"
         )
     if not isinstance(path, (str, Path)):

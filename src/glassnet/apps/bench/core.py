@@ -6,8 +6,8 @@ and returns whatever it trained. ``time_systems`` warms every system up once on 
 version of the work, then times the real work ``repeat`` times, interleaving the
 systems (A B C, A B C, ...) so that slow drifts of the machine hit all of them alike.
 
-A system that cannot run here (PyTorch not installed, an estimator not yet in
-glassnet) is a row marked "not available"; one that raises is marked "failed" with
+A system that cannot run here (PyTorch not installed, say) is a row marked
+"not available"; one that raises is marked "failed" with
 the error. Neither stops the suite.
 """
 
