@@ -472,3 +472,46 @@ def test_mistyped_command_suggests_the_closest(capsys):
     err = capsys.readouterr().err
     assert err.startswith("glassnet: error: unknown command 'trian'; commands: tutorial, train")
     assert err.endswith("; did you mean 'train'?\n") and err.count("\n") == 1
+
+
+def _float_labelled_csv(tmp_path):
+    """40 rows whose labels are written as numbers with a decimal point (1.0 / 0.0), as
+    pandas writes a boolean column cast to float; the label is x0 > 0, easy to learn."""
+    import numpy as np
+
+    X = np.random.RandomState(0).randn(40, 3)
+    lines = ["a,b,c,label"] + [f"{a:.6f},{b:.6f},{c:.6f},{float(a > 0)}" for a, b, c in X]
+    csv = tmp_path / "f.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    return csv
+
+
+def test_predict_accuracy_reads_labels_as_training_named_them(tmp_path, capsys):
+    """Training names the classes "0" and "1" for labels written 0.0 and 1.0; predict must
+    compare its predictions with the file's labels named the same way (it compared "1"
+    with "1.0" and reported 0.0000 on the very rows the model had learned)."""
+    csv, model = _float_labelled_csv(tmp_path), tmp_path / "f.npz"
+    assert (
+        main(["train", "--data", str(csv), "--epochs", "300", "--quiet", "--save", str(model)]) == 0
+    )
+    capsys.readouterr()
+    for extra in ([], ["--target", "label"]):
+        assert main(["predict", "--model", str(model), "--data", str(csv), *extra]) == 0
+        err = capsys.readouterr().err
+        acc = float(re.search(r"accuracy against the file's target column: ([\d.]+)", err).group(1))
+        assert acc >= 0.9, err
+
+
+@pytest.mark.parametrize("target", ["nosuch", "99", "-9"])
+def test_predict_refuses_a_target_that_is_not_a_column(target, tmp_path, capsys):
+    csv, model = _float_labelled_csv(tmp_path), tmp_path / "f.npz"
+    assert (
+        main(["train", "--data", str(csv), "--epochs", "5", "--quiet", "--save", str(model)]) == 0
+    )
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), "--data", str(csv), "--target", target]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"glassnet predict: error: --target '{target}' is not a column of {csv}: its columns "
+        "are a, b, c, label\n"
+    )

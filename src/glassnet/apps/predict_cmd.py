@@ -129,7 +129,9 @@ def run_predict(args) -> int:
     target = args.target
     if target is None and isinstance(getattr(model, "metadata", None), dict):
         target = model.metadata.get("target")
-    X, y_text, header = load_features_csv(args.data, n_features, names, target)
+    X, y_text, header = load_features_csv(
+        args.data, n_features, names, target, require_target=args.target is not None
+    )
     pred = predict(X)
     _write_predictions(args.out, pred, classes, proba(X) if proba is not None else None)
     what = f"{len(X)} predictions"

@@ -220,13 +220,16 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(v)
 
 
-def load_features_csv(path, n_features: int, feature_names=None, target=None):
+def load_features_csv(path, n_features: int, feature_names=None, target=None, require_target=False):
     """Read the feature columns of a CSV file for prediction.
 
     A header is detected as in ``load_csv``. The features are the columns named in
     ``feature_names`` when the header has them all; otherwise every column except
-    ``target`` (a name or index, if given and present). Returns ``(X, y_text, header)``:
-    ``y_text`` holds the target column's raw text, or None when the file has none.
+    ``target`` (a name or index, if given and present; with ``require_target`` a target
+    that is not a column of the file is an error). Returns ``(X, y_text, header)``:
+    ``y_text`` holds the target column's labels as training names the classes (numbers
+    as ``"1"`` for ``1.0`` when every value is a number, else the text), or None when the
+    file has none.
     """
     path = Path(path)
     rows = _read_rows(path)
@@ -243,7 +246,13 @@ def load_features_csv(path, n_features: int, feature_names=None, target=None):
         if names and isinstance(target, str) and target in names:
             t = names.index(target)
         elif isinstance(target, int) or (isinstance(target, str) and target.lstrip("-").isdigit()):
-            t = int(target) % width if width > n_features else None
+            k = int(target)
+            t = k % width if width > n_features and -width <= k < width else None
+        if t is None and require_target:
+            raise ValueError(
+                f"--target {target!r} is not a column of {path}: "
+                + (f"its columns are {', '.join(names)}" if names else f"it has {width} columns")
+            )
     if names and feature_names and all(f in names for f in feature_names):
         cols = [names.index(f) for f in feature_names]
         if t is None and width > len(cols):
@@ -257,5 +266,14 @@ def load_features_csv(path, n_features: int, feature_names=None, target=None):
             + ("" if t is not None else "; name the target column with --target")
         )
     X = _parse_numbers(path, body, cols, names or [f"x{j}" for j in range(width)])
-    y_text = None if t is None else [r[t].strip() for _, r in body]
+    y_text = None if t is None else _target_text([r[t].strip() for _, r in body])
     return X, y_text, (names or [f"x{j}" for j in range(width)])
+
+
+def _target_text(raw: list[str]) -> list[str]:
+    """Target labels named as ``_parse_target`` names the classes it trains on: numbers as
+    ``_fmt`` writes them ("1.0" -> "1") when every value is a number, else the text."""
+    values = [_float(s) for s in raw]
+    if all(v is not None and math.isfinite(v) for v in values):
+        return [_fmt(v) for v in values]
+    return raw
