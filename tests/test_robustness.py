@@ -683,3 +683,124 @@ def test_save_refuses_what_it_cannot_store(tmp_path):
         gn.save(gn.mlp([2, 3, 2]), tmp_path / "no" / "m.npz")
     with pytest.raises(TypeError, match="cannot save an object of type dict"):
         gn.save({"theta": 1}, tmp_path / "m.npz")
+
+
+# ------------------------------------------------------------------ found by a hostile probe
+def _xy():
+    rng = np.random.RandomState(0)
+    return rng.randn(20, 3), rng.randint(0, 3, 20)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: gn.EarlyStopping(monitor=3), TypeError, "monitor must be a history key"),
+        (lambda: gn.ModelCheckpoint(None), TypeError, "path must be a file name"),
+        (lambda: gn.save(gn.mlp([2, 3, 2]), None), TypeError, "path must be a file name"),
+    ],
+)
+def test_callbacks_and_save_name_a_bad_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_folder_is_not_a_model_file(tmp_path):
+    """Saving onto a folder (or into a missing one) is refused up front, naming the path;
+    it was an IsADirectoryError naming a temporary file, and ModelCheckpoint only failed
+    at its first save, in the middle of training."""
+    with pytest.raises(ValueError, match=f"cannot save to '{tmp_path}': it is a folder"):
+        gn.save(gn.mlp([2, 3, 2]), tmp_path)
+    with pytest.raises(ValueError, match="is a folder; give a file name"):
+        gn.ModelCheckpoint(tmp_path)
+    with pytest.raises(ValueError, match="has no such folder"):
+        gn.ModelCheckpoint(tmp_path / "nodir" / "m.npz")
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("no dense", "the network has no Dense layer, so nothing to train"),
+        ("binary with 2 outputs", "BinaryCrossEntropy needs a network with 1 output"),
+        ("lbfgs schedule", "LBFGS chooses its own steps: schedule= does not apply"),
+        ("lbfgs clip", "LBFGS chooses its own steps: clip_norm= does not apply"),
+    ],
+)
+def test_fit_refuses_what_it_cannot_train(case, message):
+    X, y = _xy()
+    net, loss, kw = gn.mlp([3, 4, 3], seed=0), gn.SoftmaxCrossEntropy(), {}
+    if case == "no dense":
+        net, loss, y = gn.Sequential([gn.ReLU()]), gn.MeanSquaredError(), X
+    elif case == "binary with 2 outputs":
+        net, loss, y = gn.mlp([3, 4, 2], seed=0), gn.BinaryCrossEntropy(), y % 2
+    elif case == "lbfgs schedule":
+        kw = dict(optimizer=gn.LBFGS(), schedule=gn.StepDecay(0.1))
+    else:
+        kw = dict(optimizer=gn.LBFGS(), clip_norm=1.0)
+    theta = net.theta.copy()
+    with pytest.raises(ValueError, match=message):
+        gn.fit(net, loss, X, y, epochs=2, verbose=0, **kw)
+    np.testing.assert_array_equal(net.theta, theta)  # nothing trained
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["exercises", "--only", ""], "glassnet exercises: error: --only names no exercise"),
+        (["exercises", "--only", ","], "glassnet exercises: error: --only names no exercise"),
+        (
+            ["train", "--epochs", "5", "--optimizer", "adam", "--momentum", "0.9"],
+            "glassnet train: error: --momentum applies to --optimizer sgd, not adam",
+        ),
+        (
+            ["train", "--epochs", "5", "--optimizer", "lbfgs", "--clip-norm", "1"],
+            "glassnet train: error: --optimizer lbfgs chooses its own steps; drop --clip-norm",
+        ),
+    ],
+)
+def test_command_line_refuses_options_that_do_not_apply(argv, message, capsys):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(message) and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize(
+    "exc, shown",
+    [
+        (FileNotFoundError(2, "No such file or directory", "/proc/x"), "No such file or directory"),
+        (MemoryError("Unable to allocate 373. GiB"), "not enough memory (Unable to allocate"),
+    ],
+)
+def test_command_line_reports_os_and_memory_errors_in_one_line(exc, shown, monkeypatch, capsys):
+    """A folder that cannot be written or a request too large for memory ends the command
+    with one line and exit status 1, not a traceback."""
+    import glassnet.apps.cli as cli
+
+    def boom(args):
+        raise exc
+
+    monkeypatch.setattr(cli, "_cmd_exercises", boom)
+    parser = cli.build_parser()
+    args = parser.parse_args(["exercises"])
+    args.func = boom
+    assert cli._run(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet exercises: error: ") and shown in err and "Traceback" not in err
+
+
+def test_a_sweep_starts_no_more_processes_than_runs(monkeypatch):
+    import joblib
+
+    from glassnet.apps import sweep
+
+    asked = []
+    real = joblib.Parallel
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("n_jobs"))
+        return real(*args, **{**kwargs, "n_jobs": 1})
+
+    monkeypatch.setattr(sweep, "Parallel", spy, raising=False)
+    monkeypatch.setattr(joblib, "Parallel", spy)
+    X, y = datasets.moons(40)
+    rows = sweep.run_sweep("hidden", [1, 2], X, y, base={"epochs": 3}, n_jobs=100000)
+    assert len(rows) == 2 and asked == [2]

@@ -10,7 +10,8 @@ import os
 
 import numpy as np
 
-from .losses import SoftmaxCrossEntropy
+from .layers import Dense
+from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 
 __all__ = ["check_X", "check_targets", "check_param_memory", "physical_memory", "prepare_data"]
 
@@ -179,6 +180,8 @@ def prepare_data(net, loss, X, y, name_X="X", name_y="y"):
     Float32 data makes a float64 network float32 (float32 end to end, no upcast);
     any other data is cast to the network's dtype.
     """
+    if not any(isinstance(layer, Dense) for layer in net.layers):
+        raise ValueError(f"the network has no Dense layer, so nothing to train: {net!r}")
     X = check_X(X, name=name_X, n_features=net.n_inputs)
     if X.dtype == np.float32 and net.dtype == np.float64:
         net.astype(np.float32)
@@ -188,6 +191,11 @@ def prepare_data(net, loss, X, y, name_X="X", name_y="y"):
         raise ValueError(
             "SoftmaxCrossEntropy needs a network with at least 2 outputs, this one has 1; "
             "use BinaryCrossEntropy for a single logit"
+        )
+    if isinstance(loss, BinaryCrossEntropy) and net.n_outputs != 1:
+        raise ValueError(
+            f"BinaryCrossEntropy needs a network with 1 output (one logit), this one has "
+            f"{net.n_outputs}; use SoftmaxCrossEntropy for {net.n_outputs} class outputs"
         )
     y = check_targets(y, X.shape[0], net.n_outputs, classification, name=name_y, dtype=net.dtype)
     return X, y

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import struct
 import zipfile
 import zlib
@@ -100,10 +101,14 @@ def save(obj, path) -> Path:
     for key, arr in arrays.items():
         if key == META_KEY or np.asarray(arr).dtype == object:
             raise TypeError(f"array {key!r} cannot be stored in a model file")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file name (str or Path), got {path!r}")
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"cannot save to {str(path)!r}: it is a folder; give a file name")
     atomic_write(path, lambda fh: np.savez(fh, **{META_KEY: np.array(json.dumps(meta))}, **arrays))
     return path
 

@@ -105,12 +105,17 @@ class Run:
         lbfgs = a.optimizer.lower() == "lbfgs"
         opt_kwargs = {} if lbfgs else {"lr": a.lr}
         if a.momentum:
+            if a.optimizer.lower() != "sgd":
+                raise UsageError(f"--momentum applies to --optimizer sgd, not {a.optimizer}")
             opt_kwargs["momentum"] = a.momentum
         self.optimizer = get_optimizer(a.optimizer, **opt_kwargs)
         if isinstance(self.optimizer, LBFGS) and a.batch_size:
             raise UsageError("--optimizer lbfgs trains on the full batch; drop --batch-size")
         if isinstance(self.optimizer, LBFGS) and a.checkpoint:
             raise UsageError("--optimizer lbfgs cannot be checkpointed; drop --checkpoint")
+        if isinstance(self.optimizer, LBFGS) and (schedule is not None or a.clip_norm):
+            what = "--schedule" if schedule is not None else "--clip-norm"
+            raise UsageError(f"--optimizer lbfgs chooses its own steps; drop {what}")
         self.schedule = schedule
         self.done = ckpt is not None and ckpt.next_epoch >= a.epochs
         self._callbacks()

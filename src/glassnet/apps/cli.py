@@ -158,8 +158,10 @@ def _cmd_exercises(args) -> int:
     from .exercises import EXERCISES, run_all
 
     names = None
-    if args.only:
+    if args.only is not None:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
+        if not names:
+            raise UsageError(f"--only names no exercise; valid names: {', '.join(EXERCISES)}")
         unknown = [n for n in names if n not in EXERCISES]
         if unknown:
             raise UsageError(
@@ -310,6 +312,10 @@ def _run(args) -> int:
         except BrokenPipeError:  # the output went to a pager or `head` that closed early
             sys.stderr.close()
             return 0
+        except (OSError, MemoryError) as exc:  # a folder that cannot be written, a full disk,
+            what = f"not enough memory ({exc})" if isinstance(exc, MemoryError) else exc
+            print(f"glassnet {args.command}: error: {what}", file=sys.stderr)  # a huge request
+            return 1
 
 
 if __name__ == "__main__":

@@ -169,8 +169,8 @@ def run_sweep(
     Xtr, Xte, ytr, yte = split_data(X, y, test_fraction, seed)
     n_classes = int(y.max()) + 1
     jobs = (delayed(_train_one)(param, v, cfg, Xtr, ytr, Xte, yte, n_classes) for v in values)
-    if backend is None:
-        return list(Parallel(n_jobs=n_jobs)(jobs))
+    if backend is None:  # no more processes than runs: each would start Python for nothing
+        return list(Parallel(n_jobs=min(n_jobs, len(values)) if n_jobs > 0 else n_jobs)(jobs))
     with parallel_backend(backend, n_jobs=n_jobs):
         return list(Parallel()(jobs))
 

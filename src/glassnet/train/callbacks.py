@@ -11,6 +11,7 @@ interrupted. Before ``on_train_begin`` it sets ``callback.net`` and
 from __future__ import annotations
 
 import math
+import os
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -135,6 +136,16 @@ def _better(mode: str):
     )
 
 
+def _check_monitor(monitor) -> str:
+    """``monitor`` must be a history key (a string); which keys exist is known at fit."""
+    if not isinstance(monitor, str):
+        raise TypeError(
+            f"monitor must be a history key such as 'val_loss' or 'loss', got {monitor!r} "
+            f"of type {type(monitor).__name__}"
+        )
+    return monitor
+
+
 def _mode_for(monitor: str) -> str:
     return "max" if monitor.split("val_")[-1] in ("accuracy", "r2") else "min"
 
@@ -179,7 +190,7 @@ class EarlyStopping(Callback):
         restore_best_weights: bool = True,
     ):
         checked = check_params({"patience": patience, "min_delta": min_delta}, self.CONSTRAINTS)
-        self.monitor = monitor
+        self.monitor = _check_monitor(monitor)
         self.patience = checked["patience"]
         self.min_delta = checked["min_delta"]
         self.restore_best_weights = bool(restore_best_weights)
@@ -222,8 +233,14 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = True):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a file name (str or Path), got {path!r}")
         self.path = Path(path)
-        self.monitor = monitor
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if self.path.is_dir() or not folder.is_dir():
+            why = "is a folder; give a file name" if self.path.is_dir() else "has no such folder"
+            raise ValueError(f"ModelCheckpoint path {str(path)!r} {why}")
+        self.monitor = _check_monitor(monitor)
         self.save_best_only = bool(save_best_only)
 
     def on_train_begin(self):

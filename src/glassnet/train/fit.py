@@ -193,6 +193,9 @@ def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
     put in the checkpoint's state when resuming. Returns ``(run, epoch_end)``."""
     if opts.lbfgs and opts.batch_size is not None and opts.batch_size < data.n:
         raise ValueError("LBFGS trains on the full batch: use batch_size=None with it")
+    if opts.lbfgs and (opts.schedule is not None or opts.clip_norm is not None):
+        what = "schedule" if opts.schedule is not None else "clip_norm"
+        raise ValueError(f"LBFGS chooses its own steps: {what}= does not apply to it")
     objective = Objective(net, loss, opts.l2, opts.clip_norm, opts.l2_per_example, opts.l1)
     warn_large_summed_step(loss, opts.optimizer, min(opts.batch_size or data.n, data.n))
     watch = LossWatch(
