@@ -116,3 +116,14 @@ def test_a_good_minibatch_run_is_not_flagged(moons):
         verbose=0,
     )
     assert len(hist) == 3
+
+
+def test_a_huge_learning_rate_is_blamed_not_a_small_l2(moons):
+    """lr=1e10 with the post's l2=0.01: lr * l2 > 2, but the step is what is outsized (the
+    message used to call l2=0.01 huge)."""
+    X, y = moons
+    net = gn.mlp([2, 4, 2], "tanh", seed=0)
+    with pytest.raises(gn.DivergenceError, match="smaller learning rate") as err:
+        gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.SGD(lr=1e10), l2=0.01,
+               epochs=50, verbose=0)  # fmt: skip
+    assert "is huge" not in str(err.value)

@@ -127,3 +127,10 @@ def test_sequential_keeps_a_randomstate_seed_and_rejects_other_dtypes():
     ):
         gn.mlp([2, 3, 2], dtype="foo")
     assert gn.mlp([2, 3, 2], dtype="float32").dtype == np.float32
+
+
+def test_forward_names_a_list_input():
+    net = gn.mlp([2, 3, 2], seed=0)
+    with pytest.raises(TypeError, match="X must be a NumPy array"):
+        net.forward([[0.0, 1.0]])
+    assert net.predict_proba([[0.0, 1.0]]).shape == (1, 2)  # the friendly entry points convert

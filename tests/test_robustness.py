@@ -804,3 +804,77 @@ def test_a_sweep_starts_no_more_processes_than_runs(monkeypatch):
     X, y = datasets.moons(40)
     rows = sweep.run_sweep("hidden", [1, 2], X, y, base={"epochs": 3}, n_jobs=100000)
     assert len(rows) == 2 and asked == [2]
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda X, y: gn.evaluate(gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X[:0], y[:0]),
+            ValueError,
+            "X",
+        ),  # fmt: skip
+        (
+            lambda X, y: gn.evaluate(
+                gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X, np.full(20, 9)
+            ),
+            ValueError,
+            "y",
+        ),  # fmt: skip
+        (lambda X, y: gn.evaluate(gn.mlp([3, 4, 3]), "mse", X, y), TypeError, "loss must be"),
+        (
+            lambda X, y: gn.evaluate(gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X, y, l2=-1),
+            ValueError,
+            "l2 must be a finite number >= 0, got -1",
+        ),  # fmt: skip
+        (
+            lambda X, y: gn.evaluate(gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X * np.nan, y),
+            ValueError,
+            "X",
+        ),  # fmt: skip
+        (
+            lambda X, y: gn.check_gradients(
+                gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X, y, eps=0
+            ),
+            ValueError,
+            "eps must be a finite number > 0, got 0",
+        ),  # fmt: skip
+        (
+            lambda X, y: gn.check_gradients(
+                gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X, y, l1=float("nan")
+            ),
+            ValueError,
+            "l1 must be",
+        ),  # fmt: skip
+        (
+            lambda X, y: gn.diagnose(
+                gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X, y, optimizer="sgd"
+            ),
+            TypeError,
+            "optimizer must be",
+        ),  # fmt: skip
+        (
+            lambda X, y: gn.fit(gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X, y, seed="x"),
+            TypeError,
+            "seed must be an integer between 0 and 4294967295",
+        ),  # fmt: skip
+        (
+            lambda X, y: gn.fit(gn.mlp([3, 4, 3]), gn.SoftmaxCrossEntropy(), X, y, seed=-1),
+            ValueError,
+            "seed must be an integer between 0 and 4294967295",
+        ),  # fmt: skip
+    ],
+)
+def test_evaluate_gradcheck_diagnose_and_seed_check_their_input(call, error, message):
+    """These raised ZeroDivisionError, IndexError or AttributeError, NumPy's seeding
+    message, or returned NaN or a negative penalty without a word."""
+    X, y = _xy()
+    with pytest.raises(error, match=message):
+        call(X, y)
+
+
+def test_evaluate_leaves_a_float64_network_float64():
+    X, y = _xy()
+    net = gn.mlp([3, 4, 3], seed=0)
+    logs = gn.evaluate(net, gn.SoftmaxCrossEntropy(), X.astype(np.float32), y)
+    assert net.dtype == np.float64 and np.isfinite(logs["loss"])

@@ -174,16 +174,16 @@ def _check_labels(arr: np.ndarray, n_outputs: int, name: str, dtype) -> np.ndarr
     return labels
 
 
-def prepare_data(net, loss, X, y, name_X="X", name_y="y"):
+def prepare_data(net, loss, X, y, name_X="X", name_y="y", convert_net=True):
     """Check ``X`` and ``y`` against the network and loss; returns arrays in the net's dtype.
 
-    Float32 data makes a float64 network float32 (float32 end to end, no upcast);
-    any other data is cast to the network's dtype.
+    Float32 data makes a float64 network float32 (float32 end to end, no upcast) unless
+    ``convert_net`` is False; any other data is cast to the network's dtype.
     """
     if not any(isinstance(layer, Dense) for layer in net.layers):
         raise ValueError(f"the network has no Dense layer, so nothing to train: {net!r}")
     X = check_X(X, name=name_X, n_features=net.n_inputs)
-    if X.dtype == np.float32 and net.dtype == np.float64:
+    if convert_net and X.dtype == np.float32 and net.dtype == np.float64:
         net.astype(np.float32)
     X = np.asarray(X, dtype=net.dtype)
     classification = loss.classification

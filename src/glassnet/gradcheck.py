@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
+from ._checks import Interval, check_params
 from ._validation import prepare_data
 from .layers import Dropout
 from .losses import Loss
@@ -17,6 +20,13 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     num = float(np.linalg.norm(analytic - numeric))
     den = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
     return num / den if den > 1e-300 else 0.0
+
+
+CONSTRAINTS = {  # glassnet._checks
+    "l2": Interval(Real, 0, None),
+    "l1": Interval(Real, 0, None),
+    "eps": Interval(Real, 0, None, closed="neither"),  # the finite-difference step
+}
 
 
 def check_gradients(
@@ -56,6 +66,8 @@ def check_gradients(
     >>> sorted(errors), max(errors.values()) < 1e-7
     (['0.W', '0.b', '2.W', '2.b'], True)
     """
+    checked = check_params({"l2": l2, "l1": l1, "eps": eps}, CONSTRAINTS)
+    l2, l1, eps = checked["l2"], checked["l1"], checked["eps"]
     X, y = prepare_data(net, loss, X, y)
     dropouts = [lay for lay in net.layers if isinstance(lay, Dropout)]
     frozen = [d.freeze_mask for d in dropouts]

@@ -206,6 +206,8 @@ class Sequential:
     # ---------------------------------------------------------------- math
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Outputs of shape (n, n_outputs) for inputs ``X`` of shape (n, n_inputs)."""
+        if not isinstance(X, np.ndarray):
+            raise TypeError(f"X must be a NumPy array (np.asarray(X)), got {type(X).__name__}")
         if self._n_in is not None and (X.ndim != 2 or X.shape[1] != self._n_in):
             raise ValueError(
                 f"X must have shape (n_samples, {self._n_in}) for this network, got {X.shape}"

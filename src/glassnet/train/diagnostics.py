@@ -148,7 +148,8 @@ class LossWatch:
                 f"the targets are huge (largest |y| = {self.huge_target:.4g}): their squared "
                 f"error overflows; scale y first (standardise it, or change its units)"
             )
-        if self.l2 > HUGE_L2 or (lr and self.l2 * lr > 2):
+        # the decay alone overshoots (lr * l2 > 2), and l2, not the step, is the outsized one
+        if self.l2 > HUGE_L2 or (lr and self.l2 * lr > 2 and self.l2 > lr):
             rate = f" with lr={lr:g}" if lr else ""
             return (
                 f"l2={self.l2:g} is huge: the weight decay alone (W -= lr * l2 * W{rate}) "

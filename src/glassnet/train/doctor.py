@@ -25,11 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_param
 from .._validation import prepare_data
 from ..activations import LeakyReLU, ReLU
 from ..gradcheck import check_gradients
 from ..losses import BinaryCrossEntropy, SoftmaxCrossEntropy
-from ..optim import LBFGS, SGD, get_optimizer
+from ..optim import LBFGS, SGD, Optimizer, get_optimizer
 from .diagnostics import DivergenceError
 from .inputs import class_labels
 from .monitor import Monitor, activation_stats, layer_activations
@@ -410,6 +411,7 @@ def diagnose(
     Diagnosis
         ``.findings`` (a list of ``Finding``), ``.problems``, ``.warnings``; ``print`` it.
     """
+    check_param("optimizer", optimizer, [Optimizer, None])
     X, y = prepare_data(net, loss, X, y)
     findings = [check_feature_scales(X)]
     start = check_initial_loss(net, loss, X, y)

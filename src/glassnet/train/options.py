@@ -14,7 +14,7 @@ import numpy as np
 
 from .._checks import Interval, check_param, check_params
 from ..losses import Loss
-from ..network import Sequential
+from ..network import SEED, Sequential
 from ..optim import LBFGS, SGD, Optimizer
 from ..schedules import Schedule
 
@@ -106,6 +106,7 @@ def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> 
     if kw["validation_fraction"] is not None and validation_data is not None:
         raise ValueError("pass validation_data or validation_fraction, not both")
     kw.setdefault("l1", 0.0)
+    check_param("seed", kw["seed"], SEED)
     checked = check_params({name: kw[name] for name in CONSTRAINTS}, CONSTRAINTS)
     return FitOptions(
         optimizer=optimizer,

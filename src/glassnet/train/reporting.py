@@ -4,9 +4,14 @@ checkpoints and the progress bar."""
 from __future__ import annotations
 
 import sys
+from numbers import Real
 
 import numpy as np
 
+from .._checks import Interval, check_param
+from .._validation import prepare_data
+from ..losses import Loss
+from ..network import Sequential
 from ..schedules import ReduceOnPlateau
 from .callbacks import r2_parts
 from .checkpoint import Checkpoint
@@ -50,6 +55,15 @@ def evaluate(net, loss, X, y, l2: float = 0.0) -> dict:
     >>> bool(logs["loss"] == logs["data_loss"] + logs["penalty"])
     True
     """
+    check_param("net", net, Sequential)
+    check_param("loss", loss, Loss)
+    check_param("l2", l2, Interval(Real, 0, None))
+    X, y = prepare_data(net, loss, X, y, convert_net=False)
+    return evaluate_checked(net, loss, X, y, l2)
+
+
+def evaluate_checked(net, loss, X, y, l2: float = 0.0) -> dict:
+    """``evaluate`` on data already checked (``fit``'s validation pair, every epoch)."""
     out = net.forward(X)
     data_loss = loss.forward(out, y)
     pen = net.penalty(l2)
@@ -107,7 +121,7 @@ class EpochEnd:
 
     def add_validation(self, logs: dict) -> None:
         obj = self.run.objective
-        v = evaluate(obj.net, obj.loss, *self.run.data.validation)
+        v = evaluate_checked(obj.net, obj.loss, *self.run.data.validation)
         logs["val_loss"] = v["data_loss"]
         key = self.run.metric_name
         logs["val_" + key] = v[key]
