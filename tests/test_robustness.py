@@ -878,3 +878,25 @@ def test_evaluate_leaves_a_float64_network_float64():
     net = gn.mlp([3, 4, 3], seed=0)
     logs = gn.evaluate(net, gn.SoftmaxCrossEntropy(), X.astype(np.float32), y)
     assert net.dtype == np.float64 and np.isfinite(logs["loss"])
+
+
+def test_a_network_with_nan_parameters_is_not_saved(tmp_path):
+    """gn.load refuses a file whose parameters hold NaN or inf; gn.save used to write one."""
+    net = gn.mlp([2, 3, 2], seed=0)
+    net.theta[0] = np.nan
+    with pytest.raises(ValueError, match="the parameters hold NaN or inf"):
+        gn.save(net, tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("command", ["sweep", "tutorial"])
+@pytest.mark.parametrize("value", ["0", "x"])
+def test_n_jobs_zero_or_text_is_refused(command, value, capsys):
+    with pytest.raises(SystemExit) as stop:  # argparse's own exit, before anything runs
+        main([command, "--n-jobs", value])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"glassnet {command}: error: --n-jobs must be a number of processes >= 1, or -1 for "
+        f"every core, got '{value}'\n"
+    )

@@ -109,6 +109,12 @@ def save(obj, path) -> Path:
         raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
     if path.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: it is a folder; give a file name")
+    theta = arrays.get("theta")
+    if theta is not None and not np.isfinite(theta).all():
+        raise ValueError(
+            f"cannot save to {str(path)!r}: the parameters hold NaN or inf (a diverged "
+            "network), which gn.load refuses"
+        )
     atomic_write(path, lambda fh: np.savez(fh, **{META_KEY: np.array(json.dumps(meta))}, **arrays))
     return path
 

@@ -94,6 +94,20 @@ class OnelineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def n_jobs(text: str) -> int:
+    """``--n-jobs``: processes as joblib counts them (N >= 1, or -1 for every core, -2 for
+    all but one, ...); 0 means nothing."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value == 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of processes >= 1, or -1 for every core, got {text!r}"
+        )
+    return value
+
+
 def option_type(constraint):
     """An argparse ``type``: the text parsed as the constraint's kind, then checked."""
     kind = constraint.kind if isinstance(constraint, Interval) else str

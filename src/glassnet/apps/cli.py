@@ -27,6 +27,7 @@ from ._common import (
     add_options,
     as_usage_error,
     check_output_dir,
+    n_jobs,
 )
 
 __all__ = ["main", "build_parser", "UsageError", "COMMANDS"]
@@ -47,7 +48,7 @@ TUTORIAL_OPTIONS = [
     (
         "--n-jobs",
         dict(
-            type=int,
+            type=n_jobs,
             default=-1,
             metavar="N",
             help="train the networks in N processes (default -1: one per core)",
@@ -81,7 +82,7 @@ SWEEP_OPTIONS = [
     ("--epochs", dict(type=COUNT, default=20000)),
     ("--test-fraction", dict(type=FRACTION, default=0.3)),
     ("--seed", dict(type=NONNEG_INT, default=0)),
-    ("--n-jobs", dict(type=int, default=1, help="parallel runs (-1: all cores)")),
+    ("--n-jobs", dict(type=n_jobs, default=1, help="parallel runs (-1: all cores)")),
     (
         "--scheduler",
         dict(
