@@ -712,7 +712,7 @@ def test_a_folder_is_not_a_model_file(tmp_path):
         gn.save(gn.mlp([2, 3, 2]), tmp_path)
     with pytest.raises(ValueError, match="is a folder; give a file name"):
         gn.ModelCheckpoint(tmp_path)
-    with pytest.raises(ValueError, match="has no such folder"):
+    with pytest.raises(ValueError, match=f"folder '{tmp_path / 'nodir'}' does not exist"):
         gn.ModelCheckpoint(tmp_path / "nodir" / "m.npz")
 
 

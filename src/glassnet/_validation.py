@@ -10,7 +10,6 @@ import os
 
 import numpy as np
 
-from .layers import Dense
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 
 __all__ = ["check_X", "check_targets", "check_param_memory", "physical_memory", "prepare_data"]
@@ -180,8 +179,6 @@ def prepare_data(net, loss, X, y, name_X="X", name_y="y", convert_net=True):
     Float32 data makes a float64 network float32 (float32 end to end, no upcast) unless
     ``convert_net`` is False; any other data is cast to the network's dtype.
     """
-    if not any(isinstance(layer, Dense) for layer in net.layers):
-        raise ValueError(f"the network has no Dense layer, so nothing to train: {net!r}")
     X = check_X(X, name=name_X, n_features=net.n_inputs)
     if convert_net and X.dtype == np.float32 and net.dtype == np.float64:
         net.astype(np.float32)

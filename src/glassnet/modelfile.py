@@ -71,6 +71,20 @@ def _kind_of(obj) -> str:
     raise TypeError(f"cannot save an object of type {type(obj).__name__}; glassnet saves {known}")
 
 
+def check_save_path(path) -> Path:
+    """``path`` as a ``Path`` if a model file can be written there: a file name (not a
+    folder) in a folder that exists."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file name (str or Path), got {path!r}")
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"cannot save to {str(path)!r}: it is a folder; give a file name")
+    return path
+
+
 def save(obj, path) -> Path:
     """Write ``obj`` (a network or a fitted estimator) to ``path`` atomically; returns the path.
 
@@ -101,14 +115,7 @@ def save(obj, path) -> Path:
     for key, arr in arrays.items():
         if key == META_KEY or np.asarray(arr).dtype == object:
             raise TypeError(f"array {key!r} cannot be stored in a model file")
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file name (str or Path), got {path!r}")
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
-    if path.is_dir():
-        raise ValueError(f"cannot save to {str(path)!r}: it is a folder; give a file name")
+    path = check_save_path(path)
     theta = arrays.get("theta")
     if theta is not None and not np.isfinite(theta).all():
         raise ValueError(

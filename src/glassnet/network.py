@@ -168,11 +168,18 @@ class Sequential:
 
     @property
     def n_inputs(self) -> int:
-        return next(lay.n_in for lay in self.layers if isinstance(lay, Dense))
+        return self._dense_layers()[0].n_in
 
     @property
     def n_outputs(self) -> int:
-        return next(lay.n_out for lay in reversed(self.layers) if isinstance(lay, Dense))
+        return self._dense_layers()[-1].n_out
+
+    def _dense_layers(self) -> list[Dense]:
+        """The Dense layers, which fix the widths of the inputs and outputs."""
+        dense = [lay for lay in self.layers if isinstance(lay, Dense)]
+        if not dense:
+            raise ValueError(f"the network has no Dense layer, so nothing to train: {self!r}")
+        return dense
 
     def astype(self, dtype) -> Sequential:
         """Convert parameters and gradients to ``dtype`` in place; returns ``self``."""

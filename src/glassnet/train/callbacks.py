@@ -11,14 +11,12 @@ interrupted. Before ``on_train_begin`` it sets ``callback.net`` and
 from __future__ import annotations
 
 import math
-import os
 from numbers import Integral, Real
-from pathlib import Path
 
 import numpy as np
 
 from .._checks import Interval, check_params
-from ..modelfile import save
+from ..modelfile import check_save_path, save
 
 __all__ = ["Callback", "History", "LambdaCallback", "EarlyStopping", "ModelCheckpoint"]
 
@@ -233,13 +231,7 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = True):
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"path must be a file name (str or Path), got {path!r}")
-        self.path = Path(path)
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if self.path.is_dir() or not folder.is_dir():
-            why = "is a folder; give a file name" if self.path.is_dir() else "has no such folder"
-            raise ValueError(f"ModelCheckpoint path {str(path)!r} {why}")
+        self.path = check_save_path(path)  # refused now, not at the first save mid-training
         self.monitor = _check_monitor(monitor)
         self.save_best_only = bool(save_best_only)
 
