@@ -8,9 +8,12 @@ caches what its derivative needs, ``backward`` turns ``dL/da`` into
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit
 
+from ._checks import Interval, check_param
 from .layers import Layer
 from .registry import Registry
 
@@ -88,10 +91,7 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, alpha: float = 0.01):
-        alpha = float(alpha)
-        if not np.isfinite(alpha) or alpha < 0:
-            raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
-        self.alpha = alpha
+        self.alpha = check_param("alpha", alpha, Interval(Real, 0, None))
 
     def get_config(self):
         return {"alpha": self.alpha}
@@ -110,10 +110,7 @@ class ELU(Activation):
     name = "elu"
 
     def __init__(self, alpha: float = 1.0):
-        alpha = float(alpha)
-        if not np.isfinite(alpha) or alpha <= 0:
-            raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
-        self.alpha = alpha
+        self.alpha = check_param("alpha", alpha, Interval(Real, 0, None, closed="neither"))
 
     def get_config(self):
         return {"alpha": self.alpha}

@@ -282,6 +282,8 @@ def _parse_description(path, meta_arr: np.ndarray) -> dict:
 
 
 def _read(path) -> tuple[dict, dict]:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file name (str or Path), got {path!r}")
     path = Path(path)
     _sniff(path)
     try:

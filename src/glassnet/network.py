@@ -98,11 +98,14 @@ class Sequential:
                     f"layers[{i}] must be a glassnet Layer, got {layer!r} of type "
                     f"{type(layer).__name__}"
                 )
-        widths = [(i, lay) for i, lay in enumerate(layers) if isinstance(lay, Dense)]
-        for (i, a), (j, b) in zip(widths, widths[1:]):
-            if a.n_out != b.n_in:
+        # the layers of a fixed width (Dense, BatchNorm) must fit each other
+        sized = [(i, lay) for i, lay in enumerate(layers) if isinstance(lay, (Dense, BatchNorm))]
+        for (i, a), (j, b) in zip(sized, sized[1:]):
+            gives = a.n_out if isinstance(a, Dense) else a.n_features
+            takes = b.n_in if isinstance(b, Dense) else b.n_features
+            if gives != takes:
                 raise ValueError(
-                    f"layers[{j}] takes {b.n_in} inputs but layers[{i}] gives {a.n_out} outputs"
+                    f"layers[{j}] takes {takes} inputs but layers[{i}] gives {gives} outputs"
                 )
         self.layers = layers
         self.seed = check_param("seed", seed, SEED)
@@ -376,8 +379,10 @@ def mlp(
     """
     sizes = _check_sizes(sizes)
     dropout = check_param("dropout", dropout, DROPOUT)
+    batch_norm = check_param("batch_norm", batch_norm, "boolean")
     n_hidden = len(sizes) - 2
-    if isinstance(activation, (str, Activation, type)):
+    if isinstance(activation, (str, Activation, type)) or not hasattr(activation, "__iter__"):
+        # one activation for every hidden layer
         activations = [activation] * n_hidden
     else:
         activations = list(activation)

@@ -43,7 +43,7 @@ class Registry:
         argname = argname or self.kind
         if not isinstance(name, str):
             raise TypeError(
-                f"{argname} must be a string naming a {self.kind} "
+                f"{argname} must be a string naming {_article(self.kind)} {self.kind} "
                 f"(one of {', '.join(self.names())}), got {name!r} of type {type(name).__name__}"
             )
         key = self._key(name)
@@ -59,3 +59,7 @@ class Registry:
 
     def create(self, name: Any, argname: str | None = None, **kwargs: Any) -> Any:
         return self.get(name, argname)(**kwargs)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -29,6 +29,7 @@ __all__ = [
     "add_options",
     "option_name",
     "as_usage_error",
+    "check_figure_file",
     "check_output_file",
     "check_output_dir",
     "POSITIVE",
@@ -154,6 +155,20 @@ def check_output_file(path, option: str) -> Path:
     return path
 
 
+def check_figure_file(path, option: str) -> None:
+    """Refuse, before any work, a figure's file name whose ending names no format that
+    matplotlib writes (``--plot out.txt``); no ending means PNG, as matplotlib does."""
+    from matplotlib.figure import Figure
+
+    suffix = Path(path).suffix.lower().lstrip(".")
+    formats = Figure().canvas.get_supported_filetypes()
+    if suffix and suffix not in formats:
+        raise UsageError(
+            f"{option} {path}: .{suffix} is not a picture format; use one of "
+            f"{', '.join('.' + f for f in sorted(formats))}"
+        )
+
+
 def check_output_dir(path, option: str, default=None) -> Path:
     """Refuse, before any work, an output folder that cannot be made or written: an
     existing one must be a writable folder; a new one is created, in an existing folder
@@ -176,3 +191,14 @@ def _check_folder(folder: Path, what: str) -> None:
         raise UsageError(f"{what}: {str(folder)!r} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{what}: folder {str(folder)!r} is not writable")
+
+
+def named_data(name: str, n_samples=None, noise=None):
+    """``(X, y)`` of the generated data set ``name`` (``--data moons``), with
+    ``--n-samples`` and ``--noise`` where given (iris has neither: its rows are fixed)."""
+    from ..data import datasets
+
+    kwargs = {k: v for k, v in (("n_samples", n_samples), ("noise", noise)) if v is not None}
+    if name.lower() == "iris" and kwargs:
+        raise UsageError("--n-samples and --noise do not apply to iris (its 150 rows are fixed)")
+    return datasets.load(name, **kwargs)

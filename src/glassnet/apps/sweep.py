@@ -197,12 +197,10 @@ def write_csv(results, path) -> None:
 # ------------------------------------------------------------------ glassnet sweep
 def run_sweep_command(args) -> int:
     """``glassnet sweep``: load the data, run the sweep, print the table, write the files."""
-    from ..data import datasets
-    from ._common import UsageError
+    from ._common import UsageError, named_data
 
     values = parse_values(args.param, args.values)
-    kwargs = {k: v for k, v in (("n_samples", args.n_samples), ("noise", args.noise)) if v}
-    X, y = datasets.load(args.data, **kwargs)
+    X, y = named_data(args.data, args.n_samples, args.noise)
     if y.dtype.kind == "f":
         raise UsageError(f"--data {args.data} is a regression set; a sweep compares classifiers")
     base = {k: getattr(args, k) for k in ("hidden", "depth", "activation", "lr", "l2", "epochs")}

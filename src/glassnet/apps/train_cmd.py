@@ -16,7 +16,9 @@ from ._common import (
     POSITIVE,
     UsageError,
     add_options,
+    check_figure_file,
     check_output_file,
+    named_data,
     option_name,
 )
 
@@ -183,21 +185,13 @@ def add_train_arguments(p) -> None:
 def load_data(args):
     """``(X, y, classes, feature names, target name)`` from ``--data``; ``classes`` is
     None for regression targets."""
-    from ..data import datasets
     from ..data.csvfile import load_csv
 
     name = args.data
     if name.lower().endswith(".csv") or Path(name).is_file():
         data = load_csv(name, target=args.target)
         return data.X, data.y, data.classes, data.feature_names, data.target_name
-    kwargs = {}
-    if args.n_samples is not None:
-        kwargs["n_samples"] = args.n_samples
-    if args.noise is not None:
-        kwargs["noise"] = args.noise
-    if name.lower() == "iris" and kwargs:
-        raise UsageError("--n-samples and --noise do not apply to iris")
-    X, y = datasets.load(name, **kwargs)
+    X, y = named_data(name, args.n_samples, args.noise)
     features = [f"x{j + 1}" for j in range(X.shape[1])]
     if y.dtype.kind == "f":
         return X, y, None, features, "y"
@@ -329,6 +323,10 @@ def check_outputs(args) -> None:
             check_output_file(path, option_name(key))
     if args.animate and Path(args.animate).suffix.lower() not in (".gif", ".mp4"):
         raise UsageError(f"--animate {args.animate}: the file name must end in .gif or .mp4")
+    for key in ("plot", "monitor"):  # figures: a format matplotlib writes
+        path = getattr(args, key, None)
+        if path:
+            check_figure_file(path, option_name(key))
 
 
 def run_train(args) -> int:

@@ -12,13 +12,30 @@ import numpy as np
 import sklearn.datasets
 
 from .._checks import Interval, check_param
+from .._validation import physical_memory
 from ..registry import Registry
 
 __all__ = ["moons", "circles", "blobs", "spirals", "xor", "sine", "iris", "load", "DATASETS"]
 
 
+SEED = [Interval(Integral, 0, 2**32 - 1), None]  # what RandomState takes
+
+
 def _n(n_samples, minimum=1) -> int:
-    return check_param("n_samples", n_samples, Interval(Integral, minimum, None))
+    n = check_param("n_samples", n_samples, Interval(Integral, minimum, None))
+    need = 64 * n  # bytes: X, y and the generators' temporaries, about 8 numbers a row
+    memory = physical_memory() or 2**40
+    if need > memory:
+        raise ValueError(
+            f"n_samples={n:,} needs about {need / 2**30:,.0f} GiB, more than this machine's "
+            f"{memory / 2**30:,.1f} GiB of memory"
+        )
+    return n
+
+
+def _rng(seed) -> np.random.RandomState:
+    """The generator of a data set: ``RandomState(seed)`` for a seed that it takes."""
+    return np.random.RandomState(check_param("seed", seed, SEED))
 
 
 def _noise(noise) -> float:
@@ -42,7 +59,7 @@ def moons(n_samples: int = 200, noise: float = 0.20, seed: int = 0):
     ((200, 2), array([0, 1, 1, 0, 1]))
     """
     return sklearn.datasets.make_moons(
-        _n(n_samples, 2), noise=_noise(noise), random_state=np.random.RandomState(seed)
+        _n(n_samples, 2), noise=_noise(noise), random_state=_rng(seed)
     )
 
 
@@ -52,7 +69,7 @@ def circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, seed:
         _n(n_samples, 2),
         noise=_noise(noise),
         factor=factor,
-        random_state=np.random.RandomState(seed),
+        random_state=_rng(seed),
     )
 
 
@@ -63,7 +80,7 @@ def blobs(n_samples: int = 300, n_classes: int = 3, noise: float = 1.0, seed: in
         _n(n_samples, n_classes),
         centers=n_classes,
         cluster_std=_noise(noise) or 1e-12,
-        random_state=np.random.RandomState(seed),
+        random_state=_rng(seed),
     )
 
 
@@ -76,7 +93,7 @@ def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: 
     n_classes = _classes(n_classes)
     n_samples = _n(n_samples, n_classes)
     noise = _noise(noise)
-    rng = np.random.RandomState(seed)
+    rng = _rng(seed)
     counts = np.full(n_classes, n_samples // n_classes)
     counts[: n_samples % n_classes] += 1
     X = np.empty((n_samples, 2))
@@ -95,7 +112,7 @@ def xor(n_samples: int = 200, noise: float = 0.0, seed: int = 0):
     """Points uniform on [-1, 1]^2, class 1 where ``x1 * x2 > 0`` (the XOR pattern);
     ``noise`` adds Gaussian jitter to the points after labelling."""
     n_samples = _n(n_samples, 2)
-    rng = np.random.RandomState(seed)
+    rng = _rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.intp)
     X += _noise(noise) * rng.randn(n_samples, 2)
@@ -108,7 +125,7 @@ def sine(n_samples: int = 300, noise: float = 0.05, seed: int = 0):
     Returns ``X`` of shape (n_samples, 1) and float targets ``y`` of shape (n_samples,).
     """
     n_samples = _n(n_samples, 2)
-    rng = np.random.RandomState(seed)
+    rng = _rng(seed)
     x = rng.uniform(-3.0, 3.0, size=(n_samples, 1))
     return x, np.sin(x[:, 0]) + _noise(noise) * rng.randn(n_samples)
 

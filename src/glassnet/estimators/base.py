@@ -13,8 +13,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._checks import Interval, ParamError, StrOptions, check_param, check_params
-from ..activations import ACTIVATIONS
-from ..layers import WIDTH, Dense
+from ..activations import ACTIVATIONS, Activation
+from ..layers import WIDTH, Dense, Dropout
 from ..network import mlp
 from ..optim import SGD, Adam
 from . import training
@@ -57,6 +57,11 @@ _PARAMETER_CONSTRAINTS = {
     "n_iter_no_change": Interval(Integral, 1, None),  # or np.inf: never stop early
     "max_fun": Interval(Integral, 1, None),
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None), None],
+    "shuffle": "boolean",
+    "warm_start": "boolean",
+    "nesterovs_momentum": "boolean",
+    "early_stopping": "boolean",
+    "verbose": ["boolean", Interval(Integral, 0, None)],
 }
 
 
@@ -207,10 +212,55 @@ class BaseNet(BaseEstimator):
             self.loss_curve_ = []
             self.validation_loss_curve_ = []
             self._no_improvement_count = 0
-            early = bool(self.early_stopping)
-            self.validation_scores_ = [] if early else None
-            self.best_validation_score_ = -np.inf if early else None
-            self.best_loss_ = None if early else np.inf
+            self._stopping_counters()
+
+    def _stopping_counters(self):
+        """The best score (``early_stopping``) or the best loss that the stopping rule
+        compares with, as scikit-learn's ``_initialize`` sets them."""
+        early = bool(self.early_stopping)
+        self.validation_scores_ = [] if early else None
+        self.best_validation_score_ = -np.inf if early else None
+        self.best_loss_ = None if early else np.inf
+
+    def _continue_counters(self):
+        """Before a warm start (or ``partial_fit``) with sgd or adam: the counters their
+        loop keeps, where the last fit left none (it used L-BFGS) or those of the other
+        stopping rule (``early_stopping`` was switched since). scikit-learn fails there
+        with an AttributeError."""
+        if not hasattr(self, "loss_curve_"):
+            self.loss_curve_ = []
+            self.validation_loss_curve_ = []
+            self._no_improvement_count = 0
+        kept = getattr(
+            self, "best_validation_score_" if self.early_stopping else "best_loss_", None
+        )
+        if kept is None:
+            self._stopping_counters()
+            self._no_improvement_count = 0
+
+    def _check_same_network(self):
+        """A warm start (or ``partial_fit``) trains the fitted network further: the
+        layer widths, activations and dropout must be those it was built with."""
+        layers = self.net_.layers
+        fitted = (
+            [layer.n_out for layer in layers if isinstance(layer, Dense)][:-1],
+            [layer.name for layer in layers if isinstance(layer, Activation)],
+            next((layer.p for layer in layers if isinstance(layer, Dropout)), 0.0),
+        )
+        hidden = self._hidden()
+        wanted = (
+            hidden,
+            [ACTIVATIONS.get(a).name for a in self._activations(len(hidden))],
+            float(self.dropout),
+        )
+        if fitted != wanted:
+            names = ("hidden_layer_sizes", "activation", "dropout")
+            changed = [f"{n}: {f!r} -> {w!r}" for n, f, w in zip(names, fitted, wanted) if f != w]
+            raise ValueError(
+                "warm_start and partial_fit train the fitted network further, but its "
+                f"layers differ from the parameters ({'; '.join(changed)}): set "
+                "warm_start=False to train a new network"
+            )
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         """scikit-learn's ``_fit``: check, (re)build on a first pass, train, check the result."""
@@ -220,11 +270,18 @@ class BaseNet(BaseEstimator):
         first = not hasattr(self, "net_") or not (self.warm_start or incremental)
         X, y = self._validate_input(X, y, incremental, reset=first)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            # a negative weight would reward the errors it weighs: the loss has no minimum
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         self._random_state = check_random_state(self.random_state)
         if first:
             self._initialize(Y, X.shape[1], X.dtype)
+        else:
+            self._check_same_network()
+            if self.solver != "lbfgs":
+                self._continue_counters()
         self._loss_fn = self._make_loss()
         sample_weight = self._class_weights(Y, sample_weight)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -11,6 +11,8 @@ post's exact setup (``binary_output="softmax"``, ``init="scaled_normal"``,
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin
@@ -26,6 +28,19 @@ from .base import BaseNet
 from .outputs import LogisticOutputs, PoissonOutputs, SquaredErrorOutputs
 
 __all__ = ["NetClassifier", "NetRegressor"]
+
+
+def _class_weight(class_weight: dict, c) -> float:
+    """The weight ``class_weight`` gives class ``c`` (1 when it names none): a finite
+    number >= 0, since a negative weight would reward the errors on that class."""
+    w = class_weight.get(c, 1.0)
+    if (
+        isinstance(w, (bool, np.bool_))
+        or not isinstance(w, (Real, np.number))
+        or not (np.isfinite(w) and w >= 0)
+    ):
+        raise ValueError(f"class_weight[{c!r}] must be a finite number >= 0, got {w!r}")
+    return float(w)
 
 
 class NetClassifier(ClassifierMixin, BaseNet):
@@ -231,7 +246,7 @@ class NetClassifier(ClassifierMixin, BaseNet):
             unknown = [k for k in cw if k not in set(self.classes_.tolist())]
             if unknown:
                 raise ValueError(f"class_weight names classes not in the data: {unknown!r}")
-            weights = np.array([float(cw.get(c, 1.0)) for c in self.classes_])
+            weights = np.array([_class_weight(cw, c) for c in self.classes_.tolist()])
         else:
             raise ValueError(f"class_weight must be a dict, 'balanced' or None, got {cw!r}")
         w = weights[codes].astype(self.net_.dtype)
@@ -380,6 +395,11 @@ class NetRegressor(RegressorMixin, BaseNet):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and (y < 0).any():
+            # the Poisson deviance is defined for counts and rates: y >= 0
+            raise ValueError(
+                f"loss='poisson' needs targets y >= 0, got a minimum of {float(y.min())!r}"
+            )
         return X, y
 
     def _output_layer(self, Y):

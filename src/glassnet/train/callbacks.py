@@ -256,6 +256,11 @@ def as_callbacks(callbacks) -> list[Callback]:
         return []
     if isinstance(callbacks, Callback) or callable(callbacks):
         callbacks = [callbacks]
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(
+            f"callbacks must be a list of glassnet Callbacks or functions (epoch, logs), "
+            f"got {callbacks!r}"
+        )
     out = []
     for i, cb in enumerate(callbacks):
         if isinstance(cb, Callback):

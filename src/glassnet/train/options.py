@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import Interval, check_param, check_params
+from .._checks import Interval, StrOptions, check_param, check_params
 from ..losses import Loss
 from ..network import SEED, Sequential
 from ..optim import LBFGS, SGD, Optimizer
@@ -63,7 +63,7 @@ class FitOptions:
         }
 
 
-# one constraint per numeric option of ``fit`` (glassnet._checks)
+# one constraint per numeric or boolean option of ``fit`` (glassnet._checks)
 CONSTRAINTS = {
     "epochs": Interval(Integral, 1, None),
     "initial_epoch": Interval(Integral, 0, None),
@@ -74,6 +74,9 @@ CONSTRAINTS = {
     "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
     "checkpoint_every": Interval(Integral, 1, None),
     "min_classes": Interval(Integral, 0, None),
+    "shuffle": "boolean",
+    "l2_per_example": "boolean",
+    "verbose": [StrOptions({"auto"}), "boolean", Interval(Integral, 0, None)],  # >= 1: a bar
 }
 
 
@@ -111,10 +114,7 @@ def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> 
     return FitOptions(
         optimizer=optimizer,
         schedule=schedule,
-        shuffle=bool(kw["shuffle"]),
         seed=kw["seed"],
-        l2_per_example=bool(kw["l2_per_example"]),
-        verbose=kw["verbose"],
         checkpoint=_checkpoint_path(kw["checkpoint"], optimizer),
         checkpoint_metadata=kw["checkpoint_metadata"],
         **checked,

@@ -3,14 +3,17 @@ GIF (Pillow) or an MP4 (where ffmpeg is installed), with the epoch and loss on e
 
 from __future__ import annotations
 
+import os
 import shutil
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 
+from .._checks import Interval, check_param
 from ..train.callbacks import Callback
 from ..train.fit import fit
-from .regions import grid, plot_data, predict_function, region_image
+from .regions import check_points, grid, plot_data, predict_function, region_image
 
 __all__ = [
     "animate_training",
@@ -37,17 +40,17 @@ class BoundaryRecorder(Callback):
             self.frames.append((epoch, logs["loss"], np.asarray(out, dtype=np.float32)))
 
 
-def check_animation_path(path, X) -> Path:
+def check_animation_path(path, X, y=None) -> Path:
     """Check where an animation can go and that the data can be drawn; returns the path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path ending in .gif or .mp4, got {path!r}")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".gif", ".mp4"):
         raise ValueError(f"the animation path must end in .gif or .mp4, got {str(path)!r}")
     if suffix == ".mp4" and shutil.which("ffmpeg") is None:
         raise ValueError("writing an MP4 needs ffmpeg on the PATH; write a .gif instead")
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"an animation needs 2-D data with 2 features, got shape {X.shape}")
+    check_points(X, y, "an animation")
     return path
 
 
@@ -134,7 +137,8 @@ def animate_training(
     History
         The training history; ``history.n_frames`` is the number of frames written.
     """
-    path = check_animation_path(path, X)
+    path = check_animation_path(path, X, y)
+    fps = check_param("fps", fps, Interval(Real, 0, None, closed="neither"))
     rec = make_recorder(X, every, epochs, resolution, fit_kwargs.get("initial_epoch", 0))
     hist = fit(net, loss, X, y, epochs=epochs, callbacks=[rec, *(callbacks or [])], **fit_kwargs)
     n_classes = net.n_outputs if net.n_outputs > 1 else 2

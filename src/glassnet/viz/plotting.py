@@ -14,7 +14,15 @@ import numpy as np
 from ..activations import Activation
 from ..layers import Dense
 from .animation import animate_training
-from .regions import class_colors, get_ax, grid, plot_data, predict_function, region_image
+from .regions import (
+    check_points,
+    class_colors,
+    get_ax,
+    grid,
+    plot_data,
+    predict_function,
+    region_image,
+)
 
 __all__ = [
     "plot_data",
@@ -73,12 +81,7 @@ def plot_decision_boundary(
     >>> ax.get_title()
     'untrained'
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(
-            f"plot_decision_boundary needs 2-D data with 2 features, got shape {X.shape}"
-        )
-    y = np.asarray(y)
+    X, y = check_points(X, y, "plot_decision_boundary")
     ax = get_ax(ax)
     labels = np.unique(y) if classes is None else np.asarray(classes)
     f = predict_function(model)
@@ -256,9 +259,9 @@ def plot_neurons(net, X, ax=None, resolution: int = 60, pad: float = 0.1, max_un
     scaled to its own range). Needs 2 input features."""
     import matplotlib.pyplot as plt
 
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2 or net.n_inputs != 2:
-        raise ValueError("plot_neurons needs a network with 2 inputs and 2-D data")
+    X, _ = check_points(X, None, "plot_neurons")
+    if net.n_inputs != 2:
+        raise ValueError(f"plot_neurons needs a network with 2 inputs, got {net.n_inputs}")
     _, _, G, _ = grid(X, resolution, pad)
     outs = _hidden_outputs(net, G)
     if not outs:

@@ -3,11 +3,43 @@ model's predictions on it and the colours of its class regions, and the data's s
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 
+from .._checks import Interval, check_param
 from ..network import Sequential
 
-__all__ = ["class_colors", "get_ax", "grid", "plot_data", "predict_function", "region_image"]
+__all__ = [
+    "class_colors",
+    "check_points",
+    "get_ax",
+    "grid",
+    "plot_data",
+    "predict_function",
+    "region_image",
+]
+
+# grid points per axis: a grid of 4000 x 4000 is 16 million predictions, about a minute
+RESOLUTION = Interval(Integral, 2, 4000)
+
+
+def check_points(X, y=None, who: str = "the plot") -> tuple[np.ndarray, np.ndarray | None]:
+    """``X`` as float rows of 2 features (at least one row) and ``y`` as one label per row
+    (one-hot rows are allowed where the caller turns them into labels)."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(
+            f"{who} needs 2-D data with 2 features: X of shape (n_samples >= 1, 2), got {X.shape}"
+        )
+    if y is None:
+        return X, None
+    y = np.asarray(y)
+    if y.ndim == 0 or len(y) != len(X):
+        raise ValueError(
+            f"y must hold one label for each of the {len(X)} rows of X, got shape {y.shape}"
+        )
+    return X, y
 
 
 def class_colors(k: int) -> np.ndarray:
@@ -43,9 +75,8 @@ def get_ax(ax):
 
 def plot_data(X, y, ax=None, title: str | None = None, classes=None):
     """Scatter the rows of a 2-D ``X`` coloured by their class ``y``."""
+    X, y = check_points(X, y, "plot_data")
     ax = get_ax(ax)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
     labels = np.unique(y) if classes is None else np.asarray(classes)
     colors = class_colors(len(labels))
     for c, lab in zip(colors, labels):
@@ -78,6 +109,10 @@ def predict_function(model):
 
 
 def grid(X, resolution: int, pad: float):
+    """``resolution`` x ``resolution`` points over the range of ``X`` widened by ``pad``
+    times it: ``(xx, yy, points (resolution**2, 2), (x0, x1, y0, y1))``."""
+    resolution = check_param("resolution", resolution, RESOLUTION)
+    pad = check_param("pad", pad, Interval(Real, 0, None))
     lo, hi = X.min(axis=0), X.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
     lo, hi = lo - pad * span, hi + pad * span
