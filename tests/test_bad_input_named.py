@@ -321,3 +321,59 @@ def test_noise_zero_is_a_noise_level():
     X0, _ = datasets.moons(n_samples=50, noise=0)
     np.testing.assert_array_equal(X, X0)
     assert not np.array_equal(X, datasets.moons(n_samples=50)[0])
+
+
+# ------------------------------------------------------------------ edited model files
+def _edit_fitted(path, key, value):
+    """Rewrite the saved estimator's fitted attribute ``key`` (its JSON description)."""
+    import io
+    import json
+    import zipfile
+
+    from glassnet.modelfile import META_KEY
+
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    desc = np.lib.format.read_array(io.BytesIO(members[META_KEY + ".npy"]))
+    meta = json.loads(str(desc))
+    meta["fitted"][key] = value
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.array(json.dumps(meta)))
+    members[META_KEY + ".npy"] = buf.getvalue()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, payload in members.items():
+            zf.writestr(name, payload)
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("n_iter_", "x", "n_iter_ must be an integer >= 0, got 'x'"),
+        ("t_", -5, "t_ must be an integer >= 0, got -5"),
+        ("loss_", True, "loss_ must be a number, got True"),
+        ("best_loss_", "low", "best_loss_ must be a number or null, got 'low'"),
+        ("out_activation_", "os.system", "out_activation_ must be one of softmax"),
+        ("loss_curve_", [0.5, "x"], r"loss_curve_ must be a list of numbers or null"),
+        ("coefs_", [1], "unknown fitted attribute 'coefs_'"),
+    ],
+)
+def test_an_edited_estimator_file_is_refused_on_loading(data, tmp_path, key, value, message):
+    """Such files loaded, and failed later (predict, a warm start) with Python's words."""
+    X, y = data
+    path = gn.save(_clf().fit(X, y), tmp_path / "clf.npz")
+    gn.load(path)  # the file as saved loads
+    _edit_fitted(path, key, value)
+    with pytest.raises(gn.ModelFileError, match=message):
+        gn.load(path)
+
+
+@pytest.mark.parametrize("method", ["predict_proba", "predict_classes"])
+def test_a_network_refuses_to_predict_on_nan(method):
+    """NaN rows gave NaN probabilities and, through argmax, class 0, silently."""
+    net = gn.mlp([2, 3, 2], seed=0)
+    X = np.array([[0.0, 1.0], [np.nan, 0.0]])
+    with pytest.raises(
+        ValueError, match=r"X must be finite; it has 1 non-finite .*\(NaN\) at \[1, 0\]"
+    ):
+        getattr(net, method)(X)
+    assert getattr(net, method)(X[:1]).shape[0] == 1  # finite rows still predict

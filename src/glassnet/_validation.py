@@ -42,7 +42,8 @@ def check_param_memory(n_params: int, dtype, memory: int | None = None) -> None:
         )
 
 
-def _describe_bad(a: np.ndarray) -> str:
+def describe_non_finite(a: np.ndarray) -> str:
+    """How many entries of ``a`` are NaN or inf, and where the first is."""
     bad = ~np.isfinite(a)
     idx = np.argwhere(bad)[0]
     where = ", ".join(str(int(i)) for i in idx)
@@ -89,7 +90,7 @@ def check_X(X, name: str = "X", dtype=None, n_features: int | None = None) -> np
     # a sum is NaN/inf when any entry is (or when it overflows): one pass and no
     # temporary the size of X; only then look for the culprit entry by entry
     if not np.isfinite(np.sum(arr)) and not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite; it has {_describe_bad(arr)}")
+        raise ValueError(f"{name} must be finite; it has {describe_non_finite(arr)}")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
             f"{name} has {arr.shape[1]} features per row but the network expects {n_features}"
@@ -124,7 +125,7 @@ def check_targets(
             f"{name} has {arr.shape[0]}"
         )
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite; it has {_describe_bad(arr)}")
+        raise ValueError(f"{name} must be finite; it has {describe_non_finite(arr)}")
     if not classification:
         if arr.ndim == 1 and n_outputs != 1:
             raise ValueError(

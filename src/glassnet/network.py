@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._checks import Interval, ParamTypeError, ParamValueError, check_param
-from ._validation import check_param_memory
+from ._validation import check_param_memory, describe_non_finite
 from .activations import ACTIVATIONS, Activation, get_activation
 from .layers import DROPOUT, WIDTH, BatchNorm, Dense, Dropout, Layer
 from .losses import softmax
@@ -265,11 +265,20 @@ class Sequential:
         >>> p.shape, bool(np.allclose(p.sum(axis=1), 1))
         ((2, 2), True)
         """
-        out = self.forward(np.asarray(X, dtype=self.dtype))
+        out = self.forward(self._finite_rows(X))
         if out.shape[1] == 1:
             p = expit(out[:, 0])
             return np.column_stack([1 - p, p])
         return softmax(out)
+
+    def _finite_rows(self, X) -> np.ndarray:
+        """``X`` in the network's dtype; NaN or inf would give NaN probabilities and,
+        through ``argmax``, class 0: refused instead."""
+        X = np.asarray(X, dtype=self.dtype)
+        # a sum is NaN/inf when an entry is (or when it overflows): then look entry by entry
+        if not np.isfinite(np.sum(X)) and not np.isfinite(X).all():
+            raise ValueError(f"X must be finite; it has {describe_non_finite(X)}")
+        return X
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
         """The predicted class of each row: the largest output's index, or for a single
@@ -284,7 +293,7 @@ class Sequential:
         >>> bool(np.array_equal(net.predict_classes(X), net.predict_proba(X).argmax(axis=1)))
         True
         """
-        out = self.forward(np.asarray(X, dtype=self.dtype))
+        out = self.forward(self._finite_rows(X))
         if out.shape[1] == 1:
             return (out[:, 0] > 0).astype(np.intp)
         return np.argmax(out, axis=1)

@@ -23,6 +23,37 @@ _SCALARS = (
     "best_validation_score_",
 )
 _CURVES = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+_OUT_ACTIVATIONS = ("softmax", "logistic", "identity", "exp")
+
+
+def _is_count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _check_fitted(fitted: dict) -> None:
+    """Each stored fitted attribute is of its kind, so that an edited file is refused on
+    loading rather than failing later in ``predict`` or a warm start."""
+    for k, v in fitted.items():
+        v = _from_json(v)
+        if k in ("n_iter_", "t_", "n_layers_", "n_outputs_", "n_features_in_"):
+            ok, kind = _is_count(v), "an integer >= 0"
+        elif k == "loss_":
+            ok, kind = _is_number(v), "a number"
+        elif k in ("best_loss_", "best_validation_score_"):
+            ok, kind = v is None or _is_number(v), "a number or null"
+        elif k == "out_activation_":
+            ok, kind = v in _OUT_ACTIVATIONS, f"one of {', '.join(_OUT_ACTIVATIONS)}"
+        elif k in _CURVES:
+            ok = v is None or (isinstance(v, list) and all(_is_number(x) for x in v))
+            kind = "a list of numbers or null"
+        else:
+            raise ModelFileError(f"unknown fitted attribute {k!r}")
+        if not ok:
+            raise ModelFileError(f"the fitted attribute {k} must be {kind}, got {v!r:.80}")
 
 
 def _jsonable(value):
@@ -122,6 +153,7 @@ def _from_file_for(cls):
             raise ModelFileError("the parameter vector 'theta' is missing")
         est.net_ = network_from_arrays(meta.get("network"), arrays["theta"])
         fitted = meta["fitted"]
+        _check_fitted(fitted)
         for k in _SCALARS + _CURVES:
             if k in fitted:
                 setattr(est, k, _from_json(fitted[k]))
