@@ -12,7 +12,15 @@ import numpy as np
 
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 
-__all__ = ["check_X", "check_targets", "check_param_memory", "physical_memory", "prepare_data"]
+__all__ = [
+    "check_X",
+    "check_targets",
+    "check_finite",
+    "check_memory",
+    "check_param_memory",
+    "physical_memory",
+    "prepare_data",
+]
 
 
 def physical_memory() -> int | None:
@@ -23,32 +31,42 @@ def physical_memory() -> int | None:
         return None
 
 
-def check_param_memory(n_params: int, dtype, memory: int | None = None) -> None:
-    """Refuse, before anything is allocated, a network whose parameters and gradients
-    (two vectors of ``n_params`` numbers of ``dtype``) would not fit in memory.
-
-    ``memory`` defaults to the machine's physical memory (1 TiB where unknown).
-    """
-    itemsize = np.dtype(dtype).itemsize
-    need = 2 * n_params * itemsize
+def check_memory(need: int, what: str, advice: str = "", memory=None, error=ValueError) -> None:
+    """Refuse, before anything is allocated, work that needs ``need`` bytes, more than
+    ``memory`` (default: the machine's physical memory, 1 TiB where unknown): raises
+    ``error`` with ``what`` (which says what needs how much), then ``advice``."""
     if memory is None:
         memory = physical_memory() or 2**40
     if need > memory:
+        raise error(f"{what}, more than this machine's {memory / 2**30:,.1f} GiB of memory{advice}")
+
+
+def check_param_memory(n_params: int, dtype, memory: int | None = None) -> None:
+    """Refuse a network whose parameters and gradients (two vectors of ``n_params``
+    numbers of ``dtype``) would not fit in memory."""
+    need = 2 * n_params * np.dtype(dtype).itemsize
+    check_memory(
+        need,
+        f"the network would have {n_params:,} parameters, {need / 2**30:,.1f} GiB for its "
+        f"parameters and gradients ({np.dtype(dtype).name}) before any optimizer state",
+        "; use smaller hidden sizes",
+        memory,
+    )
+
+
+def check_finite(arr: np.ndarray, name: str = "X") -> None:
+    """Raise ``ValueError`` naming the first NaN or inf of ``arr``, and how many there are."""
+    # a sum is NaN/inf when any entry is (or when it overflows): one pass and no
+    # temporary the size of arr; only then look for the culprit entry by entry
+    if not np.isfinite(np.sum(arr)) and not np.isfinite(arr).all():
+        bad = ~np.isfinite(arr)
+        idx = np.argwhere(bad)[0]
+        where = ", ".join(str(int(i)) for i in idx)
+        kind = "NaN" if np.isnan(arr[tuple(idx)]) else "inf"
         raise ValueError(
-            f"the network would have {n_params:,} parameters, {need / 2**30:,.1f} GiB for "
-            f"its parameters and gradients ({np.dtype(dtype).name}) before any optimizer "
-            f"state, more than this machine's {memory / 2**30:,.1f} GiB of memory; use "
-            f"smaller hidden sizes"
+            f"{name} must be finite; it has {int(bad.sum())} non-finite value(s), the first "
+            f"({kind}) at [{where}]"
         )
-
-
-def describe_non_finite(a: np.ndarray) -> str:
-    """How many entries of ``a`` are NaN or inf, and where the first is."""
-    bad = ~np.isfinite(a)
-    idx = np.argwhere(bad)[0]
-    where = ", ".join(str(int(i)) for i in idx)
-    kind = "NaN" if np.isnan(a[tuple(idx)]) else "inf"
-    return f"{int(bad.sum())} non-finite value(s), the first ({kind}) at [{where}]"
 
 
 def check_X(X, name: str = "X", dtype=None, n_features: int | None = None) -> np.ndarray:
@@ -87,10 +105,7 @@ def check_X(X, name: str = "X", dtype=None, n_features: int | None = None) -> np
     if dtype is None:
         dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
     arr = np.asarray(arr, dtype=dtype)
-    # a sum is NaN/inf when any entry is (or when it overflows): one pass and no
-    # temporary the size of X; only then look for the culprit entry by entry
-    if not np.isfinite(np.sum(arr)) and not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite; it has {describe_non_finite(arr)}")
+    check_finite(arr, name)
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
             f"{name} has {arr.shape[1]} features per row but the network expects {n_features}"
@@ -124,8 +139,8 @@ def check_targets(
             f"X and {name} have different lengths: X has {n_samples} rows, "
             f"{name} has {arr.shape[0]}"
         )
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite; it has {describe_non_finite(arr)}")
+    if arr.dtype.kind == "f":
+        check_finite(arr, name)
     if not classification:
         if arr.ndim == 1 and n_outputs != 1:
             raise ValueError(

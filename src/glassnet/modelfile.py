@@ -71,17 +71,19 @@ def _kind_of(obj) -> str:
     raise TypeError(f"cannot save an object of type {type(obj).__name__}; glassnet saves {known}")
 
 
-def check_save_path(path) -> Path:
+def check_save_path(path, name: str = "path") -> Path:
     """``path`` as a ``Path`` if a model file can be written there: a file name (not a
-    folder) in a folder that exists."""
+    folder) in a folder that exists. The messages call it ``name`` (``fit`` passes
+    ``"checkpoint"``)."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file name (str or Path), got {path!r}")
+        raise TypeError(f"{name} must be a file name (str or Path), got {path!r}")
     path = Path(path)
+    where = f"cannot save to {str(path)!r}" if name == "path" else f"{name}={str(path)!r}"
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
+        raise ValueError(f"{where}: folder {str(folder)!r} does not exist")
     if path.is_dir():
-        raise ValueError(f"cannot save to {str(path)!r}: it is a folder; give a file name")
+        raise ValueError(f"{where}: it is a folder; give a file name")
     return path
 
 

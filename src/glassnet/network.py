@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._checks import Interval, ParamTypeError, ParamValueError, check_param
-from ._validation import check_param_memory, describe_non_finite
+from ._validation import check_finite, check_param_memory
 from .activations import ACTIVATIONS, Activation, get_activation
 from .layers import DROPOUT, WIDTH, BatchNorm, Dense, Dropout, Layer
 from .losses import softmax
@@ -275,9 +275,7 @@ class Sequential:
         """``X`` in the network's dtype; NaN or inf would give NaN probabilities and,
         through ``argmax``, class 0: refused instead."""
         X = np.asarray(X, dtype=self.dtype)
-        # a sum is NaN/inf when an entry is (or when it overflows): then look entry by entry
-        if not np.isfinite(np.sum(X)) and not np.isfinite(X).all():
-            raise ValueError(f"X must be finite; it has {describe_non_finite(X)}")
+        check_finite(X, "X")
         return X
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:

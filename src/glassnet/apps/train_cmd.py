@@ -201,7 +201,7 @@ def load_data(args):
 def check_classes(n_classes: int, n_rows: int, target: str) -> None:
     """Refuse, before anything is allocated, a target that has (nearly) a class per row:
     an id column or a measurement, not labels (it would cost rows x classes numbers)."""
-    from .._validation import physical_memory
+    from .._validation import check_memory
 
     if n_classes > 2 and 2 * n_classes > n_rows:
         raise UsageError(
@@ -210,13 +210,13 @@ def check_classes(n_classes: int, n_rows: int, target: str) -> None:
             f"several)"
         )
     need = 3 * 8 * n_rows * n_classes  # scores, probabilities and one-hot targets, float64
-    memory = physical_memory() or 2**40
-    if need > memory:
-        raise UsageError(
-            f"{n_classes:,} classes for {n_rows:,} rows would need {need / 2**30:,.1f} GiB for "
-            f"the outputs alone, more than this machine's {memory / 2**30:,.1f} GiB: is "
-            f"--target the right column?"
-        )
+    check_memory(
+        need,
+        f"{n_classes:,} classes for {n_rows:,} rows would need {need / 2**30:,.1f} GiB for "
+        f"the outputs alone",
+        "; is --target the right column?",
+        error=UsageError,
+    )
 
 
 def parse_schedule(text: str, lr: float, epochs: int):

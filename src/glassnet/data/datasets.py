@@ -12,7 +12,7 @@ import numpy as np
 import sklearn.datasets
 
 from .._checks import Interval, check_param
-from .._validation import physical_memory
+from .._validation import check_memory
 from ..registry import Registry
 
 __all__ = ["moons", "circles", "blobs", "spirals", "xor", "sine", "iris", "load", "DATASETS"]
@@ -24,12 +24,7 @@ SEED = [Interval(Integral, 0, 2**32 - 1), None]  # what RandomState takes
 def _n(n_samples, minimum=1) -> int:
     n = check_param("n_samples", n_samples, Interval(Integral, minimum, None))
     need = 64 * n  # bytes: X, y and the generators' temporaries, about 8 numbers a row
-    memory = physical_memory() or 2**40
-    if need > memory:
-        raise ValueError(
-            f"n_samples={n:,} needs about {need / 2**30:,.0f} GiB, more than this machine's "
-            f"{memory / 2**30:,.1f} GiB of memory"
-        )
+    check_memory(need, f"n_samples={n:,} needs about {need / 2**30:,.0f} GiB")
     return n
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._checks import Interval, StrOptions, check_param, check_params
 from ..losses import Loss
+from ..modelfile import check_save_path
 from ..network import SEED, Sequential
 from ..optim import LBFGS, SGD, Optimizer
 from ..schedules import Schedule
@@ -88,15 +89,7 @@ def _checkpoint_path(path, optimizer):
             "checkpoint= needs a stochastic optimizer (SGD, Adam, RMSProp, Adagrad): SciPy's "
             "L-BFGS state cannot be saved"
         )
-    if not isinstance(path, (str, Path)):
-        raise TypeError(f"checkpoint must be a file path, got {path!r}")
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"checkpoint={str(path)!r}: folder {str(folder)!r} does not exist")
-    if path.is_dir():
-        raise ValueError(f"checkpoint={str(path)!r} is a folder, not a file name")
-    return path
+    return check_save_path(path, "checkpoint")
 
 
 def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> FitOptions:
