@@ -40,3 +40,19 @@ def resolve_dotted(path: str):
             obj = getattr(obj, attr)
         return obj
     raise ImportError(path)
+
+
+def console_script(name: str) -> str:
+    """The path of an installed command (``glassnet``, ``lint-imports``) of the Python that
+    runs the tests: beside ``sys.executable`` in a virtual environment that nobody
+    activated (the README's commands call ``.venv/bin/python`` directly), else on PATH."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    assert found is not None, f"the command {name!r} is not installed for {sys.executable}"
+    return found

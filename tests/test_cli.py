@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from glassnet.apps.cli import main
 
-from .conftest import png_is_not_blank
+from .conftest import console_script, png_is_not_blank
 from .test_tutorial import CYCLE, POST_LOSS_0, POST_LOSS_1000
 
 
@@ -177,7 +177,9 @@ def test_python_dash_m_and_console_script():
     for cmd in ("tutorial", "train"):
         assert cmd in out
     res = subprocess.run(
-        ["glassnet", "train", "--epochs", "50", "--quiet"], capture_output=True, text=True
+        [console_script("glassnet"), "train", "--epochs", "50", "--quiet"],
+        capture_output=True,
+        text=True,
     )
     assert res.returncode == 0 and "training accuracy" in res.stdout
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,7 @@ def test_the_guide_has_examples():
     assert {"guide/networks.md", "guide/training.md", "math.md"} <= set(PAGES_WITH_EXAMPLES)
 
 
+@pytest.mark.numbers
 @pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
 def test_page_examples_run_and_print_what_the_page_shows(page, tmp_path, monkeypatch):
     """Each page's ```pycon blocks are one doctest session: the outputs shown are checked."""
@@ -142,6 +144,7 @@ def test_every_command_on_the_cli_page_is_accepted():
         assert callable(args.func), command
 
 
+@pytest.mark.numbers
 def test_the_tutorial_table_on_getting_started_is_what_the_engine_gives():
     """The table of ``glassnet tutorial`` shown in getting-started.md, row by row: exact
     for hidden sizes 1, 5, 20 and 50, within rounding for 2, 3 and 4 (the bands and why
@@ -162,3 +165,40 @@ def test_the_test_command_is_what_ci_runs():
     ci_lines = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert readme == started == ci_lines[-1]
     assert "pytest" in readme and '".[test,docs]"' in readme
+    tutorial = command_after((ROOT / "README.md").read_text(), "Run the tutorial")
+    assert tutorial == command_after((DOCS / "getting-started.md").read_text(), "Run the tutorial")
+
+
+def _steps(command: str) -> list[list[str]]:
+    """The programs a one-line command runs, split at ``&&``, each as its words without the
+    leading ``NAME=value`` settings."""
+    steps = []
+    for part in command.split("&&"):
+        words = shlex.split(part)
+        while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):
+            words.pop(0)
+        steps.append(words)
+    return steps
+
+
+@pytest.mark.parametrize("intro", ["Run the tutorial", "Run the tests"])
+def test_the_two_commands_work_where_pip_is_externally_managed(intro):
+    """PEP 668: a system Python may refuse ``pip install``. Each of the README's two commands
+    makes ``./.venv`` itself and, from then on, runs every Python program through
+    ``.venv/bin/`` (so the command also works in a new shell, with nothing activated)."""
+    text = (ROOT / "README.md").read_text()
+    command = text.split(intro, 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0].strip()
+    steps = _steps(command)
+    programs = [words[0] for words in steps]
+    made = steps.index(["python3", "-m", "venv", ".venv"])
+    assert all(p in ("apt-get",) for p in programs[:made]), programs
+    for words in steps[made + 1 :]:
+        assert words[0].startswith(".venv/bin/"), (words, "runs outside the virtual environment")
+    installs = [w for w in steps if "install" in w and w[0] != "apt-get"]
+    assert installs and all(w[:4] == [".venv/bin/python", "-m", "pip", "install"] for w in installs)
+
+
+def test_the_readme_says_what_to_install_when_venv_is_missing():
+    text = (ROOT / "README.md").read_text().split("## A short example", 1)[0]
+    assert "ensurepip" in text and "apt-get install python3-venv" in text
+    assert "PEP 668" in text

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import console_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -18,8 +20,7 @@ def _env() -> dict:
 def test_import_contracts_hold():
     """apps -> estimators | viz | data -> train -> the engine, imports inside functions
     included (the contracts are in pyproject.toml's [tool.importlinter])."""
-    exe = shutil.which("lint-imports")
-    assert exe is not None, "lint-imports is missing: pip install import-linter (the test extra)"
+    exe = console_script("lint-imports")
     res = subprocess.run(
         [exe, "--no-cache"], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300
     )
@@ -35,7 +36,7 @@ def test_the_contracts_can_fail(tmp_path):
     with open(src / "glassnet" / "schedules.py", "a") as fh:
         fh.write("\n\ndef _probe():\n    from .train import fit  # noqa: F401\n")
     res = subprocess.run(
-        [shutil.which("lint-imports") or "lint-imports", "--no-cache"],
+        [console_script("lint-imports"), "--no-cache"],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(src)},
         capture_output=True,
