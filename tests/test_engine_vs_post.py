@@ -12,6 +12,7 @@ import glassnet as gn
 from glassnet import tutorial
 from glassnet.apps.tutorial_cmd import post_network
 
+from ._fp_paths import band
 from .test_tutorial import CYCLE
 
 # the CPU's floating-point path can move these results: CI runs them on two (README)
@@ -67,12 +68,17 @@ def test_size_3_ends_on_the_posts_two_value_cycle(data):
     assert sorted(np.round(last[:2], 6).tolist()) == list(CYCLE)
 
 
-@pytest.mark.parametrize("hidden, minimum", [(2, 0.80), (4, 0.97)])
-def test_rounding_sensitive_sizes_still_learn(data, hidden, minimum):
+@pytest.mark.parametrize("hidden", [2, 4])
+def test_rounding_sensitive_sizes_land_where_the_measured_paths_did(data, hidden):
+    """Sizes 2 and 4 settle where the CPU's floating-point path takes them: within the
+    spread measured over many paths (tests/_fp_paths.py), widened for unmeasured ones."""
     X, y = data
     net, hist = _run(X, y, hidden)
-    assert np.mean(net.predict_classes(X) == y) >= minimum
-    assert hist["accuracy"][-1] >= minimum
+    (acc_lo, acc_hi), (loss_lo, loss_hi) = band(hidden)
+    acc = float(np.mean(net.predict_classes(X) == y))
+    assert acc_lo <= acc <= acc_hi and acc_lo <= hist["accuracy"][-1] <= acc_hi
+    final = gn.evaluate(net, gn.SoftmaxCrossEntropy(reduction="sum"), X, y, l2=0.01)["loss"]
+    assert loss_lo <= final / len(X) <= loss_hi
 
 
 def test_mlp_equals_explicit_sequential(data):
