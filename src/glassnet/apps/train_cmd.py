@@ -16,6 +16,7 @@ from ._common import (
     POSITIVE,
     UsageError,
     add_options,
+    check_distinct_files,
     check_figure_file,
     check_output_file,
     named_data,
@@ -182,13 +183,18 @@ def add_train_arguments(p) -> None:
     p.set_defaults(func=run_train)
 
 
+def is_csv(name: str) -> bool:
+    """Whether ``--data`` names a CSV file (else a built-in data set)."""
+    return name.lower().endswith(".csv") or Path(name).is_file()
+
+
 def load_data(args):
     """``(X, y, classes, feature names, target name)`` from ``--data``; ``classes`` is
     None for regression targets."""
     from ..data.csvfile import load_csv
 
     name = args.data
-    if name.lower().endswith(".csv") or Path(name).is_file():
+    if is_csv(name):
         data = load_csv(name, target=args.target)
         return data.X, data.y, data.classes, data.feature_names, data.target_name
     X, y = named_data(name, args.n_samples, args.noise)
@@ -316,11 +322,17 @@ def apply_resume(args):
 
 
 def check_outputs(args) -> None:
-    """Every file the run will write can be written: checked before any work."""
+    """Every file the run will write can be written, and destroys neither an input nor
+    another output: checked before any work."""
+    outputs = []
     for key in OUTPUT_FILES:
         path = getattr(args, key, None)
         if path:
             check_output_file(path, option_name(key))
+            outputs.append((option_name(key), path))
+    inputs = [("--data", args.data if is_csv(args.data) else None), ("--resume", args.resume)]
+    # a resumed run goes on writing the checkpoint it continues
+    check_distinct_files(inputs, outputs, allowed=[("--resume", "--checkpoint")])
     if args.animate and Path(args.animate).suffix.lower() not in (".gif", ".mp4"):
         raise UsageError(f"--animate {args.animate}: the file name must end in .gif or .mp4")
     for key in ("plot", "monitor"):  # figures: a format matplotlib writes
