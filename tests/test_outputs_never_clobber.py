@@ -192,3 +192,27 @@ def test_a_file_name_too_long_for_its_folder_is_refused_before_training(
         "allows 255\n"
     )
     assert stdout == ""
+
+
+@pytest.mark.parametrize(
+    "metadata, match",
+    [
+        ({"started": np.datetime64("2024-01-01")}, "JSON values only"),
+        ({"rows": np.arange(3)}, "JSON values only"),
+        ([("a", 1)], "must be a dict or None"),
+    ],
+)
+def test_checkpoint_metadata_that_cannot_be_saved_is_refused_before_the_first_epoch(
+    metadata, match, tmp_path
+):
+    """It was found out at the first checkpoint (epoch 40 here): the epochs before were lost."""
+    X, y = np.random.RandomState(0).randn(30, 2), np.arange(30) % 2
+    epochs = []
+    seen = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: epochs.append(epoch))
+    ck = tmp_path / "ck.npz"
+    with pytest.raises(TypeError, match=match):
+        gn.fit(
+            gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, y, epochs=50,
+            checkpoint=ck, checkpoint_every=40, checkpoint_metadata=metadata, callbacks=[seen],
+        )  # fmt: skip
+    assert epochs == [] and not ck.exists()
