@@ -216,3 +216,37 @@ def test_checkpoint_metadata_that_cannot_be_saved_is_refused_before_the_first_ep
             checkpoint=ck, checkpoint_every=40, checkpoint_metadata=metadata, callbacks=[seen],
         )  # fmt: skip
     assert epochs == [] and not ck.exists()
+
+
+def _two_class_data():
+    return np.random.RandomState(0).randn(30, 2), np.arange(30) % 2
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["2024-01-01", "2024-06-01"], dtype="datetime64[D]"),
+        np.array(["NaT", "2024-01-01T00:00:00.000000001"], dtype="datetime64[ns]"),
+        np.array([1, 2], dtype="timedelta64[s]"),
+    ],
+    ids=str,
+)
+def test_classifier_with_date_labels_round_trips_exactly(labels, tmp_path):
+    """gn.save wrote datetime64 classes_, which gn.load then refused: saved, unloadable."""
+    X, codes = _two_class_data()
+    with pytest.warns(Warning):  # 5 iterations do not converge
+        clf = gn.NetClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(X, labels[codes])
+    back = gn.load(gn.save(clf, tmp_path / "c.npz"))
+    assert back.classes_.dtype == clf.classes_.dtype
+    np.testing.assert_array_equal(back.classes_.view(np.int64), clf.classes_.view(np.int64))
+    np.testing.assert_array_equal(back.predict(X).view(np.int64), clf.predict(X).view(np.int64))
+
+
+def test_classes_a_model_file_cannot_hold_are_refused_at_save_time(tmp_path):
+    X, y = _two_class_data()
+    with pytest.warns(Warning):
+        clf = gn.NetClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(X, y)
+    clf.classes_ = np.array([b"a", b"b"])  # bytes: a kind gn.load refuses
+    with pytest.raises(TypeError, match=r"classes_ of dtype \|S1 cannot be saved"):
+        gn.save(clf, tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == []
