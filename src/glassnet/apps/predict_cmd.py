@@ -41,7 +41,7 @@ def _describe(model):
     from ..network import Sequential
 
     if isinstance(model, (NetClassifier, NetRegressor)):
-        names = list(getattr(model, "feature_names_in_", []) or [])
+        names = list(getattr(model, "feature_names_in_", []))  # an array: no `or`
         classes = [str(c) for c in model.classes_] if isinstance(model, NetClassifier) else None
         proba = model.predict_proba if classes is not None else None
         return model.n_features_in_, proba, model.predict, classes, names
