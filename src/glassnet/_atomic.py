@@ -4,6 +4,9 @@ An interrupted write leaves the previous file intact. The new file gets the mode
 umask gives a new file (``mkstemp`` alone would make it 0600), and a write removes the
 temporaries that killed writes of the same target left behind (``.NAME.XXXXXXXX.tmp``): a
 write in progress holds an advisory lock on its temporary, so only abandoned ones go.
+
+``NAME`` is the target's name cut to ``NAME_BYTES`` bytes, so that the temporary's name is
+legal for any legal target name (most file systems allow 255 bytes per name).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 __all__ = ["atomic_write"]
 
 STALE_AGE = 3600  # seconds: without advisory locks, an older temporary is taken as stale
+NAME_BYTES = 64  # the most of the target's name a temporary's name repeats
 
 
 def atomic_write(path: Path, write) -> Path:
@@ -25,8 +29,9 @@ def atomic_write(path: Path, write) -> Path:
     The folder must exist. Returns ``path``.
     """
     folder = path.parent if str(path.parent) else Path(".")
-    _remove_stale_temporaries(folder, path.name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    stem = _short(path.name)
+    _remove_stale_temporaries(folder, stem)
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             # the lock, held until closed, tells a later write that this temporary is alive
@@ -46,6 +51,13 @@ def atomic_write(path: Path, write) -> Path:
             pass
         raise
     return path
+
+
+def _short(name: str) -> str:
+    """``name`` cut to at most ``NAME_BYTES`` bytes in the file system's encoding (a
+    character cut in two stays as its bytes): ``.{_short(name)}.XXXXXXXX.tmp`` is then
+    at most 78 bytes long, whatever the length of ``name``."""
+    return os.fsdecode(os.fsencode(name)[:NAME_BYTES])
 
 
 def _umask() -> int:
@@ -78,7 +90,8 @@ def _lock(fd: int, blocking: bool = True) -> bool | None:
 
 
 def _remove_stale_temporaries(folder: Path, name: str) -> None:
-    """Delete ``.NAME.XXXXXXXX.tmp`` files that a killed save of the same target left.
+    """Delete ``.NAME.XXXXXXXX.tmp`` files that a killed save of the same target left
+    (``name``: the target's name as ``_short`` cuts it).
 
     A save in progress holds a lock on its temporary, so only abandoned ones are removed
     (where locks do not exist, those untouched for an hour).

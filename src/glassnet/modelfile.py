@@ -115,8 +115,12 @@ def save(obj, path) -> Path:
         **description,
     }
     for key, arr in arrays.items():
-        if key == META_KEY or np.asarray(arr).dtype == object:
-            raise TypeError(f"array {key!r} cannot be stored in a model file")
+        dtype = np.asarray(arr).dtype
+        if key == META_KEY or not storable(dtype):
+            raise TypeError(
+                f"array {key!r} of dtype {dtype} cannot be stored in a model file (it holds "
+                f"booleans, integers, floats and str)"
+            )
     path = check_save_path(path)
     theta = arrays.get("theta")
     if theta is not None and not np.isfinite(theta).all():
@@ -165,6 +169,11 @@ def _read_header(fh, name: str):
         ) from None
 
 
+def storable(dtype: np.dtype) -> bool:
+    """Whether a model file holds arrays of ``dtype`` (what ``save`` writes, ``load`` reads)."""
+    return dtype.kind in "biufU" and dtype.fields is None and dtype.subdtype is None
+
+
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
     """One ``.npy`` member, its header checked against its size before any data is read;
     the data is then read in one piece into a fresh array (no intermediate copy)."""
@@ -175,7 +184,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
                 f"array {info.filename!r} holds Python objects (a pickle); glassnet never "
                 f"loads pickles"
             )
-        if dtype.kind not in "biufU" or dtype.fields is not None or dtype.subdtype is not None:
+        if not storable(dtype):
             raise ModelFileError(f"array {info.filename!r} has unsupported dtype {dtype}")
         count = 1
         for d in shape:

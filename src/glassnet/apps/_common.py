@@ -32,6 +32,7 @@ __all__ = [
     "check_figure_file",
     "check_output_file",
     "check_output_dir",
+    "check_distinct_files",
     "POSITIVE",
     "NONNEG",
     "FRACTION",
@@ -149,10 +150,66 @@ def check_output_file(path, option: str) -> Path:
     folder."""
     path = Path(path)
     folder = path.parent
+    _check_name_length(path, option)
     if path.is_dir():
         raise UsageError(f"{option} {path}: is a folder; give a file name")
     _check_folder(folder, f"{option} {path}")
     return path
+
+
+def _check_name_length(path: Path, option: str) -> None:
+    """A file name longer than its folder allows (255 bytes on most file systems) would
+    fail only when the file is written, after the work."""
+    try:
+        most = os.pathconf(path.parent if str(path.parent) else ".", "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no limit known
+        return
+    n = len(os.fsencode(path.name))
+    if most and n > most:
+        raise UsageError(
+            f"{option} {path}: the file name is {n} bytes long; its folder allows {most}"
+        )
+
+
+def file_identity(path) -> tuple:
+    """What two spellings of the same file share: the device and inode number of an existing
+    file (through symlinks; hard links share them), else its absolute path with every
+    symlink resolved (``./d.csv``, ``d.csv`` and ``sub/../d.csv`` agree)."""
+    resolved = os.path.realpath(os.path.abspath(os.fspath(path)))
+    try:
+        st = os.stat(resolved)
+    except OSError:
+        return ("path", os.path.normcase(resolved))
+    return ("file", st.st_dev, st.st_ino)
+
+
+def check_distinct_files(inputs, outputs, allowed=()) -> None:
+    """Refuse, before any work, an output that is an input or another output of the same
+    command, however the two paths are spelled (a symlink, a hard link, ``./d.csv`` for
+    ``d.csv``): writing it would destroy the other.
+
+    ``inputs`` and ``outputs`` are ``(option, path)`` pairs (a path of None is skipped);
+    ``allowed`` holds pairs of options that may name the same file, as a set each
+    (``{"--resume", "--checkpoint"}``: a resumed run goes on writing its checkpoint).
+    """
+    free = [set(pair) for pair in allowed]
+    seen = [(option, path, file_identity(path), False) for option, path in inputs if path]
+    for option, path in outputs:
+        if path is None:
+            continue
+        me = file_identity(path)
+        for other, other_path, ident, other_is_output in seen:
+            if me == ident and {option, other} not in free:
+                what = (
+                    "one would overwrite the other"
+                    if other_is_output
+                    else f"writing it would destroy the {other} file"
+                )
+                raise UsageError(
+                    f"{option} {path} is the same file as {other} {other_path}; {what}: "
+                    f"give {option} another file name"
+                )
+        seen.append((option, path, me, True))
 
 
 def check_figure_file(path, option: str) -> None:

@@ -8,7 +8,6 @@ for ``glassnet --help``).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from ..train.callbacks import Callback, EarlyStopping, History
 from ..train.fit import evaluate, fit
 from ..train.reporting import describe_loss, loss_rows
 from ._common import UsageError
+from .train_cmd import standardizes
 
 __all__ = ["Run", "plot_training", "standardize"]
 
@@ -78,16 +78,8 @@ class Run:
         self.feature_names, self.target_name = feature_names, target_name
         self.regression = classes is None
         self.metric = "r2" if self.regression else "accuracy"
-        if not self.regression and len(np.unique(y)) < 2:
-            raise UsageError(
-                f"the target {target_name!r} of {args.data} holds one class only "
-                f"({classes[int(y[0])]!r}); a classifier needs at least 2"
-            )
-        on = args.standardize
-        if on is None:
-            on = args.data.lower().endswith(".csv") or Path(args.data).is_file()
         self.x_mean = self.x_scale = None
-        if on:
+        if standardizes(args):
             self.X, self.x_mean, self.x_scale = standardize(X)
         self.hidden = args.hidden or [3]
 
@@ -276,9 +268,12 @@ class Run:
             if a.reduction == "sum":
                 n_val = len(self.X) - self.rows
                 rows = (self.rows, n_val)
+            names = self.feature_names
+            if self.x_mean is not None:  # the plane is drawn in standardised units
+                names = [f"{n} (standardised)" for n in names]
             plot_training(
                 a.plot, self.net, self.X, self.y, hist, self.regression, title,
-                rows=rows, x_units=units,
+                rows=rows, x_units=units, feature_names=names, class_names=self.classes,
             )  # fmt: skip
             print(f"figure written to {a.plot}")
 
@@ -293,9 +288,14 @@ def _history_of(ckpt) -> History:
     return hist
 
 
-def plot_training(path, net, X, y, hist, regression, title, *, rows=None, x_units=None):
+def plot_training(
+    path, net, X, y, hist, regression, title, *, rows=None, x_units=None,
+    feature_names=None, class_names=None,
+):  # fmt: skip
     """The figure of ``--plot``: the decision boundary (2-D classification) or the fitted
-    curve (1-D regression, x in the data's own units), beside the loss curves.
+    curve (1-D regression, x in the data's own units), beside the loss curves; the axes
+    and the legend use ``feature_names`` and ``class_names`` (the CSV's columns and labels,
+    ``class_names[k]`` for code k).
 
     ``rows`` is ``(n_train, n_val)`` for a summed loss (None for a mean): the curves are
     then divided by their rows, so that training and validation compare like with like;
@@ -310,7 +310,11 @@ def plot_training(path, net, X, y, hist, regression, title, *, rows=None, x_unit
     panels = 2 if (two_d or one_d) else 1
     fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 5), squeeze=False)
     if two_d:
-        plot_decision_boundary(net, X, y, ax=axes[0, 0], title=title)
+        codes = None if class_names is None else np.arange(len(class_names))
+        plot_decision_boundary(
+            net, X, y, ax=axes[0, 0], title=title, classes=codes,
+            feature_names=feature_names, class_names=class_names,
+        )  # fmt: skip
     elif one_d:
         _plot_curve(axes[0, 0], net, X, y, title, x_units)
     _plot_losses(axes[0, -1], hist, rows)

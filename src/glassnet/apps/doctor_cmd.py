@@ -39,19 +39,21 @@ def add_doctor_arguments(p) -> None:
 
 
 def build_setup(args):
-    """``(net, loss, optimizer, X, y)`` as ``glassnet train`` would build them, with the
-    data standardised only when ``--standardize`` asks (the doctor should see raw scales)."""
+    """``(net, loss, optimizer, X, y)`` as ``glassnet train`` would build them: the same
+    checks of the target, and the data standardised as ``--standardize`` says (by default
+    a CSV file, not a built-in data set)."""
     from ..losses import MeanSquaredError, SoftmaxCrossEntropy
     from ..network import mlp
     from ..optim import get_optimizer
-    from .train_cmd import load_data
+    from ._train_run import standardize
+    from .train_cmd import check_target, load_data, standardizes
 
-    X, y, classes, _, _ = load_data(args)
+    X, y, classes, _, target = load_data(args)
     regression = classes is None
-    if getattr(args, "standardize", None):
-        scale = X.std(axis=0)
-        scale[scale == 0] = 1.0
-        X = (X - X.mean(axis=0)) / scale
+    if not regression:
+        check_target(y, classes, target, args.data)
+    if standardizes(args):
+        X = standardize(X)[0]
     acts = [a.strip() for a in args.activation.split(",")]
     n_out = (1 if y.ndim == 1 else y.shape[1]) if regression else max(len(classes), 2)
     sizes = [X.shape[1], *(args.hidden or [3]), n_out]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 
-from ._common import UsageError, check_output_file
+from ._common import UsageError, check_distinct_files, check_output_file
 
 __all__ = ["add_predict_arguments", "run_predict"]
 
@@ -41,7 +41,7 @@ def _describe(model):
     from ..network import Sequential
 
     if isinstance(model, (NetClassifier, NetRegressor)):
-        names = list(getattr(model, "feature_names_in_", []) or [])
+        names = list(getattr(model, "feature_names_in_", []))  # an array: no `or`
         classes = [str(c) for c in model.classes_] if isinstance(model, NetClassifier) else None
         proba = model.predict_proba if classes is not None else None
         return model.n_features_in_, proba, model.predict, classes, names
@@ -124,6 +124,8 @@ def run_predict(args) -> int:
 
     if args.out:
         check_output_file(args.out, "--out")
+    inputs = [("--model", args.model), ("--data", args.data)]
+    check_distinct_files(inputs, [("--out", args.out)])
     model = _load_model(args.model)
     n_features, proba, predict, classes, names = _describe(model)
     target = args.target
@@ -161,16 +163,20 @@ def _r2_against(pred, y_text) -> str:
 
 def _write_predictions(out, pred, classes, P) -> None:
     """A CSV with a ``prediction`` column and, for classifiers, ``p_<class>`` columns;
-    to ``out``, or to the standard output."""
-    buf = io.StringIO() if out is None else open(out, "w", newline="")
-    with nullcontext(buf) if out is None else buf:
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["prediction"] + ([f"p_{c}" for c in classes] if P is not None else []))
-        for i in range(len(pred)):
-            row = [pred[i] if np.ndim(pred) == 1 else " ".join(map(str, pred[i]))]
-            if P is not None:
-                row += [f"{v:.6f}" for v in P[i]]
-            w.writerow(row)
-        if out is None:
-            sys.stdout.write(buf.getvalue())
-            sys.stdout.flush()
+    to ``out`` (atomically: an interrupted write leaves the previous file or none), or to
+    the standard output."""
+    from .._atomic import atomic_write
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["prediction"] + ([f"p_{c}" for c in classes] if P is not None else []))
+    for i in range(len(pred)):
+        row = [pred[i] if np.ndim(pred) == 1 else " ".join(map(str, pred[i]))]
+        if P is not None:
+            row += [f"{v:.6f}" for v in P[i]]
+        w.writerow(row)
+    if out is None:
+        sys.stdout.write(buf.getvalue())
+        sys.stdout.flush()
+    else:
+        atomic_write(Path(out), lambda fh: fh.write(buf.getvalue().encode("utf-8")))

@@ -16,13 +16,22 @@ from ._common import (
     POSITIVE,
     UsageError,
     add_options,
+    check_distinct_files,
     check_figure_file,
     check_output_file,
     named_data,
     option_name,
 )
 
-__all__ = ["TRAIN_OPTIONS", "add_train_arguments", "load_data", "parse_schedule", "run_train"]
+__all__ = [
+    "TRAIN_OPTIONS",
+    "add_train_arguments",
+    "check_target",
+    "load_data",
+    "parse_schedule",
+    "run_train",
+    "standardizes",
+]
 
 TRAIN_OPTIONS = [
     (
@@ -36,9 +45,9 @@ TRAIN_OPTIONS = [
     (
         "--target",
         dict(
-            default="-1",
             metavar="COLUMN",
-            help="CSV target column, by name or index (default: the last)",
+            help="CSV target column, by name or index (default: the last); a built-in "
+            "data set's target is fixed",
         ),
     ),
     ("--n-samples", dict(type=COUNT, metavar="N", help="rows to generate for a named data set")),
@@ -182,20 +191,49 @@ def add_train_arguments(p) -> None:
     p.set_defaults(func=run_train)
 
 
+def is_csv(name: str) -> bool:
+    """Whether ``--data`` names a CSV file (else a built-in data set)."""
+    return name.lower().endswith(".csv") or Path(name).is_file()
+
+
+def standardizes(args) -> bool:
+    """Whether the run standardises its features: ``--standardize``, on by default for a
+    CSV file and off for a built-in data set."""
+    return is_csv(args.data) if args.standardize is None else bool(args.standardize)
+
+
 def load_data(args):
     """``(X, y, classes, feature names, target name)`` from ``--data``; ``classes`` is
-    None for regression targets."""
+    None for regression targets. ``--target`` names a column of a CSV file only."""
     from ..data.csvfile import load_csv
 
     name = args.data
-    if name.lower().endswith(".csv") or Path(name).is_file():
-        data = load_csv(name, target=args.target)
+    if is_csv(name):
+        data = load_csv(name, target=-1 if args.target is None else args.target)
         return data.X, data.y, data.classes, data.feature_names, data.target_name
+    if args.target is not None:
+        raise UsageError(
+            f"--target {args.target} applies to a CSV file; the target of the built-in data "
+            f"set {name} is fixed"
+        )
     X, y = named_data(name, args.n_samples, args.noise)
     features = [f"x{j + 1}" for j in range(X.shape[1])]
     if y.dtype.kind == "f":
         return X, y, None, features, "y"
     return X, y, [str(c) for c in range(int(y.max()) + 1)], features, "label"
+
+
+def check_target(y, classes, target: str, data: str) -> None:
+    """Refuse, before training, a classification target of one class only, or with
+    (nearly) a class per row (``check_classes``)."""
+    import numpy as np
+
+    if len(np.unique(y)) < 2:
+        raise UsageError(
+            f"the target {target!r} of {data} holds one class only ({classes[int(y[0])]!r}); "
+            f"a classifier needs at least 2"
+        )
+    check_classes(len(classes), len(y), target)
 
 
 def check_classes(n_classes: int, n_rows: int, target: str) -> None:
@@ -291,6 +329,8 @@ def apply_resume(args):
             f"--resume {args.resume}: the checkpoint was not written by glassnet train; "
             f"continue it with gn.resume in Python"
         )
+    if stored.get("target") == "-1":  # --target's default before it became None
+        stored = {**stored, "target": None}
     parser = argparse.ArgumentParser()
     add_train_arguments(parser)
     defaults = vars(parser.parse_args([]))
@@ -316,11 +356,17 @@ def apply_resume(args):
 
 
 def check_outputs(args) -> None:
-    """Every file the run will write can be written: checked before any work."""
+    """Every file the run will write can be written, and destroys neither an input nor
+    another output: checked before any work."""
+    outputs = []
     for key in OUTPUT_FILES:
         path = getattr(args, key, None)
         if path:
             check_output_file(path, option_name(key))
+            outputs.append((option_name(key), path))
+    inputs = [("--data", args.data if is_csv(args.data) else None), ("--resume", args.resume)]
+    # a resumed run goes on writing the checkpoint it continues
+    check_distinct_files(inputs, outputs, allowed=[("--resume", "--checkpoint")])
     if args.animate and Path(args.animate).suffix.lower() not in (".gif", ".mp4"):
         raise UsageError(f"--animate {args.animate}: the file name must end in .gif or .mp4")
     for key in ("plot", "monitor"):  # figures: a format matplotlib writes
@@ -335,9 +381,10 @@ def run_train(args) -> int:
 
     ckpt = apply_resume(args) if args.resume else None
     check_outputs(args)
-    run = Run(args, *load_data(args))
-    if not run.regression:
-        check_classes(len(run.classes), len(run.X), run.target_name)
+    X, y, classes, feature_names, target = load_data(args)
+    if classes is not None:
+        check_target(y, classes, target, args.data)
+    run = Run(args, X, y, classes, feature_names, target)
     run.build(ckpt, parse_schedule(args.schedule, args.lr, args.epochs) if args.schedule else None)
     run.announce(ckpt)
     hist = run.fit(ckpt, _stored_args(args))

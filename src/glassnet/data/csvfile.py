@@ -6,6 +6,8 @@ import codecs
 import csv
 import io
 import math
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +43,25 @@ def _float(text: str) -> float | None:
     return v
 
 
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def _number(text: str) -> int | float | None:
+    """A label's number, exactly: a whole number written without a point is a Python
+    ``int`` (``9223372036854775809`` stays itself, where a float would make it
+    ``2**63``); one beyond float64's range is ``inf``, refused as not finite (the float
+    of ``2**1024 - 1`` would raise ``OverflowError``); else as ``_float``."""
+    text = text.strip()
+    if _INTEGER.fullmatch(text) and len(text) < 400:  # longer ones overflow a float
+        v = int(text)
+        try:
+            float(v)  # what the target's floats, its mean and spread need
+        except OverflowError:
+            return math.inf
+        return v
+    return _float(text)
+
+
 def load_csv(path, target=-1, header: bool | None = None, categorical: bool | None = None):
     """Read a CSV file of numeric features and one target column.
 
@@ -51,23 +72,24 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
         The target column: an index (negative counts from the end) or a header name.
     header : bool or None
         None detects a header: a first row with a non-numeric field among otherwise
-        numeric data.
+        numeric data, or a row of numbers that counts three or more columns (``1,2,3``:
+        a warning says so). A first row read as data whose class is on no other row (in
+        a file of 2 rows or more per class) is warned of.
     categorical : bool or None
         Treat the target as class labels (mapped to codes 0..k-1 in sorted order).
         None: categorical when any target is non-numeric or all are whole numbers.
+        Whole-number labels keep their exact values (``2**63 + 1`` is not ``2**63``).
 
     Raises
     ------
     ValueError
-        For a missing file, an empty file, a ragged row, a missing or non-numeric
-        feature value: the message names the line and column.
+        For a missing file, an empty file, two columns of the same name, a ragged row, a
+        missing, non-numeric or non-finite value: the message names the line and column.
     """
     path = Path(path)
     rows = _read_rows(path)
-    if header is None:
-        header = _looks_like_header(rows)
-    names = [c.strip() for c in rows[0][1]] if header else None
-    body = rows[1:] if header else rows
+    names, body = _split_header(path, rows, header)
+    guessed = header is None and names is None  # no header found: the first row is data
     if not body:
         raise ValueError(f"{path}: no data rows after the header")
     width = len(names) if names else len(body[0][1])
@@ -81,17 +103,60 @@ def load_csv(path, target=-1, header: bool | None = None, categorical: bool | No
     X = _parse_numbers(path, body, feat_cols, names)
     _check_scale(path, body, X, feat_cols, names)
     y, classes = _parse_target(path, body, t, names, categorical)
+    lone = classes is not None and np.sum(y == y[0]) == 1 and len(y) >= 2 * len(classes)
+    if guessed and lone:  # a class of one row, among classes of several: a header?
+        warnings.warn(
+            f"{path}: line {body[0][0]} ({','.join(body[0][1])}) is read as data, but its "
+            f"class {classes[y[0]]!r} is on no other line; if it is a header, give the "
+            f"columns names that are not numbers",
+            stacklevel=2,
+        )
     return CSVData(X, y, [names[j] for j in feat_cols], names[t], classes)
 
 
-def _looks_like_header(rows) -> bool:
-    """A first row with a non-numeric field above a row with more numbers (or a lone
-    row of text)."""
+def _split_header(path, rows, header):
+    """``(names, body)``: the header's column names (None without a header) and the rows
+    below it. ``header=None`` detects a header: a first row with a non-numeric field above
+    a row with more numbers (or a lone row of text), or a first row that numbers the
+    columns (``1,2,3`` or ``0,1,2``), which is said in a warning. Two columns of the same
+    name are refused (a lookup by name would find the first twice)."""
     first = rows[0][1]
-    if len(rows) == 1:
-        return all(_float(c) is None for c in first)
-    n_numbers = [sum(_float(c) is not None for c in r) for r in (first, rows[1][1])]
-    return any(_float(c) is None for c in first) and n_numbers[1] > n_numbers[0]
+    if header is None:
+        if len(rows) == 1:
+            header = all(_float(c) is None for c in first)
+        else:
+            n_numbers = [sum(_float(c) is not None for c in r) for r in (first, rows[1][1])]
+            header = any(_float(c) is None for c in first) and n_numbers[1] > n_numbers[0]
+            if not header and len(rows) > 2 and _numbers_the_columns(first):
+                header = True
+                warnings.warn(
+                    f"{path}: line {rows[0][0]} ({','.join(first)}) numbers the columns: it "
+                    f"is read as their names, not as data",
+                    stacklevel=3,
+                )
+    if not header:
+        return None, rows
+    names = [c.strip() for c in first]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        where = "; ".join(
+            f"{n!r} names columns {', '.join(str(j + 1) for j, m in enumerate(names) if m == n)}"
+            for n in twice
+        )
+        raise ValueError(
+            f"{path}, line {rows[0][0]}: the header names two columns alike ({where}); "
+            f"give each column its own name"
+        )
+    return names, rows[1:]
+
+
+def _numbers_the_columns(fields) -> bool:
+    """``1,2,3`` or ``0,1,2``: integers counting three or more columns from 0 or 1."""
+    fields = [f.strip() for f in fields]
+    if len(fields) < 3 or not all(_INTEGER.fullmatch(f) and len(f) < 10 for f in fields):
+        return False
+    values = [int(f) for f in fields]
+    return values[0] in (0, 1) and values == list(range(values[0], values[0] + len(values)))
 
 
 def _target_column(path, target, names) -> int:
@@ -117,19 +182,21 @@ def _parse_target(path, body, t, names, categorical):
             raise ValueError(
                 f"{path}, line {line}, column {t + 1} ({names[t]}): missing target value"
             )
-    values = [_float(s) for s in raw]
+    values = [_number(s) for s in raw]
     if categorical is None:
-        categorical = any(v is None for v in values) or all(float(v).is_integer() for v in values)
+        categorical = any(v is None for v in values) or all(_whole(v) for v in values)
     if categorical:
         numeric = all(v is not None for v in values)
-        keys = sorted(set(values if numeric else raw))
-        lookup = {v: i for i, v in enumerate(keys)}
-        y = np.array([lookup[v] for v in (values if numeric else raw)], dtype=np.intp)
-        return y, [_fmt(v) for v in keys] if numeric else keys
+        keys = [_label_key(v) for v in values] if numeric else raw
+        ordered = sorted(set(keys))
+        lookup = {v: i for i, v in enumerate(ordered)}
+        y = np.array([lookup[v] for v in keys], dtype=np.intp)
+        return y, [_fmt(v) for v in ordered] if numeric else ordered
     for (line, _), text, v in zip(body, raw, values):
         if v is None or not math.isfinite(v):
             raise ValueError(
-                f"{path}, line {line}, column {t + 1} ({names[t]}): {text!r} is not a finite number"
+                f"{path}, line {line}, column {t + 1} ({names[t]}): {_shown(text)} is not a "
+                f"finite number"
             )
     y = np.array(values, dtype=np.float64)
     _check_scale(path, body, y[:, None], [t], names)
@@ -197,10 +264,15 @@ def _parse_numbers(path, body, cols, names) -> np.ndarray:
             text = r[j].strip()
             v = _float(text) if text else None
             if v is None or not math.isfinite(v):
-                what = "missing value" if not text else f"{text!r} is not a finite number"
+                what = "missing value" if not text else f"{_shown(text)} is not a finite number"
                 raise ValueError(f"{path}, line {line}, column {j + 1} ({names[j]}): {what}")
             X[i, k] = v
     return X
+
+
+def _shown(text: str) -> str:
+    """A field as a message quotes it: whole, or its start and length when long."""
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
 
 
 def _check_ragged(path, body, width) -> None:
@@ -216,27 +288,38 @@ def _check_ragged(path, body, width) -> None:
             )
 
 
-def _fmt(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(v)
+def _whole(v) -> bool:
+    """A whole number (an ``int``, or a finite float without a fraction)."""
+    return isinstance(v, int) or (math.isfinite(v) and float(v).is_integer())
+
+
+def _label_key(v):
+    """The class a numeric label stands for: whole numbers as exact ``int`` (``1.0`` and
+    ``1`` are one class), others as floats."""
+    return int(v) if _whole(v) else v
+
+
+def _fmt(v) -> str:
+    """A numeric class's name: ``"1"`` for 1 and 1.0, ``repr`` of other floats."""
+    return str(_label_key(v)) if _whole(v) else repr(v)
 
 
 def load_features_csv(path, n_features: int, feature_names=None, target=None, require_target=False):
     """Read the feature columns of a CSV file for prediction.
 
     A header is detected as in ``load_csv``. The features are the columns named in
-    ``feature_names`` when the header has them all; otherwise every column except
-    ``target`` (a name or index, if given and present; with ``require_target`` a target
-    that is not a column of the file is an error). Returns ``(X, y_text, header)``:
+    ``feature_names``: a header without one of them is an error naming the columns it
+    has, unless the names only number the columns (``x1, x2``); without names to go by,
+    the features are every column except ``target`` (a name or index, if given and
+    present; with ``require_target`` a target that is not a column of the file is an
+    error). Returns ``(X, y_text, header)``:
     ``y_text`` holds the target column's labels as training names the classes (numbers
     as ``"1"`` for ``1.0`` when every value is a number, else the text), or None when the
     file has none.
     """
     path = Path(path)
     rows = _read_rows(path)
-    first = rows[0][1]
-    header = any(_float(c) is None for c in first)
-    names = [c.strip() for c in first] if header else None
-    body = rows[1:] if header else rows
+    names, body = _split_header(path, rows, None)
     if not body:
         raise ValueError(f"{path}: no data rows")
     width = len(names) if names else len(body[0][1])
@@ -253,16 +336,24 @@ def load_features_csv(path, n_features: int, feature_names=None, target=None, re
                 f"--target {target!r} is not a column of {path}: "
                 + (f"its columns are {', '.join(names)}" if names else f"it has {width} columns")
             )
-    if names and feature_names and all(f in names for f in feature_names):
+    columns = f"; its columns are {', '.join(names)}" if names else ""
+    missing = [f for f in feature_names or [] if f not in (names or [])]
+    if names and feature_names and missing and not _numbered(feature_names):
+        raise ValueError(
+            f"{path} has no column {', '.join(map(repr, missing))} of the model's features "
+            f"({', '.join(feature_names)}){columns}"
+        )
+    if names and feature_names and not missing:
         cols = [names.index(f) for f in feature_names]
         if t is None and width > len(cols):
             rest = [j for j in range(width) if j not in cols]
             t = rest[0] if len(rest) == 1 else None
-    else:
+    else:  # no names to go by (none in the file, or x1, x2, ...): the columns in order
         cols = [j for j in range(width) if j != t]
     if len(cols) != n_features:
         raise ValueError(
             f"{path} has {len(cols)} feature column(s) but the model expects {n_features}"
+            + columns
             + ("" if t is not None else "; name the target column with --target")
         )
     X = _parse_numbers(path, body, cols, names or [f"x{j}" for j in range(width)])
@@ -270,10 +361,16 @@ def load_features_csv(path, n_features: int, feature_names=None, target=None, re
     return X, y_text, (names or [f"x{j}" for j in range(width)])
 
 
+def _numbered(names) -> bool:
+    """Names that only number the columns (``x0, x1`` of a file without a header, ``x1,
+    x2`` of a built-in data set): a file's columns then stand for them in order."""
+    return all(re.fullmatch(r"x\d+", str(n)) for n in names)
+
+
 def _target_text(raw: list[str]) -> list[str]:
     """Target labels named as ``_parse_target`` names the classes it trains on: numbers as
     ``_fmt`` writes them ("1.0" -> "1") when every value is a number, else the text."""
-    values = [_float(s) for s in raw]
+    values = [_number(s) for s in raw]
     if all(v is not None and math.isfinite(v) for v in values):
         return [_fmt(v) for v in values]
     return raw

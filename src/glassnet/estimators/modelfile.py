@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from ..modelfile import ModelFileError, network_from_arrays, register_kind
+from ..modelfile import ModelFileError, network_from_arrays, register_kind, storable
 from .net import NetClassifier, NetRegressor
 
 _SCALARS = (
@@ -83,12 +83,36 @@ def _from_json(value):
 
 
 def _labels_array(values) -> tuple[np.ndarray, str]:
+    """``classes_`` as an array a model file holds, and the kind that turns it back:
+    ``"plain"``, ``"object-str"``, or a datetime64/timedelta64 dtype (stored as int64)."""
     arr = np.asarray(values)
     if arr.dtype == object:
         if all(isinstance(v, str) for v in arr):
             return arr.astype(str), "object-str"
         raise TypeError("classes_ of mixed Python objects cannot be saved; use strings or numbers")
+    if arr.dtype.kind in "mM":  # dates and durations: their int64 counts, exactly
+        return arr.view(np.int64), str(arr.dtype)
+    if not storable(arr.dtype):
+        raise TypeError(
+            f"classes_ of dtype {arr.dtype} cannot be saved in a model file; use strings or "
+            f"numbers as labels"
+        )
     return arr, "plain"
+
+
+def _labels_from_file(arr: np.ndarray, kind) -> np.ndarray:
+    """The inverse of ``_labels_array``."""
+    if kind == "object-str":
+        return arr.astype(object)
+    if kind in (None, "plain"):
+        return arr
+    try:
+        dtype = np.dtype(kind) if isinstance(kind, str) else None
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in "mM" or arr.dtype != np.int64:
+        raise ModelFileError(f"unknown kind of classes_ {kind!r:.80} for an array of {arr.dtype}")
+    return arr.view(dtype)
 
 
 def _to_file(est):
@@ -121,8 +145,7 @@ def _classes_from_file(est, meta, arrays):
     classes = arrays["classes_"]
     if classes.ndim != 1:
         raise ModelFileError("classes_ must be 1-D")
-    if meta.get("classes_kind") == "object-str":
-        classes = classes.astype(object)
+    classes = _labels_from_file(classes, meta.get("classes_kind"))
     y_type = meta.get("y_type", "binary" if len(classes) <= 2 else "multiclass")
     if y_type not in ("binary", "multiclass", "multilabel-indicator"):
         raise ModelFileError(f"unknown target type {y_type!r}")

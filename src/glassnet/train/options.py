@@ -6,6 +6,7 @@ its keyword arguments; everything after it can trust them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -92,6 +93,24 @@ def _checkpoint_path(path, optimizer):
     return check_save_path(path, "checkpoint")
 
 
+def _checkpoint_metadata(metadata):
+    """``checkpoint_metadata`` if a checkpoint can store it: a dict of JSON values (checked
+    here, so that a value JSON cannot hold fails before the first epoch, not at the first
+    checkpoint)."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        raise TypeError(f"checkpoint_metadata must be a dict or None, got {metadata!r:.80}")
+    try:
+        json.dumps(metadata)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise TypeError(
+            f"checkpoint_metadata must hold JSON values only (str, numbers, bool, None, "
+            f"lists, dicts), to be stored in the checkpoint: {exc}"
+        ) from None
+    return metadata
+
+
 def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> FitOptions:
     """Check ``fit``'s arguments (all but the data); returns them as ``FitOptions``."""
     check_param("net", net, Sequential)
@@ -109,6 +128,6 @@ def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> 
         schedule=schedule,
         seed=kw["seed"],
         checkpoint=_checkpoint_path(kw["checkpoint"], optimizer),
-        checkpoint_metadata=kw["checkpoint_metadata"],
+        checkpoint_metadata=_checkpoint_metadata(kw["checkpoint_metadata"]),
         **checked,
     )

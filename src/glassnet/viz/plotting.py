@@ -49,6 +49,8 @@ def plot_decision_boundary(
     classes=None,
     test=None,
     colorbar: bool = True,
+    feature_names=None,
+    class_names=None,
 ):
     """Class regions of ``model`` over the plane of the 2-D data, with the data on top.
 
@@ -67,6 +69,9 @@ def plot_decision_boundary(
     test : pair ``(X_test, y_test)`` or None; test points are drawn as triangles and
         their misclassified ones counted apart from the training points'
     colorbar : bool, draw the colour scale of the shading (for models with probabilities)
+    feature_names : pair of str or None, the axes' labels (default $x_1$, $x_2$)
+    class_names : list of str or None, the legend's name of each class, in the order of
+        ``classes`` (default: the labels themselves)
 
     Examples
     --------
@@ -85,12 +90,13 @@ def plot_decision_boundary(
     ax = get_ax(ax)
     labels = np.unique(y) if classes is None else np.asarray(classes)
     f = predict_function(model)
-    extent, colors = _draw_regions(ax, f, X, labels, resolution, pad, colorbar)
+    names = [str(c) for c in (labels if class_names is None else class_names)]
+    extent, colors = _draw_regions(ax, f, X, labels, resolution, pad, colorbar, names)
     for j, lab in enumerate(labels):
         m = y == lab
         ax.scatter(
             X[m, 0], X[m, 1], s=24, color=colors[j], edgecolors="k", linewidths=0.5,
-            label=f"class {lab}",
+            label=f"class {names[j]}",
         )  # fmt: skip
     if test is not None:
         Xt, yt = np.asarray(test[0], dtype=float), np.asarray(test[1])
@@ -103,8 +109,9 @@ def plot_decision_boundary(
         _ring_misclassified(ax, f, X, y, labels, test)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    xlabel, ylabel = feature_names if feature_names is not None else ("$x_1$", "$x_2$")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     n_entries = len(ax.get_legend_handles_labels()[0])
@@ -115,9 +122,9 @@ def plot_decision_boundary(
     return ax
 
 
-def _draw_regions(ax, f, X, labels, resolution, pad, colorbar=True):
+def _draw_regions(ax, f, X, labels, resolution, pad, colorbar=True, names=None):
     """Paint the class regions of the model ``f`` and draw their boundaries; returns the
-    plotted extent and the class colours."""
+    plotted extent and the class colours. ``names``: the classes' names, for the scale."""
     k = len(labels)
     xx, yy, G, extent = grid(X, resolution, pad)
     out = np.asarray(f(G))
@@ -139,21 +146,22 @@ def _draw_regions(ax, f, X, labels, resolution, pad, colorbar=True):
             if margin.min() < 0 < margin.max():
                 ax.contour(xx, yy, margin, levels=[0.0], colors="k", linewidths=0.8)
         if colorbar:
-            _colour_scale(ax, colors, P.shape[2])
+            second = names[1] if names is not None and len(names) > 1 else "1"
+            _colour_scale(ax, colors, P.shape[2], second)
     elif k > 1:
         zz = predicted_idx.reshape(xx.shape)
         ax.contour(xx, yy, zz, levels=np.arange(k) + 0.5, colors="k", linewidths=0.8)
     return extent, colors
 
 
-def _colour_scale(ax, colors, k) -> None:
-    """The shading's colour scale: P(class 1) for two classes (class 0's colour, pale
-    near 0.5, class 1's), else the probability of the predicted class (in grey: the
-    paleness that any class's colour takes)."""
+def _colour_scale(ax, colors, k, second: str = "1") -> None:
+    """The shading's colour scale: P(second class) for two classes (the first class's
+    colour, pale near 0.5, the second's; ``second`` is its name), else the probability
+    of the predicted class (in grey: the paleness that any class's colour takes)."""
     import matplotlib as mpl
 
     if k == 2:
-        lo, label = 0.0, "P(class 1)"
+        lo, label = 0.0, f"P(class {second})"
         p = np.linspace(0, 1, 256)
         img, _ = region_image(np.c_[1 - p, p], np.arange(2))  # the regions' own colours
     else:
