@@ -113,3 +113,15 @@ def test_batchnorm_tanh_net_passes_the_gradient_check(moons):
     net = gn.mlp([2, 8, 8, 2], activation="tanh", batch_norm=True, seed=0)
     d = gn.diagnose(net, LOSS, X, y, optimizer=gn.SGD(lr=0.5), epochs=5)
     assert d["gradient check"][0].severity == "ok", str(d)
+
+
+def test_iterating_over_a_diagnosis_gives_its_findings_and_ends(moons):
+    # fails on the code before this test: Diagnosis had __getitem__ (by check name) and
+    # no __iter__, so iter() asked for d[0], d[1], ... and got [] forever (21 GB eaten)
+    import itertools
+
+    X, y = moons
+    d = gn.diagnose(_net(), LOSS, X, y, optimizer=gn.SGD(lr=0.5), epochs=3)
+    seen = list(itertools.islice(iter(d), len(d.findings) + 1))  # bounded: no hang if wrong
+    assert seen == d.findings and len(d) == len(d.findings)
+    assert [f.check for f in d][0] == "feature scales"  # the order the checks ran

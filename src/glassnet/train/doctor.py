@@ -57,7 +57,11 @@ class Finding:
 
 
 class Diagnosis:
-    """The findings of ``diagnose``; ``str()`` prints them, worst first."""
+    """The findings of ``diagnose``; ``str()`` prints them, worst first.
+
+    Iterating over it gives the findings in the order the checks ran (``len()`` counts
+    them); ``diagnosis[check]`` is the list of findings of the check named ``check``.
+    """
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
@@ -69,6 +73,12 @@ class Diagnosis:
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "warning"]
+
+    def __iter__(self):
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
 
     def __getitem__(self, check: str) -> list[Finding]:
         return [f for f in self.findings if f.check == check]
