@@ -113,3 +113,30 @@ def test_batchnorm_tanh_net_passes_the_gradient_check(moons):
     net = gn.mlp([2, 8, 8, 2], activation="tanh", batch_norm=True, seed=0)
     d = gn.diagnose(net, LOSS, X, y, optimizer=gn.SGD(lr=0.5), epochs=5)
     assert d["gradient check"][0].severity == "ok", str(d)
+
+
+def test_iterating_over_a_diagnosis_gives_its_findings_and_ends(moons):
+    # fails on the code before this test: Diagnosis had __getitem__ (by check name) and
+    # no __iter__, so iter() asked for d[0], d[1], ... and got [] forever (21 GB eaten)
+    import itertools
+
+    X, y = moons
+    d = gn.diagnose(_net(), LOSS, X, y, optimizer=gn.SGD(lr=0.5), epochs=3)
+    seen = list(itertools.islice(iter(d), len(d.findings) + 1))  # bounded: no hang if wrong
+    assert seen == d.findings and len(d) == len(d.findings)
+    assert [f.check for f in d][0] == "feature scales"  # the order the checks ran
+
+
+@pytest.mark.parametrize(
+    "error, severity", [(5.7e-7, "warning"), (0.9e-7, "ok"), (2e-3, "problem")]
+)
+def test_gradient_check_is_graded_by_the_rule_it_states(moons, monkeypatch, error, severity):
+    # fails on the code before this test: 5.7e-7 was "ok" (the grade's bands were 1e-5 and
+    # 1e-3) while the message said "below 1e-7 is right"; now both read gradcheck.RIGHT
+    from glassnet.train import doctor
+
+    monkeypatch.setattr(doctor, "check_gradients", lambda *a, **k: {"0.W": error, "0.b": 0.0})
+    X, y = moons
+    found = doctor.check_gradient(_net(), LOSS, X, y, l2=0.0)
+    assert found.severity == severity and found.value == error
+    assert f"below {gn.gradcheck.RIGHT:g} is right" in found.message

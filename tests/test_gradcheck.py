@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet.gradcheck import relative_error
 
 ACTS = ["tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus", "identity"]
 
@@ -71,3 +72,34 @@ def test_dropout_with_a_fixed_mask():
     errors = gn.check_gradients(net, loss, X, y, l2=0.01)
     assert max(errors.values()) < 1e-6
     assert not net.layers[2].freeze_mask  # restored afterwards
+
+
+def test_a_parameter_without_effect_agrees_instead_of_relative_error_1():
+    # fails on the code before this test: a Dense bias right before a BatchNorm has true
+    # gradient 0 (the BatchNorm subtracts it again); back-propagation gives ~1e-15, the
+    # central difference rounding noise ~1e-8 (1e-16 * |f| / eps for the post's summed
+    # loss, |f| ~ 140 on 200 rows), and their relative error was 1.0
+    X, y = gn.datasets.moons(200, noise=0.2, seed=0)
+    net = gn.mlp([2, 8, 8, 2], activation="tanh", batch_norm=True, seed=0)
+    loss = gn.SoftmaxCrossEntropy(reduction="sum")
+    errors = gn.check_gradients(net, loss, X, y, l2=0.01)
+    assert errors["0.b"] == 0.0 and errors["3.b"] == 0.0  # within atol=1e-5 of 0: agree
+    assert max(errors.values()) < 1e-7  # and every other parameter is right
+    raw = gn.check_gradients(net, loss, X, y, l2=0.01, atol=0)  # noise against 0
+    assert raw["0.b"] > 0.5 and raw["0.W"] == errors["0.W"]
+
+
+def test_atol_floor_only_hides_entries_near_zero_on_both_sides():
+    # by hand: entries 2 (|a|, |n| <= 0.1) agree; the others give ||(0.5, 0)|| / (||a|| + ||n||)
+    a = np.array([1e-3, 3.0, 4.0])
+    n = np.array([-1e-3, 3.0, 3.5])
+    expected = 0.5 / (np.hypot(1e-3, 5.0) + np.linalg.norm(n))
+    assert relative_error(a, n, atol=0.1) == pytest.approx(expected, rel=1e-12)
+    assert relative_error(a, n) > expected  # atol=0 counts the first entry too
+    assert relative_error(np.zeros(3), np.full(3, 1e-9), atol=1e-8) == 0.0
+
+
+def test_bad_atol_is_named():
+    X, y, loss, _ = _problem("ce", 1)
+    with pytest.raises(ValueError, match="atol"):
+        gn.check_gradients(gn.mlp([3, 4, 3], seed=0), loss, X, y, atol=-1.0)

@@ -131,3 +131,31 @@ def test_loss_registry_and_reduction_errors():
         get_loss("hinge")
     with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum', got 'avg'"):
         gn.SoftmaxCrossEntropy(reduction="avg")
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("loss_cls", [gn.SoftmaxCrossEntropy, gn.BinaryCrossEntropy,
+                                      gn.MeanSquaredError])  # fmt: skip
+def test_a_second_backward_gives_the_same_gradient(loss_cls, reduction, weighted, rng):
+    # fails on the code before this test for SoftmaxCrossEntropy: backward subtracted y
+    # from the cached softmax in place, so a second call returned yhat - 2y
+    k = 1 if loss_cls is gn.BinaryCrossEntropy else 3
+    z = rng.normal(size=(5, k))
+    y = (
+        rng.normal(size=(5, k))
+        if loss_cls is gn.MeanSquaredError
+        else rng.integers(0, max(k, 2), 5)
+    )
+    w = rng.uniform(0.5, 2.0, size=5) if weighted else None
+    loss = loss_cls(reduction=reduction)
+    loss.forward(z, y, sample_weight=w)
+    first = loss.backward().copy()
+    np.testing.assert_array_equal(loss.backward(), first)
+    # and the network's backward leaves it alone too: same grads from a second pass
+    net = gn.Sequential([gn.Dense(4, k), gn.Tanh()], seed=0)
+    loss.forward(net.forward(rng.normal(size=(5, 4))), y, sample_weight=w)
+    net.backward(loss.backward())
+    grads = net.grad.copy()
+    net.backward(loss.backward())
+    np.testing.assert_array_equal(net.grad, grads)

@@ -179,3 +179,24 @@ def test_speed_table_is_the_last_bench_run():
     assert f"gave ratios from {min(rounds):.2f} to {max(rounds):.2f} in this run" in text
     missed = [f"({r.ratio:.2f}x" for r in rows if r.met is False]
     assert all(m in text for m in missed) and len(missed) == text.count(", target 0."), missed
+
+
+def test_the_monitor_example_runs_as_written(tmp_path, monkeypatch):
+    # fails on the code before this test: the block used net, loss, X and y it did not
+    # define, and with the short example's summed loss its lr=0.5 drew a SummedLossWarning
+    # and saturated every tanh unit
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)
+    text = _section("## Seeing inside the network")
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert "gn.Monitor(every=10)" in code
+    scope: dict = {}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()) as out:
+        warnings.simplefilter("error")  # the example draws no warning
+        exec(compile(code, "README.md (Monitor)", "exec"), scope)
+    mon = scope["mon"]
+    assert mon.stats["update_ratio"].shape == (50, 2)  # 500 epochs / every 10, 2 Dense layers
+    assert "0.W" in out.getvalue() and "2.W" in out.getvalue()  # summary: a line per layer
+    assert mon.stats["saturated"][-1][0] < 0.5  # the hidden tanh units still learn

@@ -178,3 +178,18 @@ def test_batches_in_order_are_views_of_X_not_copies(batch_size):
     assert len(seen) == (2 if batch_size is None else 8)
     for x in seen:
         assert np.shares_memory(x, X), "a batch was copied"
+
+
+def test_history_is_a_mapping_of_metric_name_to_per_epoch_list():
+    # fails on the code before this test: History had keys() and [] but no items() or
+    # values(), and pandas.DataFrame(history) raised (pandas reads only a dict as columns)
+    pd = pytest.importorskip("pandas")
+    X, y = datasets.moons(60, seed=0)
+    hist = gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, y, epochs=4, verbose=0)
+    assert list(hist) == ["loss", "data_loss", "penalty", "lr", "accuracy"]
+    assert dict(hist.items()) == {k: hist[k] for k in hist.keys()} == dict(hist)
+    assert [len(v) for v in hist.values()] == [4] * 5
+    frame = pd.DataFrame(hist)
+    assert frame.shape == (4, 5) and frame["loss"].tolist() == hist["loss"]
+    # the epoch count stays where it was: len(history) is the number of epochs
+    assert len(hist) == len(hist.epoch) == 4 and hist.history is hist

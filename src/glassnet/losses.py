@@ -144,8 +144,8 @@ class SoftmaxCrossEntropy(Loss):
         return float(total) / self._div
 
     def backward(self):
-        delta3 = self._yhat  # forward made it for this call only: updated in place
-        delta3 -= self._y  # delta3 = yhat - y
+        # delta3 = yhat - y, in a new array laid out as yhat (a second call gives the same)
+        delta3 = np.subtract(self._yhat, self._y, out=np.empty_like(self._yhat))
         if self._w is not None:
             delta3 *= self._w[:, None]
         if self._div != 1.0:

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.optimize import _check_optimize_result
 
+from .._warn import warn
 from ..train.callbacks import History, as_callbacks
 from ..train.loop import sklearn_shuffle
 
@@ -91,10 +92,7 @@ def _batch_size(est, n):
     if est.batch_size is None:  # glassnet's full batch
         return n
     if est.batch_size > n:
-        warnings.warn(
-            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
-            stacklevel=4,
-        )
+        warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
     return int(np.clip(est.batch_size, 1, n))
 
 
@@ -210,14 +208,13 @@ def fit_stochastic(est, X, Y, w, incremental):
             if incremental or state.stop_training:
                 break
             if est.n_iter_ == est.max_iter:
-                warnings.warn(
+                warn(
                     f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
                     "the optimization hasn't converged yet.",
                     ConvergenceWarning,
-                    stacklevel=3,
                 )
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.", stacklevel=3)
+        warn("Training interrupted by user.")
     _finish(est, cbs, state)
 
 
@@ -259,7 +256,11 @@ def fit_lbfgs(est, X, Y, w):
         callback=callback if est.callbacks else None,
         options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
     )
-    est.n_iter_ = _check_optimize_result("lbfgs", res, est.max_iter)
+    with warnings.catch_warnings(record=True) as caught:  # its stacklevel names this line:
+        warnings.simplefilter("always")  # said again, at the user's
+        est.n_iter_ = _check_optimize_result("lbfgs", res, est.max_iter)
+    for w in caught:
+        warn(str(w.message), w.category)
     est.loss_ = res.fun
     net.theta[...] = res.x
     est.history_ = state.history

@@ -37,10 +37,12 @@ class Callback:
         pass
 
 
-class History(Callback):
+class History(Callback, dict):
     """What ``fit`` recorded, one entry per epoch; ``fit`` returns it.
 
-    ``history[key]`` is a list. Keys: ``loss`` (data loss + penalty), ``data_loss``,
+    A dict of metric name to per-epoch list: ``history["loss"]``, ``history.keys()``,
+    ``.items()``, ``.values()``, ``dict(history)`` and ``pandas.DataFrame(history)`` (one
+    row per epoch) work as on a dict. Keys: ``loss`` (data loss + penalty), ``data_loss``,
     ``penalty`` (``l2/2 * sum ||W||^2 + l1 * sum |W|`` at the parameters each batch saw: for
     the full batch, at the start of the epoch; with minibatches averaged over the epoch's
     batches for a mean loss, summed for a summed one), ``lr``, ``accuracy``
@@ -48,9 +50,13 @@ class History(Callback):
     ``val_accuracy`` or ``val_r2``. Losses are reduced as the loss object reduces them
     over the epoch's examples.
 
+    ``len(history)`` is the number of epochs recorded (``len(history.epoch)``), not the
+    number of keys.
+
     Attributes
     ----------
     epoch : list of int, the epoch numbers recorded
+    history : the dict itself (Keras' name); assigning a dict to it replaces the entries
     stopped_epoch : int or None, where early stopping (or a callback) ended training
     interrupted : bool, True when Ctrl-C (or SIGTERM) stopped training
     interrupted_by : str or None, the signal's name ("SIGINT" or "SIGTERM")
@@ -58,40 +64,44 @@ class History(Callback):
     """
 
     def __init__(self):
-        self.history: dict[str, list[float]] = {}
+        dict.__init__(self)
         self.epoch: list[int] = []
         self.stopped_epoch: int | None = None
         self.interrupted = False
         self.interrupted_by: str | None = None
         self.best_epoch: int | None = None
 
+    @property
+    def history(self) -> dict[str, list[float]]:
+        return self
+
+    @history.setter
+    def history(self, entries: dict) -> None:
+        self.clear()
+        self.update(entries)
+
     def on_epoch_end(self, epoch, logs):
         self.epoch.append(epoch)
-        h = self.history
         for key, value in logs.items():
             try:
-                h[key].append(value)
+                self[key].append(value)
             except KeyError:
-                h[key] = [value]
-
-    def __getitem__(self, key: str) -> list[float]:
-        return self.history[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.history
+                self[key] = [value]
 
     def __len__(self) -> int:
         return len(self.epoch)
 
-    def keys(self):
-        return self.history.keys()
+    def __eq__(self, other) -> bool:  # a callback is itself, not its entries
+        return self is other
+
+    __hash__ = object.__hash__
 
     def last(self) -> dict:
         """The last epoch's entries."""
-        return {k: v[-1] for k, v in self.history.items() if v}
+        return {k: v[-1] for k, v in self.items() if v}
 
     def to_dict(self) -> dict:
-        return {"epoch": list(self.epoch), **{k: list(v) for k, v in self.history.items()}}
+        return {"epoch": list(self.epoch), **{k: list(v) for k, v in self.items()}}
 
     def __repr__(self):
         last = ", ".join(f"{k}={v:.6g}" for k, v in self.last().items())

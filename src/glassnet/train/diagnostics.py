@@ -6,10 +6,11 @@ import math
 import signal
 import sys
 import threading
-import warnings
 from contextlib import contextmanager
 
 import numpy as np
+
+from .._warn import warn
 
 __all__ = ["DivergenceError", "OscillationWarning", "LossWatch", "graceful_interrupt"]
 
@@ -56,14 +57,13 @@ def warn_large_summed_step(loss, optimizer, batch_rows: int) -> None:
         return
     if lr * batch_rows <= SUMMED_STEP_LIMIT:
         return
-    warnings.warn(
+    warn(
         f"the loss is summed over {batch_rows} rows per step with SGD(lr={lr:g}): the step "
         f"grows with the rows ({lr:g} x {batch_rows} = {lr * batch_rows:g}; the post has 2), "
         f"so training will likely oscillate or stall. Use a mean loss (reduction='mean'; "
         f"--reduction mean on the command line) or a learning rate near "
         f"{2 / batch_rows:.2g} (2 / rows), or minibatches",
         SummedLossWarning,
-        stacklevel=4,
     )
 
 
@@ -183,13 +183,12 @@ class LossWatch:
                     if self.rows
                     else ", the mean loss per row"
                 )
-                warnings.warn(
+                warn(
                     f"the loss has alternated between two values (about {lo:.6g} and "
                     f"{hi:.6g}{scale}) for {self.alternating} epochs since epoch {self.since}: the "
                     f"step is too large to settle in this valley. A smaller learning rate, "
                     f"a decaying schedule or a mean (not summed) loss would let it settle.",
                     OscillationWarning,
-                    stacklevel=5,
                 )
         self.prev2, self.prev = self.prev, value
 

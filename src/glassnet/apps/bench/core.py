@@ -291,9 +291,17 @@ def machine_lines(machine: dict) -> list[str]:
     return [f"{k}: {v}" for k, v in machine.items()]
 
 
-def format_table(rows: list[Row], checks: list[Check], machine: dict) -> str:
+QUICK_NOTE = (
+    "--quick: tiny sizes and step counts, to check that everything runs; these times are "
+    "not comparable with the targets (made for the full sizes), so no verdict is given. "
+    "Run without --quick to judge them."
+)
+
+
+def format_table(rows: list[Row], checks: list[Check], machine: dict, quick=False) -> str:
     """The report as printed: the machine, the timings, the other checks."""
-    lines = ["machine", "-------"] + machine_lines(machine) + [""]
+    lines = [QUICK_NOTE, ""] if quick else []
+    lines += ["machine", "-------"] + machine_lines(machine) + [""]
     lines += _plain(HEAD, table_cells(rows))
     if checks:
         lines += [""] + _plain(CHECK_HEAD, check_cells(checks))
@@ -304,8 +312,9 @@ def format_table(rows: list[Row], checks: list[Check], machine: dict) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(rows: list[Row], checks: list[Check], machine: dict, command: str) -> str:
+def to_markdown(rows, checks, machine: dict, command: str, quick=False) -> str:
     lines = ["## glassnet benchmark", "", f"`{command}`", ""]
+    lines += [f"> {QUICK_NOTE}", ""] if quick else []
     lines += [f"- **{k}**: {v}" for k, v in machine.items()]
     lines += ["", *_md(HEAD, table_cells(rows))]
     if checks:
