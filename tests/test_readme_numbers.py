@@ -71,7 +71,7 @@ def test_the_spread_over_floating_point_paths_is_the_measured_one(page):
     those whose measured numbers differ (the others agree on every path, to the digit)."""
     from glassnet.apps.tutorial_cmd import PATH_DEPENDENT
 
-    from ._fp_paths import PATHS, path_dependent_sizes
+    from ._fp_paths import PATHS, path_dependent
     from .test_tutorial import CYCLE
 
     text = (Path(__file__).resolve().parents[1] / page).read_text()
@@ -80,7 +80,7 @@ def test_the_spread_over_floating_point_paths_is_the_measured_one(page):
     )
     assert table, f"no spread table in {page}"
     assert table.group(0).strip().splitlines()[2:] == spread_rows()
-    assert list(PATH_DEPENDENT) == path_dependent_sizes()
+    assert PATH_DEPENDENT == path_dependent()
     assert re.search(rf"\b{len(PATHS)} runs measured so far", text)
     assert spread_rows()[1] == f"| 3 | 0.975 | {CYCLE[0]:.6f} or {CYCLE[1]:.6f} |"
 
