@@ -49,9 +49,9 @@ def build_setup(args):
     X, y, classes, _, _ = load_data(args)
     regression = classes is None
     if getattr(args, "standardize", None):
-        scale = X.std(axis=0)
-        scale[scale == 0] = 1.0
-        X = (X - X.mean(axis=0)) / scale
+        from ..transforms import Standardize
+
+        X = Standardize.from_data(X)(X)  # glassnet train's scaling, applied beforehand here
     acts = [a.strip() for a in args.activation.split(",")]
     n_out = (1 if y.ndim == 1 else y.shape[1]) if regression else max(len(classes), 2)
     sizes = [X.shape[1], *(args.hidden or [3]), n_out]
