@@ -397,21 +397,6 @@ def test_a_class_per_row_is_refused_before_allocating(tmp_path, monkeypatch, cap
     assert out == ""
 
 
-@pytest.mark.parametrize("classes", [5, "ab", {}, ["a", "b", "c"]])
-def test_predict_refuses_bad_class_metadata(classes, tmp_path, capsys):
-    import glassnet as gn
-
-    net = gn.mlp([2, 3, 2], seed=0)
-    net.metadata = {"task": "classification", "classes": classes}
-    model = gn.save(net, tmp_path / "m.npz")
-    csv = tmp_path / "x.csv"
-    csv.write_text("1,2\n3,4\n")
-    assert main(["predict", "--model", str(model), "--data", str(csv)]) == 2
-    err = capsys.readouterr().err
-    assert "the model's metadata 'classes' must be a list of 2 class names" in err
-    assert "Traceback" not in err
-
-
 def test_resume_of_a_finished_checkpoint_saves_the_model_and_predict_reads_checkpoints(
     tmp_path, capsys
 ):

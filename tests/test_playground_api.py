@@ -22,7 +22,13 @@ with warnings.catch_warnings():  # starlette >= 1.x suggests httpx2 over httpx
 
 import glassnet as gn  # noqa: E402
 from glassnet.apps.playground import _is_loopback, add_arguments  # noqa: E402
-from glassnet.apps.playground.config import DEFAULTS, LIMITS, ConfigError, merge_config  # noqa: E402
+from glassnet.apps.playground.config import (  # noqa: E402
+    DEFAULTS,
+    LIMITS,
+    ConfigError,
+    data_call,
+    merge_config,
+)
 from glassnet.apps.playground.server import STATIC, create_app  # noqa: E402
 from glassnet.data import datasets  # noqa: E402
 
@@ -287,8 +293,12 @@ def test_download_round_trip(client, tmp_path):
         net = gn.load(path)
         live = client.app.state.sessions[sid].session
         np.testing.assert_array_equal(net.theta, live.net.theta)
-        X, y = datasets.xor(400, seed=5)
-        X = (X - X.mean(axis=0)) / X.std(axis=0)
+        # the file owns the page's input scaling: it predicts from raw points what the
+        # page predicts from its standardised ones
+        name, kwargs = data_call(live.config)
+        X, _ = getattr(datasets, name)(**kwargs)  # the page's points, unscaled
+        np.testing.assert_array_equal(net.predict_proba(X), live.net.predict_proba(live.X))
+        X, y = datasets.xor(400, seed=5)  # new raw points
         assert np.mean(net.predict_classes(X) == y) > 0.9
 
 
@@ -367,6 +377,15 @@ def test_csv_upload_trains_and_the_snippet_reads_the_file(client, tmp_path, monk
         ns = _run_snippet(source, tmp_path, monkeypatch)
         live = client.app.state.sessions[sid].session
         np.testing.assert_allclose(ns["net"].theta, live.net.theta, rtol=0, atol=1e-12)
+        # the download and the snippet's file both own the scaling and the CSV's labels:
+        # they predict the labels of the raw points as the page does from scaled ones
+        (tmp_path / "download.npz").write_bytes(client.get(f"/api/session/{sid}/model").content)
+        raw = np.loadtxt(tmp_path / "points.csv", delimiter=",", skiprows=1, usecols=(0, 1))
+        page = np.array(["no", "yes"])[live.net.predict_classes(live.X)]
+        for name in ("download.npz", "playground_model.npz"):
+            model = gn.load(tmp_path / name)
+            assert model.classes_.tolist() == ["no", "yes"]
+            np.testing.assert_array_equal(model.classes_[model.predict_classes(raw)], page)
         # after an upload, changing other settings keeps the CSV
         config, data, _ = configure(ws, train_share=70)
         assert config["dataset"] == "csv" and sum(data["train"]) == 84

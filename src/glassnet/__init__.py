@@ -21,6 +21,7 @@ _PUBLIC = {
     "glassnet.activations": ["Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus", "Identity"],
     "glassnet.losses": ["SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError"],
     "glassnet.network": ["Sequential", "mlp"],
+    "glassnet.transforms": ["Standardize"],
     "glassnet.optim": ["SGD", "Adam", "RMSProp", "Adagrad", "LBFGS"],
     "glassnet.schedules": [
         "Constant",
@@ -91,4 +92,5 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .train.fit import evaluate, fit
     from .train.monitor import Monitor
     from .train.resume import resume
+    from .transforms import Standardize
     from .viz import plotting

@@ -31,7 +31,12 @@ from ._atomic import atomic_write
 __all__ = ["save", "load", "ModelFileError", "FORMAT", "FORMAT_VERSION", "register_kind"]
 
 FORMAT = "glassnet-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# version 1: ``glassnet train`` kept the input scaling and the class names in the network's
+# metadata (``x_mean``, ``x_scale``, ``classes``), where only ``glassnet predict`` applied
+# them; version 2 keeps them in the network (``input_transform``, ``classes``), and files
+# of version 1 are migrated on loading (``migrate_v1``)
+READ_VERSIONS = (1, 2)
 META_KEY = "__glassnet__"
 MAX_PARAMS = 2_000_000_000  # no real glassnet model comes near this: refuse absurd files
 MAX_META_CHARS = 10_000_000
@@ -342,10 +347,11 @@ def load(path):
     if meta.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a glassnet model file (format {meta.get('format')!r})")
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version not in READ_VERSIONS:
+        readable = " or ".join(map(str, READ_VERSIONS))
         raise ModelFileError(
             f"{path} uses model-file format version {version!r} (written by glassnet "
-            f"{meta.get('glassnet_version', '?')}); this glassnet reads version {FORMAT_VERSION}. "
+            f"{meta.get('glassnet_version', '?')}); this glassnet reads version {readable}. "
             f"Load and re-save it with a glassnet that reads version {version!r}, or retrain."
         )
     kind = meta.get("kind")
@@ -413,7 +419,13 @@ def _build_uninitialized(Sequential, config: dict):
         layer.initialize = lambda rng: None  # an instance attribute, removed below
         layers.append(layer)
     try:
-        return Sequential(layers, seed=None, dtype=config.get("dtype", "float64"))
+        return Sequential(
+            layers,
+            seed=None,
+            dtype=config.get("dtype", "float64"),
+            input_transform=config.get("input_transform"),
+            classes=config.get("classes"),
+        )
     finally:
         for layer in layers:
             del layer.initialize
@@ -445,6 +457,26 @@ def network_from_arrays(config: dict, theta: np.ndarray):
     return net
 
 
+def migrate_v1(config, notes):
+    """A network description and its metadata of format version 1 as version 2 has them:
+    ``glassnet train``'s ``x_mean``/``x_scale`` (which only ``glassnet predict`` applied)
+    become the network's ``Standardize`` input transform, and its ``classes`` the
+    network's ``classes`` (as ``glassnet predict`` named them: strings). Returns
+    ``(config, notes)``, new dicts; anything else is left as it was."""
+    if not isinstance(config, dict) or not isinstance(notes, dict):
+        return config, notes
+    config, notes = dict(config), dict(notes)
+    mean, scale = notes.pop("x_mean", None), notes.pop("x_scale", None)
+    if mean is not None or scale is not None:
+        config["input_transform"] = {"type": "standardize", "mean": mean, "scale": scale}
+    classes = notes.pop("classes", None)
+    if classes is not None and notes.get("task") != "regression":
+        if not isinstance(classes, list):
+            raise ModelFileError(f"the metadata's 'classes' is not a list: {classes!r:.80}")
+        config["classes"] = [str(c) for c in classes]
+    return config, notes
+
+
 def _net_to_file(net):
     return {"network": net.get_config(), "metadata": net.metadata}, {"theta": net.theta}
 
@@ -452,10 +484,12 @@ def _net_to_file(net):
 def _net_from_file(meta, arrays):
     if "theta" not in arrays:
         raise ModelFileError("the parameter vector 'theta' is missing")
-    net = network_from_arrays(meta.get("network"), arrays["theta"])
-    extra = meta.get("metadata", {})
+    config, extra = meta.get("network"), meta.get("metadata", {})
     if not isinstance(extra, dict):
         raise ModelFileError("the network's metadata is not a JSON object")
+    if meta["format_version"] == 1:
+        config, extra = migrate_v1(config, extra)
+    net = network_from_arrays(config, arrays["theta"])
     net.metadata = extra
     return net
 

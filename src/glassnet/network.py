@@ -23,6 +23,7 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .layers import DROPOUT, WIDTH, BatchNorm, Dense, Dropout, Layer
 from .losses import softmax
 from .registry import Registry
+from .transforms import InputTransform, check_classes, check_input_transform
 
 __all__ = ["Sequential", "mlp", "LAYERS"]
 
@@ -64,6 +65,11 @@ class Sequential:
         layer order, as the post draws W1 then W2) and the dropout masks.
     dtype : float32 or float64
         Dtype of the parameters, gradients and computations.
+    input_transform : InputTransform, its description (dict), or None
+        Applied to the inputs before the first layer (``net.input_transform``), for
+        example ``gn.Standardize(mean, scale)``: ``z0 = (x - mean) / scale``.
+    classes : sequence of str or numbers, or None
+        The label of each class (``net.classes_``).
 
     Attributes
     ----------
@@ -73,9 +79,18 @@ class Sequential:
         Views into ``theta`` and ``grad`` named ``"<layer index>.<name>"`` ("0.W", "0.b", ...).
     slices : dict of str -> slice
         Where each parameter lies in ``theta``.
+    input_transform : InputTransform or None
+        What ``forward`` does to the raw inputs before the first layer (see
+        ``glassnet.transforms``); saved and loaded with the network, so that every door
+        (Python, ``glassnet predict``, the playground's download) predicts from raw inputs.
+    classes_ : ndarray of shape (n_classes,) or None
+        The class labels: output ``j`` is the class ``classes_[j]`` (the labels of
+        ``glassnet train``'s data, strings from a CSV), so
+        ``net.classes_[net.predict_classes(X)]`` are the predicted labels. None: the
+        classes are the output indices. Saved and loaded with the network.
     metadata : dict
-        Free JSON-able notes saved with the model (the command line stores the class
-        names and feature names of the data it trained on).
+        Free JSON-able notes saved with the model (the command line stores the feature
+        names and the target column of the data it trained on).
 
     Examples
     --------
@@ -88,7 +103,14 @@ class Sequential:
     (4, 2)
     """
 
-    def __init__(self, layers: Sequence[Layer], seed=None, dtype=np.float64):
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        seed=None,
+        dtype=np.float64,
+        input_transform: InputTransform | dict | None = None,
+        classes=None,
+    ):
         layers = list(layers)
         if not layers:
             raise ValueError("layers must hold at least one layer, got an empty list")
@@ -123,6 +145,8 @@ class Sequential:
         n_params = sum(math.prod(shape) for lay in layers for _, shape, _ in lay.param_specs())
         check_param_memory(n_params, self.dtype)
         self._allocate()
+        self.input_transform = input_transform
+        self.classes_ = classes
         self.initialize()
 
     # ---------------------------------------------------------------- storage
@@ -171,11 +195,34 @@ class Sequential:
 
     @property
     def n_inputs(self) -> int:
-        return self._dense_layers()[0].n_in
+        """The width of the raw inputs (the input transform's, if there is one)."""
+        t = self._input_transform
+        return t.n_in if t is not None else self._dense_layers()[0].n_in
 
     @property
     def n_outputs(self) -> int:
         return self._dense_layers()[-1].n_out
+
+    @property
+    def input_transform(self) -> InputTransform | None:
+        return self._input_transform
+
+    @input_transform.setter
+    def input_transform(self, value) -> None:
+        self._input_transform = check_input_transform(value, self._n_in)
+
+    @property
+    def classes_(self) -> np.ndarray | None:
+        return self._classes
+
+    @classes_.setter
+    def classes_(self, value) -> None:
+        self._classes = None if value is None else check_classes(value, self.n_outputs)
+
+    def transform_input(self, X: np.ndarray) -> np.ndarray:
+        """``X`` as the first layer sees it: ``input_transform(X)``, or ``X`` itself."""
+        t = self._input_transform
+        return X if t is None else t(X)
 
     def _dense_layers(self) -> list[Dense]:
         """The Dense layers, which fix the widths of the inputs and outputs."""
@@ -215,13 +262,18 @@ class Sequential:
 
     # ---------------------------------------------------------------- math
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """Outputs of shape (n, n_outputs) for inputs ``X`` of shape (n, n_inputs)."""
+        """Outputs of shape (n, n_outputs) for raw inputs ``X`` of shape (n, n_inputs):
+        the input transform (if any), then each layer in turn."""
         if not isinstance(X, np.ndarray):
             raise TypeError(f"X must be a NumPy array (np.asarray(X)), got {type(X).__name__}")
-        if self._n_in is not None and (X.ndim != 2 or X.shape[1] != self._n_in):
+        t = self._input_transform
+        n_in = self._n_in if t is None else t.n_in
+        if n_in is not None and (X.ndim != 2 or X.shape[1] != n_in):
             raise ValueError(
-                f"X must have shape (n_samples, {self._n_in}) for this network, got {X.shape}"
+                f"X must have shape (n_samples, {n_in}) for this network, got {X.shape}"
             )
+        if t is not None:
+            X = t(X)  # the model's own input scaling, e.g. z0 = (x - mean) / scale
         for layer in self.layers:
             X = layer.forward(X, training)
         return X
@@ -280,7 +332,8 @@ class Sequential:
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
         """The predicted class of each row: the largest output's index, or for a single
-        output (a logit for ``BinaryCrossEntropy``) 1 where it is positive.
+        output (a logit for ``BinaryCrossEntropy``) 1 where it is positive. The labels
+        are ``net.classes_[net.predict_classes(X)]`` when the network has ``classes_``.
 
         Examples
         --------
@@ -298,12 +351,19 @@ class Sequential:
 
     # ---------------------------------------------------------------- description
     def get_config(self) -> dict:
-        """A JSON-able description from which ``from_config`` rebuilds the architecture."""
-        return {
+        """A JSON-able description from which ``from_config`` rebuilds the architecture,
+        with the input transform (``"input_transform"``) and the class labels
+        (``"classes"``) when the network has them."""
+        config = {
             "layers": [{"type": lay.name, **lay.get_config()} for lay in self.layers],
             "dtype": self.dtype.name,
             "seed": self.seed if isinstance(self.seed, int) else None,
         }
+        if self._input_transform is not None:
+            config["input_transform"] = self._input_transform.get_config()
+        if self._classes is not None:
+            config["classes"] = self._classes.tolist()
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> Sequential:
@@ -311,7 +371,13 @@ class Sequential:
         for spec in config["layers"]:
             spec = dict(spec)
             layers.append(LAYERS.create(spec.pop("type"), argname="layer type", **spec))
-        return cls(layers, seed=config.get("seed"), dtype=config.get("dtype", "float64"))
+        return cls(
+            layers,
+            seed=config.get("seed"),
+            dtype=config.get("dtype", "float64"),
+            input_transform=config.get("input_transform"),
+            classes=config.get("classes"),
+        )
 
     def __getstate__(self):
         # the layers hold views into theta: pickle the description and the packed

@@ -18,18 +18,11 @@ from ..optim import LBFGS, get_optimizer
 from ..train.callbacks import Callback, EarlyStopping, History
 from ..train.fit import evaluate, fit
 from ..train.reporting import describe_loss, loss_rows
+from ..transforms import Standardize
 from ._common import UsageError
 from .train_cmd import standardizes
 
-__all__ = ["Run", "plot_training", "standardize"]
-
-
-def standardize(X: np.ndarray):
-    """``(X - mean) / scale`` per column, as ``(X, mean, scale)``; a constant column keeps
-    scale 1 (the CSV reader has refused columns whose mean or spread overflows)."""
-    mean, scale = X.mean(axis=0), X.std(axis=0)
-    scale[scale == 0] = 1.0
-    return (X - mean) / scale, mean, scale
+__all__ = ["Run", "plot_training"]
 
 
 class Report(Callback):
@@ -71,16 +64,20 @@ class DataOf(Callback):
 
 
 class Run:
-    """One ``glassnet train`` run: the options, the data, and what is built from them."""
+    """One ``glassnet train`` run: the options, the data, and what is built from them.
+
+    ``X`` stays in the data's own units: with ``--standardize`` the network owns the
+    scaling (``Standardize``, ``z0 = (x - mean) / scale``, from the data) and applies it
+    in ``forward``, so the saved model and its checkpoints predict from raw features. The
+    class names are the network's ``classes_``."""
 
     def __init__(self, args, X, y, classes, feature_names, target_name):
         self.args, self.X, self.y, self.classes = args, X, y, classes
         self.feature_names, self.target_name = feature_names, target_name
         self.regression = classes is None
         self.metric = "r2" if self.regression else "accuracy"
-        self.x_mean = self.x_scale = None
-        if standardizes(args):
-            self.X, self.x_mean, self.x_scale = standardize(X)
+        # the CSV reader has refused columns whose mean or spread overflows
+        self.input_transform = Standardize.from_data(X) if standardizes(args) else None
         self.hidden = args.hidden or [3]
 
     def build(self, ckpt, schedule) -> None:
@@ -92,6 +89,8 @@ class Run:
         self.sizes = [self.X.shape[1], *self.hidden, n_out]
         activation = acts[0] if len(acts) == 1 else acts
         self.net = mlp(self.sizes, activation=activation, dropout=a.dropout, seed=a.seed)
+        self.net.input_transform = self.input_transform
+        self.net.classes_ = self.classes
         kind = MeanSquaredError if self.regression else SoftmaxCrossEntropy
         self.loss = kind(reduction=a.reduction)
         lbfgs = a.optimizer.lower() == "lbfgs"
@@ -165,15 +164,13 @@ class Run:
         )
 
     def model_metadata(self) -> dict:
-        """What ``glassnet predict`` needs besides the weights."""
+        """What ``glassnet predict`` reads besides the network (whose input scaling and
+        class names travel in the network itself)."""
         return {
             "task": "regression" if self.regression else "classification",
-            "classes": self.classes,
             "feature_names": self.feature_names,
             "target": self.target_name,
             "data": self.args.data,
-            "x_mean": None if self.x_mean is None else self.x_mean.tolist(),
-            "x_scale": None if self.x_scale is None else self.x_scale.tolist(),
         }
 
     def fit(self, ckpt, stored_args: dict) -> History:
@@ -259,21 +256,13 @@ class Run:
             print(self.monitor.summary())
         if a.plot:
             title = f"{a.data}: hidden {self.hidden}, {a.activation}"
-            units = None
-            if self.x_mean is not None and self.X.shape[1] == 1:
-                units = (self.x_mean[0], self.x_scale[0], self.feature_names[0])
-            elif self.X.shape[1] == 1:
-                units = (0.0, 1.0, self.feature_names[0])
             rows = None
             if a.reduction == "sum":
                 n_val = len(self.X) - self.rows
                 rows = (self.rows, n_val)
-            names = self.feature_names
-            if self.x_mean is not None:  # the plane is drawn in standardised units
-                names = [f"{n} (standardised)" for n in names]
             plot_training(
                 a.plot, self.net, self.X, self.y, hist, self.regression, title,
-                rows=rows, x_units=units, feature_names=names, class_names=self.classes,
+                rows=rows, feature_names=self.feature_names, class_names=self.classes,
             )  # fmt: skip
             print(f"figure written to {a.plot}")
 
@@ -289,18 +278,18 @@ def _history_of(ckpt) -> History:
 
 
 def plot_training(
-    path, net, X, y, hist, regression, title, *, rows=None, x_units=None,
-    feature_names=None, class_names=None,
+    path, net, X, y, hist, regression, title, *, rows=None, feature_names=None,
+    class_names=None,
 ):  # fmt: skip
     """The figure of ``--plot``: the decision boundary (2-D classification) or the fitted
-    curve (1-D regression, x in the data's own units), beside the loss curves; the axes
-    and the legend use ``feature_names`` and ``class_names`` (the CSV's columns and labels,
-    ``class_names[k]`` for code k).
+    curve (1-D regression), beside the loss curves. ``X`` is in the data's own units (the
+    network applies its own input scaling), and so are the axes; they and the legend use
+    ``feature_names`` and ``class_names`` (the CSV's columns and labels, ``class_names[k]``
+    for code k).
 
     ``rows`` is ``(n_train, n_val)`` for a summed loss (None for a mean): the curves are
     then divided by their rows, so that training and validation compare like with like;
-    both are the data loss, without the L2 penalty. ``x_units`` is ``(mean, scale,
-    name)`` of a standardised feature, to draw x in its original units."""
+    both are the data loss, without the L2 penalty."""
     import matplotlib.pyplot as plt
 
     from ..viz.plotting import plot_decision_boundary
@@ -316,20 +305,20 @@ def plot_training(
             feature_names=feature_names, class_names=class_names,
         )  # fmt: skip
     elif one_d:
-        _plot_curve(axes[0, 0], net, X, y, title, x_units)
+        x_name = feature_names[0] if feature_names else "x"
+        _plot_curve(axes[0, 0], net, X, y, title, x_name)
     _plot_losses(axes[0, -1], hist, rows)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def _plot_curve(ax, net, X, y, title, x_units) -> None:
+def _plot_curve(ax, net, X, y, title, x_name) -> None:
     order = np.argsort(X[:, 0])
-    mean, scale, name = x_units or (0.0, 1.0, "x")
-    x = X[order, 0] * scale + mean  # the feature in the data's units
+    x = X[order, 0]
     ax.scatter(x, np.ravel(y)[order], s=8, alpha=0.5, label="data")
     ax.plot(x, net.forward(X[order])[:, 0], "k", label="network")
-    ax.set(xlabel=name, ylabel="y", title=title)
+    ax.set(xlabel=x_name, ylabel="y", title=title)
     ax.legend(loc="best", fontsize="small", framealpha=0.7)
 
 

@@ -45,7 +45,6 @@ def build_setup(args):
     from ..losses import MeanSquaredError, SoftmaxCrossEntropy
     from ..network import mlp
     from ..optim import get_optimizer
-    from ._train_run import standardize
     from .train_cmd import check_target, load_data, standardizes
 
     X, y, classes, _, target = load_data(args)
@@ -53,7 +52,9 @@ def build_setup(args):
     if not regression:
         check_target(y, classes, target, args.data)
     if standardizes(args):
-        X = standardize(X)[0]
+        from ..transforms import Standardize
+
+        X = Standardize.from_data(X)(X)  # glassnet train's scaling, applied beforehand here
     acts = [a.strip() for a in args.activation.split(",")]
     n_out = (1 if y.ndim == 1 else y.shape[1]) if regression else max(len(classes), 2)
     sizes = [X.shape[1], *(args.hidden or [3]), n_out]

@@ -35,9 +35,12 @@ def add_predict_arguments(p) -> None:
 
 
 def _describe(model):
-    """(n_features, predict_proba or None, predict, class names or None, feature names)."""
+    """(n_features, predict_proba or None, predict, class names or None, feature names).
+
+    A network predicts through its own doors (``forward``, ``predict_proba``,
+    ``predict_classes``), which apply its input scaling, and names its classes by its
+    ``classes_``: the answers are those of Python on the same file."""
     from ..estimators.net import NetClassifier, NetRegressor
-    from ..losses import softmax
     from ..network import Sequential
 
     if isinstance(model, (NetClassifier, NetRegressor)):
@@ -48,56 +51,23 @@ def _describe(model):
     if isinstance(model, Sequential):
         meta = model.metadata or {}
         names = meta.get("feature_names") or []
-        forward = model.forward
-        if meta.get("x_mean") is not None:  # the scaling glassnet train applied
-            mean = np.asarray(meta["x_mean"], dtype=float)
-            scale = np.asarray(meta["x_scale"], dtype=float)
-            if mean.shape != (model.n_inputs,) or scale.shape != (model.n_inputs,):
-                raise UsageError("the model's saved feature scaling does not match its inputs")
-
-            def forward(X, _f=model.forward):
-                return _f((X - mean) / scale)
-
         if meta.get("task") == "regression":
 
             def predict(X):
-                out = forward(X)
+                out = model.forward(X)
                 return out[:, 0] if out.shape[1] == 1 else out
 
             return model.n_inputs, None, predict, None, names
-        classes = _classes(meta, model.n_outputs)
+        if model.classes_ is None:  # the classes are the outputs' indices
+            classes = [str(c) for c in range(max(model.n_outputs, 2))]
+        else:
+            classes = [str(c) for c in model.classes_]
 
-        def proba(X):
-            out = forward(X)
-            if out.shape[1] == 1:
-                from scipy.special import expit
+        def predict(X):
+            return np.asarray(classes)[model.predict_classes(X)]
 
-                p = expit(out[:, 0])
-                return np.column_stack([1 - p, p])
-            return softmax(out)
-
-        return (
-            model.n_inputs,
-            proba,
-            lambda X: np.asarray(classes)[proba(X).argmax(1)],
-            classes,
-            names,
-        )
+        return model.n_inputs, model.predict_proba, predict, classes, names
     raise UsageError(f"the model file holds a {type(model).__name__}, which cannot predict")
-
-
-def _classes(meta: dict, n_outputs: int) -> list[str]:
-    """The class names of a network's metadata: a list of one name per class."""
-    n = max(n_outputs, 2)  # one output: a binary logit
-    if "classes" not in meta or meta["classes"] is None:
-        return [str(c) for c in range(n)]
-    classes = meta["classes"]
-    if not isinstance(classes, list) or len(classes) != n:
-        raise UsageError(
-            f"the model's metadata 'classes' must be a list of {n} class names (one per "
-            f"output), got {classes!r:.80}"
-        )
-    return [str(c) for c in classes]
 
 
 def _load_model(path):

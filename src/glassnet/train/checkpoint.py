@@ -25,7 +25,14 @@ import numbers
 import numpy as np
 
 from ..losses import get_loss
-from ..modelfile import ModelFileError, load, network_from_arrays, register_kind, save
+from ..modelfile import (
+    ModelFileError,
+    load,
+    migrate_v1,
+    network_from_arrays,
+    register_kind,
+    save,
+)
 from ..optim import get_optimizer
 from ..schedules import get_schedule
 
@@ -44,13 +51,20 @@ _FIT_KEYS = (
 )
 
 
-def data_fingerprint(X: np.ndarray, y: np.ndarray) -> str:
-    """A SHA-256 of the training data's bytes, shapes and dtypes."""
+def data_fingerprint(X: np.ndarray, y: np.ndarray, transform=None) -> str:
+    """A SHA-256 of the training data's bytes, shapes and dtypes: of ``X`` as the first
+    layer sees it (``transform(X)``, the network's input transform, if there is one,
+    computed a block of rows at a time), so that a run whose network standardises its
+    own inputs has the fingerprint of a run on data standardised beforehand."""
     h = hashlib.sha256()
-    for a in (X, y):
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(a.data)
+    h.update(f"{X.dtype.str}{X.shape}".encode())
+    if transform is None:
+        h.update(np.ascontiguousarray(X).data)
+    else:
+        for start in range(0, X.shape[0], 4096):  # the same bytes as transform(X) whole
+            h.update(np.ascontiguousarray(transform(X[start : start + 4096])).data)
+    h.update(f"{y.dtype.str}{y.shape}".encode())
+    h.update(np.ascontiguousarray(y).data)
     return h.hexdigest()
 
 
@@ -416,6 +430,9 @@ def _from_file(meta, arrays):
     if not isinstance(inner, dict):
         raise ModelFileError("the checkpoint description is missing")
     _check_meta(inner)
+    model = inner["metadata"].get("model")
+    if meta["format_version"] == 1 and isinstance(model, dict):  # glassnet train's scaling
+        inner["network"], inner["metadata"]["model"] = migrate_v1(inner["network"], model)
     for name in ("theta", "dropout_rng.keys"):
         if name not in arrays:
             raise ModelFileError(f"the checkpoint lacks the array {name!r}")

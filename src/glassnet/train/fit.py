@@ -165,7 +165,7 @@ def fit(
     data, (X, y) = prepare_training_data(
         net, loss, X, y, sample_weight, validation_data, opts, ckpt
     )
-    fingerprint = data_fingerprint(X, y) if opts.checkpoint or ckpt else None
+    fingerprint = data_fingerprint(X, y, net.input_transform) if opts.checkpoint or ckpt else None
     run, epoch_end = build_run(net, loss, data, opts, callbacks, ckpt, fingerprint)
     train(run, epoch_end, opts)
     return finish(run, epoch_end, opts)

@@ -62,7 +62,7 @@ def layer_activations(net, X: np.ndarray) -> list[tuple[np.ndarray, object]]:
     """Each Dense layer's activation on ``X`` in prediction mode, with the layer that
     made it: ``[(a of shape (n, n_out), layer), ...]``."""
     outs = []
-    x = np.asarray(X, dtype=net.dtype)
+    x = net.transform_input(np.asarray(X, dtype=net.dtype))  # raw X as the first layer sees it
     for layer in net.layers:
         x = layer.forward(x, False)
         outs.append(x)

@@ -253,7 +253,7 @@ def plot_history(history, ax=None, title: str | None = None):
 # ----------------------------------------------------------------------------- neurons
 def _hidden_outputs(net, G):
     """Each hidden activation layer's output on the points ``G`` (list of (m, width))."""
-    outs, h = [], np.asarray(G, dtype=net.dtype)
+    outs, h = [], net.transform_input(np.asarray(G, dtype=net.dtype))
     for layer in net.layers[:-1]:
         h = layer.forward(h, training=False)
         if isinstance(layer, Activation):

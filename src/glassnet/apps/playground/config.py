@@ -17,6 +17,7 @@ import numpy as np
 from ..._checks import Interval, check_param
 from ...activations import ACTIVATIONS
 from ...data import datasets
+from ...transforms import Standardize
 
 __all__ = [
     "LIMITS",
@@ -193,12 +194,6 @@ def data_call(config: dict) -> tuple[str, dict]:
     raise ConfigError(f"data set {name!r} is not generated")
 
 
-def standardize(X: np.ndarray) -> np.ndarray:
-    """Each column to zero mean and unit variance (constant columns are only centred)."""
-    sd = X.std(axis=0)
-    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-
-
 def split(n: int, share: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training and test rows: a seeded permutation cut at ``share`` percent."""
     order = np.random.RandomState(seed).permutation(n)
@@ -207,7 +202,10 @@ def split(n: int, share: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_data(config: dict, csv=None):
-    """``(X, y, train, test)``: standardized points, labels and the split of the config.
+    """``(X, y, train, test, scaling)``: standardized points, labels, the split of the
+    config, and the ``Standardize`` that turned the raw points into ``X`` (each column to
+    zero mean and unit variance; constant columns are only centred), which the
+    downloaded model applies to raw points itself.
 
     ``csv`` is the uploaded ``(X, y)`` when the data set is ``"csv"``.
     """
@@ -218,9 +216,11 @@ def make_data(config: dict, csv=None):
     else:
         name, kw = data_call(config)
         X, y = getattr(datasets, name)(**kw)
-    X = standardize(np.asarray(X, dtype=np.float64))
+    X = np.asarray(X, dtype=np.float64)
+    scaling = Standardize.from_data(X)
+    X = scaling(X)
     train, test = split(len(X), config["train_share"], config["data_seed"])
-    return X, np.asarray(y, dtype=np.intp), train, test
+    return X, np.asarray(y, dtype=np.intp), train, test, scaling
 
 
 _SNIPPET = '''"""Rebuild and retrain the glassnet playground run: {title}."""
@@ -234,8 +234,8 @@ SEED = {seed}
 
 # the page's data: {data_comment}
 {data_lines}
-sd = X.std(axis=0)
-X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+scaling = gn.Standardize.from_data(X)  # each column: (x - mean) / scale, zero mean, unit spread
+X = scaling(X)
 order = np.random.RandomState({data_seed}).permutation(len(X))
 train, test = order[:{n_train}], order[{n_train}:]
 X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
@@ -254,7 +254,11 @@ for epoch in range(EPOCHS):
 {plateau}
 test_loss = loss.forward(net.forward(X_test), y_test)
 print(f"test loss after {{EPOCHS}} epochs: {{test_loss:.4f}}")
-gn.save(net, "playground_model.npz")
+# the model file is the page's download: the network with the input scaling{labels_note},
+# so that gn.load("playground_model.npz").predict_classes(points) takes raw points
+model = net.copy()
+model.input_transform = scaling
+{classes_line}gn.save(model, "playground_model.npz")
 '''
 
 
@@ -266,13 +270,15 @@ def snippet(config: dict, epochs: int, n_rows: int, n_classes: int, filename=Non
         data_import = "from glassnet.data.csvfile import load_csv\n"
         data_comment = "the CSV you uploaded (two feature columns, then the label)"
         name = filename or "data.csv"
-        data_lines = f"X, y = load_csv({name!r}, categorical=True)"
+        data_lines = f"data = load_csv({name!r}, categorical=True)\nX, y = data.X, data.y"
+        labels_note, classes_line = " and the class labels", "model.classes_ = data.classes\n"
     else:
         fname, kw = data_call(config)
         data_import = "from glassnet.data import datasets\n"
         data_comment = f"{DATASETS[config['dataset']]}, noise {config['noise']}%"
         args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
         data_lines = f"X, y = datasets.{fname}({args})"
+        labels_note, classes_line = "", ""
     n_train = min(n_rows - 1, max(1, round(n_rows * config["train_share"] / 100)))
     opt = {
         "sgd": "gn.SGD(lr={lr!r})",
@@ -308,4 +314,6 @@ def snippet(config: dict, epochs: int, n_rows: int, n_classes: int, filename=Non
         batch_size=config["batch_size"] or None,
         l2=config["l2"],
         plateau=plateau,
+        labels_note=labels_note,
+        classes_line=classes_line,
     )

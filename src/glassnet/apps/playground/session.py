@@ -143,7 +143,7 @@ class Session:
 
     # ------------------------------------------------------------------ setup
     def _rebuild_data(self) -> None:
-        X, y, train, test = make_data(self.config, self.csv)
+        X, y, train, test, self.scaling = make_data(self.config, self.csv)
         self.X, self.y = X, y
         self.X_train, self.y_train = X[train], y[train]
         self.X_test, self.y_test = X[test], y[test]
@@ -386,9 +386,13 @@ class Session:
             }
 
     def model_bytes(self) -> bytes:
-        """The network as the bytes of a ``gn.load``-able ``.npz`` file."""
+        """The network as the bytes of a ``gn.load``-able ``.npz`` file. The page trains
+        on standardised points; the file's network owns that scaling (and, for a CSV, the
+        class labels), so it predicts from raw points as the page does from scaled ones."""
         with self.lock:
             net = self.net.copy()
+            net.input_transform = self.scaling
+            net.classes_ = self.csv_classes if self.config["dataset"] == "csv" else None
         fd, tmp = tempfile.mkstemp(suffix=".npz")
         os.close(fd)
         try:
