@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._checks import Interval, ParamError, StrOptions, check_param, check_params
+from .._validation import check_some_weight
 from ..activations import ACTIVATIONS, Activation
 from ..layers import WIDTH, Dense, Dropout
 from ..network import mlp
@@ -284,6 +285,8 @@ class BaseNet(BaseEstimator):
                 self._continue_counters()
         self._loss_fn = self._make_loss()
         sample_weight = self._class_weights(Y, sample_weight)
+        if sample_weight is not None:
+            check_some_weight(sample_weight, self._weight_name())
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.solver == "lbfgs":
                 training.fit_lbfgs(self, X, Y, sample_weight)
@@ -296,6 +299,12 @@ class BaseNet(BaseEstimator):
                 " contain large values and need to be preprocessed."
             )
         return self
+
+    def _weight_name(self) -> str:
+        """What the rows' weights come from, for messages."""
+        if getattr(self, "class_weight", None) is None:
+            return "sample_weight"
+        return "class_weight (times sample_weight, if given)"
 
     def _loss_targets(self, Y):
         """The targets as the loss takes them, in the network's dtype."""
