@@ -43,9 +43,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _limit_files(n: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))  # as `ulimit -n n` does
+
+
 @contextlib.contextmanager
-def running_server(tmp_path, *args: str, check_exit: bool = True):
-    """Start the server (extra command-line ``args``), yield a ``Server``, stop it."""
+def running_server(tmp_path, *args: str, check_exit: bool = True, max_files: int | None = None):
+    """Start the server (extra command-line ``args``), yield a ``Server``, stop it.
+    ``max_files``: the server process may hold at most this many open files (``ulimit
+    -n``; POSIX only)."""
     port = free_port()
     log = open(tmp_path / f"server-{port}.log", "w+")
     proc = subprocess.Popen(
@@ -54,6 +62,7 @@ def running_server(tmp_path, *args: str, check_exit: bool = True):
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=None if max_files is None else lambda: _limit_files(max_files),
     )
     server = None
     deadline = time.monotonic() + 30

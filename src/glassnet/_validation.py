@@ -69,6 +69,15 @@ def check_finite(arr: np.ndarray, name: str = "X") -> None:
         )
 
 
+def check_some_weight(w: np.ndarray, name: str = "sample_weight", rows: str = "row") -> None:
+    """Refuse weights (>= 0) that are 0 for every row: nothing would be learned, and
+    every weighted mean of the rows would be 0/0."""
+    if not np.any(w):
+        raise ValueError(
+            f"{name} is 0 for every {rows}: nothing would be learned; give some rows a weight > 0"
+        )
+
+
 def check_X(X, name: str = "X", dtype=None, n_features: int | None = None) -> np.ndarray:
     """``X`` as a finite 2-D float array of shape (n_samples, n_features).
 

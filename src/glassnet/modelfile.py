@@ -355,7 +355,9 @@ def load(path):
             f"Load and re-save it with a glassnet that reads version {version!r}, or retrain."
         )
     kind = meta.get("kind")
-    if kind not in _KINDS and isinstance(kind, str) and kind in _KIND_MODULES:
+    if not isinstance(kind, str):  # a list or a dict cannot even be looked up
+        raise ModelFileError(f"{path}: the kind of model must be a name, got {kind!r:.80}")
+    if kind not in _KINDS and kind in _KIND_MODULES:
         importlib.import_module(_KIND_MODULES[kind])
     if kind not in _KINDS:
         raise ModelFileError(f"{path}: unknown kind of model {kind!r}")

@@ -337,6 +337,7 @@ def apply_resume(args):
     for key, value in stored.items():
         if key not in defaults:
             continue
+        _check_stored(key, value, defaults[key], args.resume)
         mine = getattr(args, key, defaults[key])
         given = mine != defaults[key]
         if key in _CHANGEABLE:
@@ -353,6 +354,26 @@ def apply_resume(args):
     if args.checkpoint is None:
         args.checkpoint = args.resume
     return ckpt
+
+
+def _check_stored(key: str, value, default, path) -> None:
+    """A stored argument is of its option's kind: a string where the option takes text,
+    True/False for a flag, None only where that is the default (an edited or damaged
+    checkpoint may hold anything; numbers are checked with the run's own checks)."""
+    spec = next(spec for flag, spec in TRAIN_OPTIONS if flag[2:].replace("-", "_") == key)
+    if value is None:
+        ok, kind = default is None, "a value"
+    elif spec.get("action") in ("store_true", argparse.BooleanOptionalAction):
+        ok, kind = isinstance(value, bool), "true or false"
+    elif "type" not in spec:
+        ok, kind = isinstance(value, str), "text"
+    else:
+        return
+    if not ok:
+        raise UsageError(
+            f"--resume {path}: the checkpoint's {option_name(key)} is {value!r:.60}, not "
+            f"{kind} (an edited or damaged checkpoint)"
+        )
 
 
 def check_outputs(args) -> None:

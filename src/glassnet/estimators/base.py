@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._checks import Interval, ParamError, StrOptions, check_param, check_params
+from .._validation import check_some_weight
 from ..activations import ACTIVATIONS, Activation
 from ..layers import WIDTH, Dense, Dropout
 from ..network import mlp
@@ -231,6 +232,8 @@ class BaseNet(BaseEstimator):
             self.loss_curve_ = []
             self.validation_loss_curve_ = []
             self._no_improvement_count = 0
+        if not hasattr(self, "_no_improvement_count"):  # loaded from a model file
+            self._no_improvement_count = 0
         kept = getattr(
             self, "best_validation_score_" if self.early_stopping else "best_loss_", None
         )
@@ -262,6 +265,18 @@ class BaseNet(BaseEstimator):
                 "warm_start=False to train a new network"
             )
 
+    def _check_same_outputs(self, Y):
+        """A warm start (or ``partial_fit``) trains the fitted output layer further: ``y``
+        and the parameters (``binary_output``, ``loss``) must ask for the outputs it has."""
+        wanted = self._output_layer(Y)
+        fitted = (self.n_outputs_, self.out_activation_)
+        if wanted != fitted:
+            raise ValueError(
+                "warm_start and partial_fit train the fitted network further, but y and the "
+                f"parameters ask for {wanted[0]} {wanted[1]} output(s) where the network has "
+                f"{fitted[0]} {fitted[1]} output(s): set warm_start=False to train a new network"
+            )
+
     def _fit(self, X, y, sample_weight=None, incremental=False):
         """scikit-learn's ``_fit``: check, (re)build on a first pass, train, check the result."""
         self._check_params()
@@ -280,10 +295,13 @@ class BaseNet(BaseEstimator):
             self._initialize(Y, X.shape[1], X.dtype)
         else:
             self._check_same_network()
+            self._check_same_outputs(Y)
             if self.solver != "lbfgs":
                 self._continue_counters()
         self._loss_fn = self._make_loss()
         sample_weight = self._class_weights(Y, sample_weight)
+        if sample_weight is not None:
+            check_some_weight(sample_weight, self._weight_name())
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.solver == "lbfgs":
                 training.fit_lbfgs(self, X, Y, sample_weight)
@@ -296,6 +314,12 @@ class BaseNet(BaseEstimator):
                 " contain large values and need to be preprocessed."
             )
         return self
+
+    def _weight_name(self) -> str:
+        """What the rows' weights come from, for messages."""
+        if getattr(self, "class_weight", None) is None:
+            return "sample_weight"
+        return "class_weight (times sample_weight, if given)"
 
     def _loss_targets(self, Y):
         """The targets as the loss takes them, in the network's dtype."""

@@ -161,6 +161,27 @@ def _classes_from_file(est, meta, arrays):
     est.classes_ = classes
 
 
+def _check_outputs(est) -> None:
+    """The output layer (``n_outputs_``, ``out_activation_``) is the one the parameters
+    (``binary_output``, ``loss``) and the classes give, as ``fit`` would build it, so
+    that ``predict`` and a warm start read the outputs as they were trained."""
+    if hasattr(est, "classes_"):
+        binary = est._label_binarizer.y_type_ == "binary"
+        width = 1 if binary else len(est.classes_)  # the binarized targets' columns
+    else:
+        width = est.n_outputs_
+    try:
+        wanted = est._output_layer(np.zeros((0, width)))
+    except ValueError as exc:
+        raise ModelFileError(str(exc)) from None
+    fitted = (est.n_outputs_, est.out_activation_)
+    if wanted != fitted:
+        raise ModelFileError(
+            f"n_outputs_={fitted[0]} and out_activation_={fitted[1]!r} disagree with the "
+            f"parameters and classes, which give {wanted[0]} {wanted[1]} output(s)"
+        )
+
+
 def _from_file_for(cls):
     def from_file(meta, arrays):
         if not isinstance(meta.get("params"), dict) or not isinstance(meta.get("fitted"), dict):
@@ -186,6 +207,7 @@ def _from_file_for(cls):
             est.feature_names_in_ = arrays["feature_names_in_"].astype(object)
         if cls is NetClassifier:
             _classes_from_file(est, meta, arrays)
+        _check_outputs(est)
         return est
 
     return from_file

@@ -183,6 +183,7 @@ class NetClassifier(ClassifierMixin, BaseNet):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
+            self._check_same_target_type(y)
             classes = unique_labels(y)
             if self.warm_start:
                 if set(classes) != set(self.classes_):
@@ -197,6 +198,18 @@ class NetClassifier(ClassifierMixin, BaseNet):
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
         return X, self._label_binarizer.transform(y).astype(bool)
+
+    def _check_same_target_type(self, y):
+        """A warm start (or ``partial_fit``) keeps the fitted kind of target: labels, or a
+        multilabel indicator matrix (whose columns are its classes)."""
+        fitted = self._label_binarizer.y_type_.startswith("multilabel")
+        given = type_of_target(y).startswith("multilabel")
+        if given != fitted:
+            kinds = ("labels", "a multilabel indicator matrix")
+            raise ValueError(
+                f"y is {kinds[given]} but the network was fitted on {kinds[fitted]}: "
+                "set warm_start=False to train a new network"
+            )
 
     def _softmax_pair(self) -> bool:
         """Two classes on two softmax outputs (``binary_output="softmax"``, the post's)."""

@@ -21,9 +21,10 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.optimize import _check_optimize_result
 
+from .._validation import check_some_weight
 from .._warn import warn
 from ..train.callbacks import History, as_callbacks
-from ..train.loop import sklearn_shuffle
+from ..train.loop import no_weight, sklearn_shuffle
 
 __all__ = ["forward", "backward", "objective", "fit_stochastic", "fit_lbfgs"]
 
@@ -83,6 +84,10 @@ def _split(est, X, Y, w):
             "or the size of your dataset."
         )
     w_train, w_val = (None, None) if w is None else (parts[4], parts[5])
+    if w is not None:
+        name = est._weight_name()
+        check_some_weight(w_train, name, "training row (after holding out validation_fraction)")
+        check_some_weight(w_val, name, "validation row (validation_fraction's share)")
     return parts[0], parts[2], w_train, (parts[1], parts[3], w_val)
 
 
@@ -104,6 +109,8 @@ def _epoch(est, X, T, w, order, batch):
     for start in range(0, n, batch):
         idx = order[start : start + batch]
         xb, tb, wb = X[idx], T[idx], None if w is None else w[idx]  # copies of the rows
+        if no_weight(wb):
+            continue  # all weights 0: no data, no step (see no_weight)
         total += objective(est, xb, tb, wb) * idx.size
         opt.step(net.theta, net.grad)
     return total / n

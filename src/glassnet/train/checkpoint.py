@@ -35,20 +35,9 @@ from ..modelfile import (
 )
 from ..optim import get_optimizer
 from ..schedules import get_schedule
+from .checkpoint_checks import check_checkpoint, set_legacy_state
 
 __all__ = ["Checkpoint", "load_checkpoint", "data_fingerprint"]
-
-_FIT_KEYS = (
-    "epochs",
-    "batch_size",
-    "shuffle",
-    "seed",
-    "l2",
-    "clip_norm",
-    "l2_per_example",
-    "validation_fraction",
-    "checkpoint_every",
-)
 
 
 def data_fingerprint(X: np.ndarray, y: np.ndarray, transform=None) -> str:
@@ -73,14 +62,6 @@ def _legacy_state(rs: np.random.RandomState) -> tuple[dict, np.ndarray]:
     return {"name": name, "pos": int(pos), "has_gauss": int(has_gauss), "gauss": float(gauss)}, (
         np.asarray(keys, dtype=np.uint32)
     )
-
-
-def _set_legacy_state(rs, desc, keys):
-    if not isinstance(desc, dict) or desc.get("name") != "MT19937":
-        raise ModelFileError("a RandomState description is not an MT19937 state")
-    if keys.shape != (624,) or keys.dtype != np.uint32:
-        raise ModelFileError("a RandomState's key array is not 624 uint32 numbers")
-    rs.set_state(("MT19937", keys, int(desc["pos"]), int(desc["has_gauss"]), float(desc["gauss"])))
 
 
 def _optimizer_meta(opt, arrays: dict) -> dict:
@@ -219,7 +200,7 @@ class Checkpoint:
         self._restore_schedule(run.schedule)
         self._restore_history(run.history)
         run.watch.load_state_dict(self.meta["watch"])
-        _set_legacy_state(net.rng, self.meta["dropout_rng"], self.arrays["dropout_rng.keys"])
+        set_legacy_state(net.rng, self.meta["dropout_rng"], self.arrays["dropout_rng.keys"])
         self._restore_shuffling(run)
         self._restore_position(run)
 
@@ -277,7 +258,7 @@ class Checkpoint:
             kind = "a RandomState" if srng and srng["legacy"] else "an int seed (or None)"
             raise ValueError(f"the checkpointed run shuffled with {kind}; pass seed of that kind")
         if run.legacy:
-            _set_legacy_state(run.rng, srng["state"], self.arrays["shuffle_rng.keys"])
+            set_legacy_state(run.rng, srng["state"], self.arrays["shuffle_rng.keys"])
         else:
             try:
                 run.rng.bit_generator.state = srng["state"]
@@ -327,67 +308,6 @@ def load_checkpoint(path) -> Checkpoint:
 
 
 # ------------------------------------------------------------------ the file
-def _check_meta(meta):
-    def need(cond, what):
-        if not cond:
-            raise ModelFileError(f"the checkpoint's {what}")
-
-    need(isinstance(meta.get("network"), dict), "network description is missing")
-    for key in ("loss", "optimizer"):
-        d = meta.get(key)
-        need(
-            isinstance(d, dict)
-            and isinstance(d.get("type"), str)
-            and isinstance(d.get("config"), dict),
-            f"{key} description is invalid",
-        )
-    need(isinstance(meta["optimizer"].get("state"), dict), "optimizer state is invalid")
-    s = meta.get("schedule")
-    need(
-        s is None
-        or (
-            isinstance(s, dict)
-            and isinstance(s.get("type"), str)
-            and isinstance(s.get("config"), dict)
-        ),
-        "schedule description is invalid",
-    )
-    ne = meta.get("next_epoch")
-    need(isinstance(ne, int) and not isinstance(ne, bool) and ne >= 0, "next epoch is invalid")
-    need(isinstance(meta.get("mid_epoch"), bool), "mid-epoch flag is invalid")
-    lr = meta.get("epoch_lr")
-    need(lr is None or isinstance(lr, (int, float)), "epoch learning rate is invalid")
-    if meta["mid_epoch"]:
-        sums = meta.get("sums")
-        need(isinstance(sums, list) and len(sums) == 4, "running sums are invalid")
-        need(all(isinstance(v, (int, float)) for v in sums), "running sums are invalid")
-        pos = meta.get("pos")
-        need(isinstance(pos, int) and not isinstance(pos, bool) and pos > 0, "position is invalid")
-    h = meta.get("history")
-    need(isinstance(h, dict), "history is invalid")
-    numeric = h.get("__arrays__", [])
-    need(
-        isinstance(numeric, list) and all(isinstance(k, str) for k in numeric), "history is invalid"
-    )
-    need("epoch" in numeric or isinstance(h.get("epoch"), list), "history is invalid")
-    for k, v in h.items():
-        if not k.startswith("__"):
-            need(isinstance(v, list), f"history entry {k!r} is invalid")
-    need(isinstance(meta.get("watch"), dict), "divergence watch is invalid")
-    need(
-        isinstance(meta.get("fit"), dict) and set(_FIT_KEYS) <= set(meta["fit"]),
-        "settings are invalid",
-    )
-    seed = meta["fit"]["seed"]
-    need(
-        seed is None or seed == "RandomState" or (type(seed) is int and seed >= 0),
-        "seed is invalid",
-    )
-    need(isinstance(meta.get("fingerprint"), str), "data fingerprint is missing")
-    need(isinstance(meta.get("metadata"), dict), "metadata is not a JSON object")
-    need(isinstance(meta.get("dropout_rng"), dict), "dropout generator state is missing")
-
-
 def _history_meta(history, arrays: dict) -> dict:
     """The history as numeric arrays ``history.<key>`` (int64 epochs, float64 values: 8
     bytes a number, exact, instead of ~20 characters of JSON text); an entry that is not
@@ -409,18 +329,6 @@ def _history_meta(history, arrays: dict) -> dict:
     return meta
 
 
-def _check_history_arrays(h: dict, arrays: dict) -> None:
-    """Every numeric history entry is a 1-D array, all of the epochs' length."""
-    lengths = set()
-    for key in h.get("__arrays__", []):
-        a = arrays.get("history." + key)
-        if a is None or a.ndim != 1 or a.dtype.kind not in "iuf":
-            raise ModelFileError(f"the checkpoint's history entry {key!r} is invalid")
-        lengths.add(a.shape[0])
-    if len(lengths) > 1:
-        raise ModelFileError("the checkpoint's history entries differ in length")
-
-
 def _to_file(ck: Checkpoint):
     return {"checkpoint": ck.meta}, ck.arrays
 
@@ -429,21 +337,13 @@ def _from_file(meta, arrays):
     inner = meta.get("checkpoint")
     if not isinstance(inner, dict):
         raise ModelFileError("the checkpoint description is missing")
-    _check_meta(inner)
-    model = inner["metadata"].get("model")
-    if meta["format_version"] == 1 and isinstance(model, dict):  # glassnet train's scaling
-        inner["network"], inner["metadata"]["model"] = migrate_v1(inner["network"], model)
-    for name in ("theta", "dropout_rng.keys"):
-        if name not in arrays:
-            raise ModelFileError(f"the checkpoint lacks the array {name!r}")
-    network_from_arrays(inner["network"], arrays["theta"])  # checks the description
-    _check_history_arrays(inner["history"], arrays)
-    n = arrays["theta"].size
-    for k, v in inner["optimizer"]["state"].items():
-        if isinstance(v, dict):
-            a = arrays.get(v.get("array"))
-            if a is None or a.shape != (n,) or a.dtype != arrays["theta"].dtype:
-                raise ModelFileError(f"the optimizer's state {k!r} disagrees with the network")
+    metadata = inner.get("metadata")
+    model = metadata.get("model") if isinstance(metadata, dict) else None
+    network = inner.get("network")
+    if meta["format_version"] == 1 and isinstance(model, dict) and isinstance(network, dict):
+        # glassnet train's scaling, kept in the metadata before format 2
+        inner["network"], metadata["model"] = migrate_v1(network, model)
+    check_checkpoint(inner, arrays)
     return Checkpoint(inner, arrays)
 
 

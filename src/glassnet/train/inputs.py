@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_X, prepare_data
+from .._validation import check_some_weight, check_X, prepare_data
 from ..losses import SoftmaxCrossEntropy, one_hot
 
 __all__ = ["TrainData", "prepare_training_data", "class_labels"]
@@ -74,6 +74,8 @@ def prepare_training_data(net, loss, X, y, sample_weight, validation_data, opts,
         else:
             split = _split(X, y, opts.validation_fraction, classification, opts.seed)
         X, y, w, validation_data = _apply_split(X, y, w, split)
+        if w is not None:
+            check_some_weight(w, rows="training row (after holding out validation_fraction)")
     validation = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -98,11 +100,7 @@ def _check_sample_weight(sample_weight, n, dtype):
     w = check_X(np.asarray(sample_weight).reshape(-1, 1), "sample_weight")[:, 0]
     if w.shape[0] != n or (w < 0).any():
         raise ValueError("sample_weight must hold one number >= 0 per row of X")
-    if not w.any():
-        raise ValueError(
-            "sample_weight is 0 for every row: nothing would be learned; give some rows a "
-            "weight > 0"
-        )
+    check_some_weight(w)
     return w.astype(dtype)
 
 

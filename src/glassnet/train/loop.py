@@ -23,7 +23,7 @@ import numpy as np
 from .callbacks import r2_parts
 from .diagnostics import DivergenceError
 
-__all__ = ["Objective", "TrainingRun", "sklearn_shuffle"]
+__all__ = ["Objective", "TrainingRun", "no_weight", "sklearn_shuffle"]
 
 MIN_REFERENCE_ROWS = 8  # the fewest rows whose loss serves as the run's first loss
 
@@ -35,6 +35,17 @@ def sklearn_shuffle(order: np.ndarray, rs: np.random.RandomState) -> np.ndarray:
     perm = np.arange(order.size)
     rs.shuffle(perm)
     return order[perm]
+
+
+def no_weight(wb) -> bool:
+    """True for a batch whose sample weights are all 0 (their sum is 0: they are >= 0).
+
+    Its weighted mean loss ``sum(w * L) / sum(w)`` is 0/0, and so is scikit-learn's
+    ``alpha / sum(w)``: such a batch holds no data, and training skips it. No step is
+    taken (the parameters and the optimizer's state stay as they are) and it adds
+    nothing to the epoch's loss. (scikit-learn 1.9's MLP raises ZeroDivisionError.)
+    """
+    return wb is not None and not wb.any()
 
 
 class Objective:
@@ -173,6 +184,10 @@ class TrainingRun:
         mean = obj.loss.reduction == "mean"
         for stop, (xb, yb, wb, labels_b) in self.batches():
             m = xb.shape[0]
+            if no_weight(wb):  # no data, no step: only its rows' metric counts
+                self.sums[2] += obj.metric(obj.net.forward(xb, training=True), yb, labels_b)
+                self.pos = stop
+                continue
             l2 = obj.batch_l2(m, wb)
             penalty = obj.net.penalty(l2, obj.l1)  # at the parameters the batch's loss sees
             data_loss, out = obj.gradient(xb, yb, wb, l2)

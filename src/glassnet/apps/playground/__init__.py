@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
+        from .connections import server_options
         from .guard import new_token
 
         token = new_token()  # a new one per process: every address below carries it
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         log_level="warning",
         ws_max_size=1 << 20,
         timeout_graceful_shutdown=5,
+        **server_options(),  # bounds on clients that never finish their headers
     )
     server = uvicorn.Server(config)
 

@@ -56,8 +56,8 @@ def host_names(bound: str | None) -> frozenset[str]:
     return frozenset(names)
 
 
-def _split_host(value: str) -> tuple[str, int | None]:
-    """``("127.0.0.1", 8765)`` from a ``Host`` header; the port is None when absent."""
+def _split_host(value: str) -> tuple[str, str]:
+    """``("127.0.0.1", "8765")`` from a ``Host`` header; the port is "" when absent."""
     value = value.strip()
     if value.startswith("["):
         end = value.find("]")
@@ -67,7 +67,7 @@ def _split_host(value: str) -> tuple[str, int | None]:
         host, port = value.split(":")
     else:
         host, port = value, ""
-    return _bare(host), int(port) if port.isdigit() else None
+    return _bare(host), port
 
 
 class Guard:
@@ -98,7 +98,9 @@ class Guard:
 
     def problem(self, scope, headers: Headers) -> tuple[int, str] | None:
         """``(status, message)`` when the request must be refused, else None."""
-        host, _ = _split_host(headers.get("host", ""))
+        host, port = _split_host(headers.get("host", ""))
+        if port and not (port.isascii() and port.isdigit()):  # "²" is a digit to isdigit
+            return 400, f"the Host header {headers.get('host')!r} has no valid port"
         if not self._host_ok(host, scope):
             return 400, f"this glassnet playground does not answer to the host {host!r}"
         origin = headers.get("origin")
