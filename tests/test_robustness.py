@@ -528,7 +528,7 @@ def test_csv_header_target_by_name_or_index_and_categorical_labels_stored(tmp_pa
     argv = ["train", "--data", no_header, "--target", "0", "--hidden", "6", "--epochs", "300"]
     assert main([*argv, "--quiet", "--save", model]) == 0
     net = gn.load(model)
-    assert net.metadata["classes"] == list(names) and net.metadata["task"] == "classification"
+    assert net.classes_.tolist() == list(names) and net.metadata["task"] == "classification"
 
 
 def test_predict_refuses_bad_rows_and_files(tmp_path, capsys):

@@ -144,8 +144,7 @@ class SoftmaxCrossEntropy(Loss):
         return float(total) / self._div
 
     def backward(self):
-        # delta3 = yhat - y, in a new array laid out as yhat (a second call gives the same)
-        delta3 = np.subtract(self._yhat, self._y, out=np.empty_like(self._yhat))
+        delta3 = self._yhat - self._y  # a new array: a second call gives the same
         if self._w is not None:
             delta3 *= self._w[:, None]
         if self._div != 1.0:
