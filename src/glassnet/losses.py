@@ -129,6 +129,8 @@ class SoftmaxCrossEntropy(Loss):
     def forward(self, out, y, sample_weight=None):
         if y.ndim == 1:
             y = one_hot(y, out.shape[1], out.dtype)
+        else:  # one-hot rows given: stored column by column, as one_hot makes them
+            y = np.asfortranarray(y)
         z = out - out.max(axis=1, keepdims=True)  # softmax(z - max z) = softmax(z)
         exp_scores = np.exp(z)
         sums = exp_scores.sum(axis=1, keepdims=True)  # (n, 1)
