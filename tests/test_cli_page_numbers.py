@@ -52,7 +52,9 @@ def _command(start: str) -> str:
     return command
 
 
-@pytest.mark.parametrize("start", ["train --data spirals", "train --data sine"])
+@pytest.mark.parametrize(
+    "start", ["train --data spirals", "train --data sine", "train --data moons --hidden 8"]
+)
 def test_train_outputs_are_what_a_run_prints(start, tmp_path, monkeypatch, capsys):
     # fails on the code before this test for sine: the page showed 0.001191 where a run
     # prints 0.00119055 (adam on mean losses: the same on every path tried)
@@ -102,3 +104,21 @@ def test_sweep_table_is_what_a_run_prints(tmp_path, monkeypatch, capsys):
     shown_2 = " / ".join(v.strip() for v in page[2])
     assert f"gave {shown_2} with" in PAGE and "NPY_DISABLE_CPU_FEATURES=X86_V3" in PAGE
     assert printed[-1].endswith("glassnet-out/sweep: sweep.png, sweep.csv")
+
+
+def test_predict_prints_what_the_page_shows(tmp_path, monkeypatch, capsys):
+    """The page's model (trained as its block says), its new.csv and the predictions it
+    shows, line by line; and Python's predict_proba on the loaded model agrees."""
+    import numpy as np
+
+    import glassnet as gn
+
+    _run(_command("train --data moons --hidden 8"), tmp_path, monkeypatch, capsys)
+    rows = re.search(r"^```text\n(x1,x2\n.*?)^```", PAGE, re.M | re.S).group(1)
+    (tmp_path / "new.csv").write_text(rows)
+    command = _command("predict --model moons8.npz")
+    assert _run(command, tmp_path, monkeypatch, capsys) == BLOCKS[command]
+    X = np.loadtxt(tmp_path / "new.csv", delimiter=",", skiprows=1)
+    shown = np.array([line.split(",")[1:] for line in BLOCKS[command][1:-1]], dtype=float)
+    proba = gn.load(tmp_path / "moons8.npz").predict_proba(X)
+    np.testing.assert_allclose(proba, shown, atol=5e-7)  # printed to 6 decimals
