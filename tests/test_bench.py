@@ -217,6 +217,28 @@ def test_counts_are_checked_at_parse_time_in_the_shared_words(option, capsys):
     assert err.endswith(f": error: {option} must be an integer >= 1, got 0\n"), err
 
 
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        (["--json", "{d}/missing/r.json"], "--json {d}/missing/r.json: folder"),
+        (["--markdown", "{d}"], "--markdown {d}: is a folder"),
+        (["--json", "{d}/r.txt", "--markdown", "{d}/./r.txt"], "is the same file as --json"),
+    ],
+)
+def test_report_files_that_cannot_be_written_are_refused_before_the_suite(
+    files, message, tmp_path, capsys, monkeypatch
+):
+    """A bench run takes minutes: its report files are checked first (it created missing
+    folders, and a second report over the first lost it)."""
+    monkeypatch.setattr(bench, "run_suite", lambda *a, **k: pytest.fail("the suite ran"))
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    argv = ["--workloads", "W1", *(f.format(d=tmp_path) for f in files)]
+    assert bench.run(parser.parse_args(argv)) == 2
+    assert message.format(d=tmp_path) in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()
+
+
 def test_run_suite_checks_its_counts_before_any_work():
     with pytest.raises(ValueError, match="^repeat must be an integer >= 1, got 0$"):
         bench.run_suite(["W1"], repeat=0)

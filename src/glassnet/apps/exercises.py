@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import datasets
-from ..gradcheck import check_gradients
+from ..gradcheck import RIGHT, check_gradients
 from ..losses import MeanSquaredError, SoftmaxCrossEntropy
 from ..network import mlp
 from ..optim import SGD, Adam
@@ -244,7 +244,7 @@ def gradient_check() -> Exercise:
     labels = [f"{k} {p}" for k, e in res.items() for p in e]
     values = [v for e in res.values() for v in e.values()]
     ax.barh(labels, values, label="relative error")
-    ax.axvline(1e-7, color="r", ls="--", label="1e-7")
+    ax.axvline(RIGHT, color="r", ls="--", label=f"{RIGHT:g}: right below")
     ax.set(
         xscale="log",
         xlabel="relative error |analytic - numeric| / (|a| + |n|)",

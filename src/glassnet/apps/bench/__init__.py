@@ -26,8 +26,16 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from ..._atomic import atomic_write
 from ..._checks import check_param
-from .._common import COUNT, OnelineParser, add_options
+from .._common import (
+    COUNT,
+    OnelineParser,
+    UsageError,
+    add_options,
+    check_distinct_files,
+    check_output_file,
+)
 from .core import format_table, to_markdown
 from .machine import cores, machine_info
 
@@ -246,7 +254,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the suite as ``glassnet bench`` does: print the table, write the files asked for."""
     try:
         workloads = parse_workloads(args.workloads)
-    except ValueError as exc:
+        _check_outputs(args)
+    except (ValueError, UsageError) as exc:
         print(f"glassnet bench: error: {exc}", file=sys.stderr)
         return 2
 
@@ -262,15 +271,22 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(result["rows"], result["checks"], result["machine"], quick))
     print(f"\n{_command(args)}: {result['seconds']:.0f} s")
     if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(to_json(result), indent=2, default=str) + "\n")
+        text = json.dumps(to_json(result), indent=2, default=str) + "\n"
+        atomic_write(Path(args.json), lambda fh: fh.write(text.encode("utf-8")))
     if args.markdown:
-        path = Path(args.markdown)
-        path.parent.mkdir(parents=True, exist_ok=True)
         md = to_markdown(result["rows"], result["checks"], result["machine"], _command(args), quick)
-        path.write_text(md)
+        atomic_write(Path(args.markdown), lambda fh: fh.write(md.encode("utf-8")))
     return 0
+
+
+def _check_outputs(args) -> None:
+    """Before the suite's minutes of timing: each report file can be written, and the two
+    are not one file."""
+    outputs = [("--json", args.json), ("--markdown", args.markdown)]
+    for option, path in outputs:
+        if path:
+            check_output_file(path, option)
+    check_distinct_files([], outputs)
 
 
 def main(argv=None) -> int:
