@@ -61,10 +61,6 @@ class Loss:
         """Class labels (0..k-1) from the network's outputs (classification losses only)."""
         raise TypeError(f"{type(self).__name__} is not a classification loss")
 
-    def count_correct(self, labels) -> int:
-        """How many examples of the last ``forward`` are classified as ``labels`` say."""
-        return int(np.count_nonzero(self.predict_labels(self._out) == labels))
-
     def __init__(self, reduction: str = "mean"):
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")

@@ -250,6 +250,17 @@ def _check_folder(folder: Path, what: str) -> None:
         raise UsageError(f"{what}: folder {str(folder)!r} is not writable")
 
 
+def is_csv(name: str) -> bool:
+    """Whether ``--data`` names a CSV file (else a built-in data set)."""
+    return name.lower().endswith(".csv") or Path(name).is_file()
+
+
+def standardizes(args) -> bool:
+    """Whether the run standardises its features: ``--standardize``, on by default for a
+    CSV file and off for a built-in data set."""
+    return is_csv(args.data) if args.standardize is None else bool(args.standardize)
+
+
 def named_data(name: str, n_samples=None, noise=None):
     """``(X, y)`` of the generated data set ``name`` (``--data moons``), with
     ``--n-samples`` and ``--noise`` where given (iris has neither: its rows are fixed)."""

@@ -19,8 +19,7 @@ from ..train.callbacks import Callback, EarlyStopping, History
 from ..train.fit import evaluate, fit
 from ..train.reporting import describe_loss, loss_rows
 from ..transforms import Standardize
-from ._common import UsageError
-from .train_cmd import standardizes
+from ._common import UsageError, standardizes
 
 __all__ = ["Run", "plot_training"]
 

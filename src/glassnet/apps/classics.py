@@ -9,8 +9,6 @@ numbers behind it and a matplotlib figure, and takes a few seconds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..data import datasets
@@ -20,9 +18,7 @@ from ..optim import SGD, Adagrad, Adam, RMSProp
 from ..train.callbacks import EarlyStopping
 from ..train.fit import fit
 from ..train.monitor import layer_activations
-
-if TYPE_CHECKING:
-    from .exercises import Exercise
+from ._exercise import Exercise
 
 __all__ = [
     "weight_init",
@@ -31,12 +27,6 @@ __all__ = [
     "overfitting",
     "hyperparameter_search",
 ]
-
-
-def _exercise(name, summary, results, fig):
-    from .exercises import Exercise  # exercises imports this module: import it late
-
-    return Exercise(name, summary, results, fig)
 
 
 def _subplots(nrows, ncols, width=3.2, height=2.6):
@@ -88,7 +78,7 @@ def weight_init(n_layers: int = 5, width: int = 100, n: int = 1000) -> Exercise:
     axes[0][0].legend(fontsize=6)
     fig.suptitle(f"Activations of {n_layers} hidden layers of {width} units, {n} random inputs")
     line = ", ".join(f"{k} {v:.2g}" for k, v in res.items())
-    return _exercise("weight_init", f"std of layer-{n_layers} activations: {line}", res, fig)
+    return Exercise("weight_init", f"std of layer-{n_layers} activations: {line}", res, fig)
 
 
 def _grad_norms(net, X, y) -> np.ndarray:
@@ -122,7 +112,7 @@ def vanishing_gradients(depth: int = 10, width: int = 32) -> Exercise:
     ax.set_title(f"Gradients at initialisation, {depth} layers of {width} units, moons")
     ax.legend()
     line = ", ".join(f"{k} {v:.2g}" for k, v in res.items())
-    return _exercise("vanishing_gradients", f"first/last layer gradient norm: {line}", res, fig)
+    return Exercise("vanishing_gradients", f"first/last layer gradient norm: {line}", res, fig)
 
 
 OPTIMIZERS = {
@@ -169,7 +159,7 @@ def optimizers(steps: int = 30, epochs: int = 150) -> Exercise:
     ax2.set(yscale="log", xlabel="epoch", ylabel="training loss", title="2-16-2 tanh on the moons")
     ax2.legend(fontsize=8)
     line = ", ".join(f"{k} {v['f_end']:.2g}/{v['moons_loss']:.3f}" for k, v in res.items())
-    return _exercise(
+    return Exercise(
         "optimizers", f"f after {steps} steps / moons loss after {epochs} epochs: {line}", res, fig
     )
 
@@ -216,7 +206,7 @@ def overfitting(epochs: int = 400) -> Exercise:
     ax.set_title("Overfitting and its cures: 2-64-64-2 ReLU on 40 noisy moons")
     ax.legend()
     line = ", ".join(f"{k} {v['train']:.2f}/{v['test']:.2f}" for k, v in res.items())
-    return _exercise("overfitting", f"train/test accuracy: {line}", res, fig)
+    return Exercise("overfitting", f"train/test accuracy: {line}", res, fig)
 
 
 def hyperparameter_search(trials: int = 30, epochs: int = 100, seed: int = 0) -> Exercise:
@@ -255,4 +245,4 @@ def hyperparameter_search(trials: int = 30, epochs: int = 100, seed: int = 0) ->
         f"best of {trials} trials: lr {lrs[best]:.3g}, L2 {l2s[best]:.3g}, held-out accuracy "
         f"{scores[best]:.3f} (worst {scores.min():.3f})"
     )
-    return _exercise("hyperparameter_search", summary, res, fig)
+    return Exercise("hyperparameter_search", summary, res, fig)

@@ -45,7 +45,8 @@ def build_setup(args):
     from ..losses import MeanSquaredError, SoftmaxCrossEntropy
     from ..network import mlp
     from ..optim import get_optimizer
-    from .train_cmd import check_target, load_data, standardizes
+    from ._common import standardizes
+    from .train_cmd import check_target, load_data
 
     X, y, classes, _, target = load_data(args)
     regression = classes is None

@@ -10,7 +10,6 @@ gradient checking, regression, dropout, Iris, one-hot labels.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,19 +24,12 @@ from ..train.diagnostics import OscillationWarning
 from ..train.fit import fit
 from ..viz.plotting import plot_decision_boundary
 from . import classics
+from ._exercise import Exercise
 from ._fp_path import varies
 
 __all__ = ["Exercise", "EXERCISES", "POST_AND_READERS", "markdown_table", "run_all"]
 
 POST = {"lr": 0.01, "l2": 0.01}  # the post's step size and L2 strength
-
-
-@dataclass
-class Exercise:
-    name: str
-    summary: str
-    results: dict = field(default_factory=dict)
-    figure: object = None
 
 
 def _acc(net, X, y) -> float:

@@ -19,6 +19,7 @@ from ._common import (
     check_distinct_files,
     check_figure_file,
     check_output_file,
+    is_csv,
     named_data,
     option_name,
 )
@@ -30,7 +31,6 @@ __all__ = [
     "load_data",
     "parse_schedule",
     "run_train",
-    "standardizes",
 ]
 
 TRAIN_OPTIONS = [
@@ -189,17 +189,6 @@ OUTPUT_FILES = ("save", "plot", "animate", "checkpoint", "monitor")
 def add_train_arguments(p) -> None:
     add_options(p, TRAIN_OPTIONS)
     p.set_defaults(func=run_train)
-
-
-def is_csv(name: str) -> bool:
-    """Whether ``--data`` names a CSV file (else a built-in data set)."""
-    return name.lower().endswith(".csv") or Path(name).is_file()
-
-
-def standardizes(args) -> bool:
-    """Whether the run standardises its features: ``--standardize``, on by default for a
-    CSV file and off for a built-in data set."""
-    return is_csv(args.data) if args.standardize is None else bool(args.standardize)
 
 
 def load_data(args):
