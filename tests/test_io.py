@@ -70,7 +70,7 @@ def test_regressor_round_trip_multi_output(tmp_path):
 def test_file_is_npz_with_json_and_versions(tmp_path):
     path = gn.save(gn.mlp([2, 3, 2], seed=0), tmp_path / "m.npz")
     with np.load(path, allow_pickle=False) as npz:
-        assert set(npz.files) == {"__glassnet__", "theta"}
+        assert set(npz.files) == {"__glassnet__", "theta", "buffer"}  # buffer: empty here
         meta = str(npz["__glassnet__"])
     assert f'"format_version": {FORMAT_VERSION}' in meta and '"glassnet_version"' in meta
 

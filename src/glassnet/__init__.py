@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 # the public names, grouped by the module that defines them
 _PUBLIC = {
-    "glassnet.layers": ["Layer", "Dense", "Dropout", "BatchNorm"],
+    "glassnet.layers": ["Layer", "Dense", "Dropout", "BatchNorm", "ParamSpec", "BufferSpec"],
     "glassnet.activations": ["Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus", "Identity"],
     "glassnet.losses": ["SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError"],
     "glassnet.network": ["Sequential", "mlp"],
@@ -73,7 +73,7 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .data import datasets
     from .estimators import NetClassifier, NetRegressor
     from .gradcheck import check_gradients
-    from .layers import BatchNorm, Dense, Dropout, Layer
+    from .layers import BatchNorm, BufferSpec, Dense, Dropout, Layer, ParamSpec
     from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
     from .modelfile import ModelFileError, load, save
     from .network import Sequential, mlp

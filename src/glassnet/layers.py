@@ -1,21 +1,43 @@
 """Layers: the ``Layer`` protocol, ``Dense``, ``Dropout`` and ``BatchNorm``, and the
 column-major arrays the layers write (``column_major``).
 
-A layer does not own its parameter arrays: the network allocates one flat buffer
+A layer does not own its parameter arrays: the network allocates one flat vector
 for all parameters (and one for their gradients) and hands each layer views into
-it through ``bind``. Layers write their gradients into those views in place.
+them through ``bind``. Layers write their gradients into those views in place. State
+that is not trained (BatchNorm's running statistics) is a buffer: declared by
+``buffer_specs``, handed over by ``bind_buffers``, saved and checkpointed with the
+parameters but never seen by the optimizer or the gradient check (``glassnet.packing``).
 """
 
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 
 from ._checks import Interval, check_param, check_params
 from .init import get_initializer
 
-__all__ = ["Layer", "Dense", "Dropout", "BatchNorm", "column_major"]
+__all__ = ["Layer", "Dense", "Dropout", "BatchNorm", "ParamSpec", "BufferSpec", "column_major"]
+
+
+class ParamSpec(NamedTuple):
+    """A parameter a layer asks the network for: ``ParamSpec("W", (2, 3), penalized=True)``.
+
+    ``penalized``: the ``l2``/``l1`` penalty applies to it (Dense's ``W``, not its ``b``).
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    penalized: bool = False
+
+
+class BufferSpec(NamedTuple):
+    """State a layer keeps that is not trained: ``BufferSpec("running_mean", (3,))``."""
+
+    name: str
+    shape: tuple[int, ...]
 
 
 def column_major(n: int, width: int, dtype) -> np.ndarray:
@@ -47,12 +69,20 @@ class Layer:
     name = "layer"
     input_grad = True
 
-    def param_specs(self) -> list[tuple[str, tuple[int, ...], bool]]:
-        """``(name, shape, penalized)`` for each parameter; ``penalized`` means L2 applies."""
+    def param_specs(self) -> list[ParamSpec]:
+        """A ``ParamSpec(name, shape, penalized)`` for each parameter (a plain tuple
+        ``(name, shape, penalized)`` will do); ``penalized`` means L2 applies."""
+        return []
+
+    def buffer_specs(self) -> list[BufferSpec]:
+        """A ``BufferSpec(name, shape)`` for each buffer: state that is not trained."""
         return []
 
     def bind(self, params: dict, grads: dict) -> None:
-        """Receive views into the network's flat parameter and gradient buffers."""
+        """Receive views into the network's flat parameter and gradient vectors."""
+
+    def bind_buffers(self, buffers: dict) -> None:
+        """Receive views into the network's flat buffer vector (``net.buffer``)."""
 
     def initialize(self, rng: np.random.RandomState) -> None:
         """Fill the bound parameters with their initial values."""
@@ -111,7 +141,7 @@ class Dense(Layer):
         self.init = init if isinstance(init, str) else getattr(init, "__name__", "custom")
 
     def param_specs(self):
-        return [("W", (self.n_in, self.n_out), True), ("b", (self.n_out,), False)]
+        return [ParamSpec("W", (self.n_in, self.n_out), True), ParamSpec("b", (self.n_out,))]
 
     def bind(self, params, grads):
         self.W, self.b = params["W"], params["b"]
@@ -236,10 +266,10 @@ class BatchNorm(Layer):
     "batchnorm_backward_alt").
 
     ``gamma`` and ``beta`` are trained (not penalised by ``l2``/``l1``).
-    ``running_mean`` and ``running_var`` are state, not trained: they live in the
-    network's flat buffer next to ``gamma`` and ``beta`` so that model files,
-    checkpoints, copies and early stopping's snapshots carry them with no extra code;
-    their gradient is always zero, so no optimizer moves them. ``LBFGS`` evaluates
+    ``running_mean`` and ``running_var`` are buffers, state that is not trained: views
+    into ``net.buffer`` (``net.buffers["1.running_mean"]``), outside ``theta``, so no
+    optimizer, gradient check or ``n_params`` sees them; model files, checkpoints,
+    copies and early stopping's snapshots (``net.state``) carry them. ``LBFGS`` evaluates
     the objective at points of its own choosing and does not accumulate them: after
     training with it, set them with one ``net.forward(X, training=True)`` at
     ``momentum=0``.
@@ -260,27 +290,27 @@ class BatchNorm(Layer):
         self.eps = checked["eps"]
 
     @classmethod
-    def n_params_from_config(cls, spec: dict) -> int:
-        """Size of the flat-buffer share a description implies (read by model files)."""
+    def sizes_from_config(cls, spec: dict) -> tuple[int, int]:
+        """``(parameters, buffer values)`` a description implies (read by model files)."""
         n = spec.get("n_features")
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"bad BatchNorm width in {spec!r:.80}")
-        return 4 * n
+        return 2 * n, 2 * n
 
     def param_specs(self):
         d = (self.n_features,)
-        return [
-            ("gamma", d, False),
-            ("beta", d, False),
-            ("running_mean", d, False),
-            ("running_var", d, False),
-        ]
+        return [ParamSpec("gamma", d), ParamSpec("beta", d)]
+
+    def buffer_specs(self):
+        d = (self.n_features,)
+        return [BufferSpec("running_mean", d), BufferSpec("running_var", d)]
 
     def bind(self, params, grads):
         self.gamma, self.beta = params["gamma"], params["beta"]
-        self.running_mean, self.running_var = params["running_mean"], params["running_var"]
         self.dgamma, self.dbeta = grads["gamma"], grads["beta"]
-        self._zero_grads = (grads["running_mean"], grads["running_var"])
+
+    def bind_buffers(self, buffers):
+        self.running_mean, self.running_var = buffers["running_mean"], buffers["running_var"]
 
     def initialize(self, rng):
         self.gamma[...] = 1.0
@@ -306,8 +336,6 @@ class BatchNorm(Layer):
         xhat, inv_std = self._xhat, self._inv_std
         self.dgamma[...] = (dy * xhat).sum(axis=0)
         self.dbeta[...] = dy.sum(axis=0)
-        for g in self._zero_grads:
-            g[...] = 0.0
         if not self.input_grad:
             return None
         dxhat = dy * self.gamma  # (n, d)

@@ -4,6 +4,7 @@ Layout of a file::
 
     __glassnet__   a string array: the JSON description (format, versions, kind, config)
     theta          the packed parameter vector of the network
+    buffer         the network's packed buffers (BatchNorm's running statistics; empty if none)
     ...            other plain arrays a kind needs (an estimator's classes, say)
 
 Files are written atomically (``glassnet._atomic``: a temporary file in the same folder,
@@ -31,12 +32,15 @@ from ._atomic import atomic_write
 __all__ = ["save", "load", "ModelFileError", "FORMAT", "FORMAT_VERSION", "register_kind"]
 
 FORMAT = "glassnet-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # version 1: ``glassnet train`` kept the input scaling and the class names in the network's
 # metadata (``x_mean``, ``x_scale``, ``classes``), where only ``glassnet predict`` applied
 # them; version 2 keeps them in the network (``input_transform``, ``classes``), and files
-# of version 1 are migrated on loading (``migrate_v1``)
-READ_VERSIONS = (1, 2)
+# of version 1 are migrated on loading (``migrate_v1``).
+# version 2 (and 1) packed the layers' buffers (BatchNorm's running statistics) into
+# ``theta``; version 3 keeps them in their own array ``buffer``, and the ``theta`` of
+# earlier files is split on loading (``split_legacy_theta``)
+READ_VERSIONS = (1, 2, 3)
 META_KEY = "__glassnet__"
 MAX_PARAMS = 2_000_000_000  # no real glassnet model comes near this: refuse absurd files
 MAX_META_CHARS = 10_000_000
@@ -127,12 +131,13 @@ def save(obj, path) -> Path:
                 f"booleans, integers, floats and str)"
             )
     path = check_save_path(path)
-    theta = arrays.get("theta")
-    if theta is not None and not np.isfinite(theta).all():
-        raise ValueError(
-            f"cannot save to {str(path)!r}: the parameters hold NaN or inf (a diverged "
-            "network), which gn.load refuses"
-        )
+    for key in ("theta", "buffer"):
+        if key in arrays and not np.isfinite(arrays[key]).all():
+            what = "parameters" if key == "theta" else "buffers (BatchNorm's statistics)"
+            raise ValueError(
+                f"cannot save to {str(path)!r}: the {what} hold NaN or inf (a diverged "
+                "network), which gn.load refuses"
+            )
     atomic_write(path, lambda fh: np.savez(fh, **{META_KEY: np.array(json.dumps(meta))}, **arrays))
     return path
 
@@ -381,14 +386,15 @@ def load(path):
 
 
 # ------------------------------------------------------------------ networks
-def config_param_count(config: dict) -> int:
-    """Number of parameters a network description implies, computed without allocating."""
+def config_sizes(config: dict) -> tuple[int, int]:
+    """``(parameters, buffer values)`` a network description implies, computed without
+    allocating."""
     from .layers import Dense
     from .network import LAYERS
 
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ModelFileError("the network description has no layer list")
-    total = 0
+    n_params = n_buffer = 0
     for spec in config["layers"]:
         if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
             raise ModelFileError(f"bad layer description {spec!r:.80}")
@@ -400,26 +406,33 @@ def config_param_count(config: dict) -> int:
                 isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (n_in, n_out)
             ):
                 raise ModelFileError(f"bad Dense widths in {spec!r:.80}")
-            total += n_in * n_out + n_out
-        elif hasattr(LAYERS.get(spec["type"]), "n_params_from_config"):  # BatchNorm
-            total += LAYERS.get(spec["type"]).n_params_from_config(spec)
-        if total > MAX_PARAMS:
+            n_params += n_in * n_out + n_out
+        elif hasattr(LAYERS.get(spec["type"]), "sizes_from_config"):  # BatchNorm
+            p, b = LAYERS.get(spec["type"]).sizes_from_config(spec)
+            n_params, n_buffer = n_params + p, n_buffer + b
+        if n_params + n_buffer > MAX_PARAMS:
             raise ModelFileError(f"the description implies over {MAX_PARAMS} parameters")
-    return total
+    return n_params, n_buffer
+
+
+def _layers_from_config(config: dict) -> list:
+    """The layers of a network description (``TypeError``/``ValueError`` for bad ones)."""
+    from .network import LAYERS
+
+    layers = []
+    for spec in config["layers"]:
+        spec = dict(spec)
+        layers.append(LAYERS.create(spec.pop("type"), argname="layer type", **spec))
+    return layers
 
 
 def _build_uninitialized(Sequential, config: dict):
     """``Sequential.from_config`` without drawing random initial weights: the file's
     parameters overwrite them, and the random draw would add its temporaries to the peak
     memory of a load."""
-    from .network import LAYERS
-
-    layers = []
-    for spec in config["layers"]:
-        spec = dict(spec)
-        layer = LAYERS.create(spec.pop("type"), argname="layer type", **spec)
+    layers = _layers_from_config(config)
+    for layer in layers:
         layer.initialize = lambda rng: None  # an instance attribute, removed below
-        layers.append(layer)
     try:
         return Sequential(
             layers,
@@ -433,30 +446,60 @@ def _build_uninitialized(Sequential, config: dict):
             del layer.initialize
 
 
-def network_from_arrays(config: dict, theta: np.ndarray):
-    """Rebuild a ``Sequential`` from its description and packed parameters, checking both."""
+def _check_vector(name: str, arr, size: int, what: str, dtype: str) -> None:
+    """``arr``: a 1-D float array of ``size`` finite numbers of ``dtype``."""
+    if not isinstance(arr, np.ndarray) or arr.ndim != 1 or arr.dtype.kind != "f":
+        raise ModelFileError(f"the {what} {name!r} is missing or not a 1-D float array")
+    if arr.size != size:
+        raise ModelFileError(f"the description implies {size} {what} but {name!r} holds {arr.size}")
+    if not np.isfinite(arr).all():
+        raise ModelFileError(f"the {what} in {name!r} hold NaN or inf")
+    if arr.dtype.name != dtype:
+        raise ModelFileError(f"{name!r} is {arr.dtype.name} but the description says {dtype!r}")
+
+
+def network_from_arrays(config: dict, theta: np.ndarray, buffer: np.ndarray | None = None):
+    """Rebuild a ``Sequential`` from its description, packed parameters and packed buffers
+    (``None`` for a network that has none), checking all three."""
     from .network import Sequential
 
-    n = config_param_count(config)
-    if not isinstance(theta, np.ndarray) or theta.ndim != 1 or theta.dtype.kind != "f":
-        raise ModelFileError("the parameter vector 'theta' is missing or not a 1-D float array")
-    if theta.size != n:
-        raise ModelFileError(
-            f"the description implies {n} parameters but 'theta' holds {theta.size}"
-        )
-    if not np.isfinite(theta).all():
-        raise ModelFileError("the parameter vector holds NaN or inf")
-    if theta.dtype.name != config.get("dtype", "float64"):
-        raise ModelFileError(
-            f"'theta' is {theta.dtype.name} but the description says {config.get('dtype')!r}"
-        )
+    n_params, n_buffer = config_sizes(config)
+    dtype = config.get("dtype", "float64")
+    _check_vector("theta", theta, n_params, "parameters", dtype)
+    if buffer is not None or n_buffer:
+        _check_vector("buffer", buffer, n_buffer, "buffer values", dtype)
     try:
         net = _build_uninitialized(Sequential, config)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"the network description is invalid: {exc}") from exc
     net.seed = config.get("seed") if isinstance(config.get("seed"), int) else None
     net.set_flat(theta)
+    if n_buffer:
+        net.buffer[...] = buffer
     return net
+
+
+def legacy_index_of(config: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``(p, b)`` of a network description: where a file of format 1 or 2 kept the
+    parameters and the buffers in its ``theta`` (``glassnet.packing.legacy_index``)."""
+    from .packing import legacy_index
+
+    config_sizes(config)  # a sound description before anything is built from it
+    try:
+        return legacy_index(_layers_from_config(config))
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"the network description is invalid: {exc}") from exc
+
+
+def split_legacy_theta(config: dict, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``theta`` of a file of format 1 or 2, which held the layers' buffers too, as
+    the ``(theta, buffer)`` of format 3."""
+    n_params, n_buffer = config_sizes(config)
+    _check_vector("theta", theta, n_params + n_buffer, "parameters", config.get("dtype", "float64"))
+    if not n_buffer:
+        return theta, theta[:0]
+    p, b = legacy_index_of(config)
+    return theta[p], theta[b]
 
 
 def migrate_v1(config, notes):
@@ -480,7 +523,8 @@ def migrate_v1(config, notes):
 
 
 def _net_to_file(net):
-    return {"network": net.get_config(), "metadata": net.metadata}, {"theta": net.theta}
+    arrays = {"theta": net.theta, "buffer": net.buffer}
+    return {"network": net.get_config(), "metadata": net.metadata}, arrays
 
 
 def _net_from_file(meta, arrays):
@@ -491,7 +535,10 @@ def _net_from_file(meta, arrays):
         raise ModelFileError("the network's metadata is not a JSON object")
     if meta["format_version"] == 1:
         config, extra = migrate_v1(config, extra)
-    net = network_from_arrays(config, arrays["theta"])
+    if meta["format_version"] < 3:
+        net = network_from_arrays(config, *split_legacy_theta(config, arrays["theta"]))
+    else:
+        net = network_from_arrays(config, arrays["theta"], arrays.get("buffer"))
     net.metadata = extra
     return net
 

@@ -5,12 +5,12 @@ gradients in ``net.grad``; every layer's ``W`` and ``b`` is a view into them. Th
 L2-penalised weights come first, so that the penalty ``l2/2 * sum ||W||^2`` and its
 gradient ``l2 * W`` are one NumPy call each over ``theta[:n_weights]``; an optimizer
 step is a few calls over the whole vector, and gradient checking and L-BFGS see a
-single vector.
+single vector. State that is not trained (BatchNorm's running statistics) lives in
+``net.buffer``, right after ``theta`` in ``net.state`` (``glassnet.packing``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -22,6 +22,7 @@ from ._validation import check_finite, check_param_memory
 from .activations import ACTIVATIONS, Activation, get_activation
 from .layers import DROPOUT, WIDTH, BatchNorm, Dense, Dropout, Layer
 from .losses import softmax
+from .packing import buffer_entries, packed_slices, param_entries
 from .registry import Registry
 from .transforms import InputTransform, check_classes, check_input_transform
 
@@ -74,11 +75,18 @@ class Sequential:
     Attributes
     ----------
     theta, grad : ndarray of shape (n_params,)
-        All parameters and their gradients, packed.
+        All parameters and their gradients, packed: what the optimizer, the gradient
+        check and L-BFGS see.
     params, grads : dict of str -> ndarray
         Views into ``theta`` and ``grad`` named ``"<layer index>.<name>"`` ("0.W", "0.b", ...).
     slices : dict of str -> slice
         Where each parameter lies in ``theta``.
+    buffer : ndarray of shape (n_buffer,)
+        The layers' state that is not trained (BatchNorm's running statistics), packed;
+        ``buffers`` names its views as ``params`` does (``"1.running_mean"``).
+    state : ndarray of shape (n_params + n_buffer,)
+        ``theta`` then ``buffer``, one vector (they are views into it): everything the
+        predictions depend on, what a snapshot of the network copies.
     input_transform : InputTransform or None
         What ``forward`` does to the raw inputs before the first layer (see
         ``glassnet.transforms``); saved and loaded with the network, so that every door
@@ -142,8 +150,8 @@ class Sequential:
         layers[0].input_grad = False
         self.metadata: dict = {}
         # the size is known before anything is allocated: refuse what cannot fit
-        n_params = sum(math.prod(shape) for lay in layers for _, shape, _ in lay.param_specs())
-        check_param_memory(n_params, self.dtype)
+        n_state = sum(e.size for e in param_entries(layers) + buffer_entries(layers))
+        check_param_memory(n_state, self.dtype)
         self._allocate()
         self.input_transform = input_transform
         self.classes_ = classes
@@ -151,35 +159,25 @@ class Sequential:
 
     # ---------------------------------------------------------------- storage
     def _allocate(self) -> None:
-        specs = [
-            (i, name, shape, pen)
-            for i, lay in enumerate(self.layers)
-            for name, shape, pen in lay.param_specs()
-        ]
-        # penalised weights first, then everything else
-        order = [s for s in specs if s[3]] + [s for s in specs if not s[3]]
-        sizes = [int(np.prod(s[2])) for s in order]
-        total = sum(sizes)
-        self.theta = np.zeros(total, dtype=self.dtype)
-        self.grad = np.zeros(total, dtype=self.dtype)
-        self.n_weights = sum(size for s, size in zip(order, sizes) if s[3])
-        views, offset = {}, 0
-        self.slices: dict[str, slice] = {}
-        for (i, name, shape, _), size in zip(order, sizes):
-            self.slices[f"{i}.{name}"] = slice(offset, offset + size)
-            views[(i, name)] = (
-                self.theta[offset : offset + size].reshape(shape),
-                self.grad[offset : offset + size].reshape(shape),
-            )
-            offset += size
-        self.params, self.grads = {}, {}
+        params, buffers = param_entries(self.layers), buffer_entries(self.layers)
+        n = sum(e.size for e in params)
+        self.state = np.zeros(n + sum(e.size for e in buffers), dtype=self.dtype)
+        self.theta, self.buffer = self.state[:n], self.state[n:]
+        self.grad = np.zeros(n, dtype=self.dtype)
+        self.n_weights = sum(e.size for e in params if e.penalized)
+        self.slices = packed_slices(params)
+        buffer_slices = packed_slices(buffers)
+        # the dicts list each layer's entries together, in the layers' order
+        params = sorted(params, key=lambda e: e.layer)
+        self.params = {e.key: self.theta[self.slices[e.key]].reshape(e.shape) for e in params}
+        self.grads = {e.key: self.grad[self.slices[e.key]].reshape(e.shape) for e in params}
+        self.buffers = {e.key: self.buffer[buffer_slices[e.key]].reshape(e.shape) for e in buffers}
         for i, lay in enumerate(self.layers):
-            p, g = {}, {}
-            for name, _, _ in lay.param_specs():
-                p[name], g[name] = views[(i, name)]
-                self.params[f"{i}.{name}"] = p[name]
-                self.grads[f"{i}.{name}"] = g[name]
-            lay.bind(p, g)
+            lay.bind(
+                {e.name: self.params[e.key] for e in params if e.layer == i},
+                {e.name: self.grads[e.key] for e in params if e.layer == i},
+            )
+            lay.bind_buffers({e.name: self.buffers[e.key] for e in buffers if e.layer == i})
         self._n_in = next((lay.n_in for lay in self.layers if isinstance(lay, Dense)), None)
         self._w = self.theta[: self.n_weights]
         self._gw = self.grad[: self.n_weights]
@@ -191,6 +189,7 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
+        """The number of trained parameters (``theta``'s size; buffers not counted)."""
         return self.theta.size
 
     @property
@@ -235,10 +234,10 @@ class Sequential:
         """Convert parameters and gradients to ``dtype`` in place; returns ``self``."""
         dtype = _check_dtype(dtype)
         if dtype != self.dtype:
-            theta = self.theta
+            state = self.state
             self.dtype = dtype
             self._allocate()
-            self.theta[...] = theta
+            self.state[...] = state
         return self
 
     def clear_cache(self) -> None:
@@ -385,6 +384,7 @@ class Sequential:
         return {
             "config": self.get_config(),
             "theta": self.theta.copy(),
+            "buffer": self.buffer.copy(),
             "metadata": self.metadata,
             "rng": self.rng.get_state(),
         }
@@ -393,22 +393,24 @@ class Sequential:
         net = Sequential.from_config(state["config"])
         self.__dict__.update(net.__dict__)
         self.theta[...] = state["theta"]
+        self.buffer[...] = state["buffer"]
         self.metadata = state.get("metadata", {})
         self.rng.set_state(state["rng"])
 
     def copy(self) -> Sequential:
-        """An independent network with the same architecture and parameters."""
+        """An independent network with the same architecture, parameters and buffers."""
         net = Sequential.from_config(self.get_config())
-        net.theta[...] = self.theta
+        net.state[...] = self.state
         net.metadata = dict(self.metadata)
         return net
 
     def summary(self) -> str:
-        """One line per layer with its output width and parameter count."""
+        """One line per layer with its parameter count (and buffer size, if it has buffers)."""
         lines = []
         for i, lay in enumerate(self.layers):
-            n = sum(int(np.prod(s)) for _, s, _ in lay.param_specs())
-            lines.append(f"{i:>3}  {lay!r:<40} params: {n}")
+            n = sum(p.size for key, p in self.params.items() if key.startswith(f"{i}."))
+            b = sum(v.size for key, v in self.buffers.items() if key.startswith(f"{i}."))
+            lines.append(f"{i:>3}  {lay!r:<40} params: {n}" + (f"  buffers: {b}" if b else ""))
         lines.append(f"total parameters: {self.n_params} ({self.dtype.name})")
         return "\n".join(lines)
 

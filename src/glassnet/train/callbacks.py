@@ -216,7 +216,7 @@ class EarlyStopping(Callback):
         if self._is_better(value, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_theta = self.net.get_flat()  # the weights at the end of the epoch
+                self.best_theta = self.net.state.copy()  # the weights (and buffers) now
             return
         self.wait += 1
         if self.wait >= self.patience:
@@ -225,7 +225,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs):
         if self.restore_best_weights and self.best_theta is not None:
-            self.net.theta[...] = self.best_theta
+            self.net.state[...] = self.best_theta
             self.fit_state.history.best_epoch = self.best_epoch
 
 

@@ -8,7 +8,8 @@ either way a run that was interrupted and resumed ends with the same parameters,
 bit, as a run that was never interrupted.
 
 A checkpoint file is a glassnet model file (``gn.load`` reads it, never a pickle) of
-kind ``"Checkpoint"``. It holds the network, the optimizer's configuration and state
+kind ``"Checkpoint"``. It holds the network (its parameters ``theta`` and its buffers
+``buffer``, BatchNorm's running statistics), the optimizer's configuration and state
 (moments, step count, rate), the schedule's configuration and state, the loss, the next
 epoch (and, after an interruption between minibatches, the epoch's row order, the next
 batch and the running sums), the shuffling generator's state, the dropout
@@ -27,6 +28,7 @@ import numpy as np
 from ..losses import get_loss
 from ..modelfile import (
     ModelFileError,
+    legacy_index_of,
     load,
     migrate_v1,
     network_from_arrays,
@@ -98,7 +100,7 @@ class Checkpoint:
     def capture(cls, run, fit_args, fingerprint, extra):
         """The state of a ``TrainingRun`` at an epoch boundary or between two minibatches."""
         net, loss = run.objective.net, run.objective.loss
-        arrays = {"theta": net.theta.copy()}
+        arrays = {"theta": net.theta.copy(), "buffer": net.buffer.copy()}
         mid = run.pos > 0
         last = run.epoch
         meta = {
@@ -118,7 +120,7 @@ class Checkpoint:
             "metadata": extra or {},
         }
         arrays["order"] = run.order.copy()
-        arrays["snap"] = run.epoch_start.copy()  # the parameters at the epoch's start
+        arrays["snap"] = run.epoch_start.copy()  # net.state (theta, buffer) at the epoch's start
         if run.legacy:
             meta["shuffle_rng"] = {"legacy": True, "is_net_rng": run.rng is net.rng}
             meta["shuffle_rng"]["state"], arrays["shuffle_rng.keys"] = _legacy_state(run.rng)
@@ -157,7 +159,9 @@ class Checkpoint:
         return out
 
     def build_network(self):
-        return network_from_arrays(self.meta["network"], self.arrays["theta"])
+        return network_from_arrays(
+            self.meta["network"], self.arrays["theta"], self.arrays["buffer"]
+        )
 
     def build_loss(self):
         return get_loss(self.meta["loss"]["type"], **self.meta["loss"]["config"])
@@ -196,6 +200,7 @@ class Checkpoint:
         net, loss = run.objective.net, run.objective.loss
         self._check_same_run(net, loss, fingerprint)
         net.theta[...] = self.arrays["theta"]
+        net.buffer[...] = self.arrays["buffer"]
         self.restore_optimizer(run.optimizer)
         self._restore_schedule(run.schedule)
         self._restore_history(run.history)
@@ -275,11 +280,11 @@ class Checkpoint:
         run.order = order.astype(np.intp)
 
     def _restore_position(self, run) -> None:
-        """The epoch's starting parameters, its learning rate, and where in it the run
-        stopped (between two minibatches: the next batch and the running sums)."""
-        meta, theta = self.meta, run.objective.net.theta
+        """The epoch's starting parameters and buffers, its learning rate, and where in it
+        the run stopped (between two minibatches: the next batch and the running sums)."""
+        meta, state = self.meta, run.objective.net.state
         snap = self.arrays["snap"]
-        if snap.shape != theta.shape or snap.dtype != theta.dtype:
+        if snap.shape != state.shape or snap.dtype != state.dtype:
             raise ModelFileError("the stored epoch-start parameters have the wrong shape")
         run.epoch_start[...] = snap
         run.last_good[...] = snap
@@ -333,6 +338,27 @@ def _to_file(ck: Checkpoint):
     return {"checkpoint": ck.meta}, ck.arrays
 
 
+def _split_legacy_arrays(network: dict, arrays: dict) -> None:
+    """Formats 1 and 2 kept the buffers (BatchNorm's running statistics) inside ``theta``,
+    and so inside ``snap`` and the optimizer's moments (where their gradient, always 0,
+    left them at 0): split them out in place, as format 3 keeps them (``theta`` and
+    ``buffer``; ``snap`` the state, ``theta`` then ``buffer``; the moments ``theta``'s
+    entries). Arrays of another size are left for ``check_checkpoint`` to refuse."""
+    theta = arrays.get("theta")
+    if not isinstance(theta, np.ndarray) or theta.ndim != 1:
+        return
+    p, b = legacy_index_of(network)
+    if theta.size != p.size + b.size:
+        return
+    arrays["theta"], arrays["buffer"] = theta[p], theta[b]
+    snap = arrays.get("snap")
+    if isinstance(snap, np.ndarray) and snap.shape == theta.shape:
+        arrays["snap"] = np.concatenate([snap[p], snap[b]])
+    for name in [k for k in arrays if k.startswith("opt.")]:
+        if arrays[name].shape == theta.shape:
+            arrays[name] = arrays[name][p]
+
+
 def _from_file(meta, arrays):
     inner = meta.get("checkpoint")
     if not isinstance(inner, dict):
@@ -343,6 +369,8 @@ def _from_file(meta, arrays):
     if meta["format_version"] == 1 and isinstance(model, dict) and isinstance(network, dict):
         # glassnet train's scaling, kept in the metadata before format 2
         inner["network"], metadata["model"] = migrate_v1(network, model)
+    if meta["format_version"] < 3 and isinstance(inner.get("network"), dict):
+        _split_legacy_arrays(inner["network"], arrays)
     check_checkpoint(inner, arrays)
     return Checkpoint(inner, arrays)
 

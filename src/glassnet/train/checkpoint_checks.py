@@ -74,7 +74,7 @@ def check_checkpoint(meta: dict, arrays: dict) -> None:
     ``meta`` and its ``arrays``) that ``restore`` or ``resume`` could not use."""
     _check_meta(meta)
     _check_arrays(meta, arrays)
-    network_from_arrays(meta["network"], arrays["theta"])  # checks the description
+    network_from_arrays(meta["network"], arrays["theta"], arrays["buffer"])  # and the description
     _check_history_arrays(meta["history"], arrays)
     _check_builds("loss", get_loss, meta["loss"])
     _check_optimizer(meta["optimizer"], arrays)
@@ -157,13 +157,14 @@ def _check_history_arrays(h: dict, arrays: dict) -> None:
 
 
 def _check_arrays(meta: dict, arrays: dict) -> None:
-    """The parameters, the epoch-start parameters, the row order and the split."""
-    for name in ("theta", "snap", "order", "dropout_rng.keys"):
+    """The parameters and buffers, the epoch-start state (parameters then buffers), the
+    row order and the split."""
+    for name in ("theta", "buffer", "snap", "order", "dropout_rng.keys"):
         _need(name in arrays, f"array {name!r} is missing")
-    theta, snap, order = arrays["theta"], arrays["snap"], arrays["order"]
+    theta, buffer, snap, order = (arrays[k] for k in ("theta", "buffer", "snap", "order"))
     _need(
-        snap.shape == theta.shape and snap.dtype == theta.dtype,
-        "epoch-start parameters 'snap' differ in shape or type from 'theta'",
+        snap.shape == (theta.size + buffer.size,) and snap.dtype == theta.dtype,
+        "epoch-start state 'snap' differs in shape or type from 'theta' and 'buffer'",
     )
     _need(order.ndim == 1 and order.dtype.kind in "iu", "row order is not a list of rows")
     if "val_index" in arrays:

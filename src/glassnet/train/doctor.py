@@ -240,11 +240,11 @@ def _layer_no(name: str) -> int:
 def borrowed(net):
     """Use ``net`` for a check and give it back as it was: its parameters (with
     BatchNorm's running statistics), gradients and random state are restored."""
-    theta, grad, state = net.theta.copy(), net.grad.copy(), net.rng.get_state()
+    saved, grad, state = net.state.copy(), net.grad.copy(), net.rng.get_state()
     try:
         yield net
     finally:
-        net.theta[...] = theta
+        net.state[...] = saved
         net.grad[...] = grad
         net.rng.set_state(state)
         net.clear_cache()

@@ -39,7 +39,7 @@ def train_lbfgs(run, initial_epoch: int, epochs: int) -> None:
         run.epoch = epoch
         run.check_divergence(epoch, logs["loss"])  # goes back to the last good iterate
         np.copyto(run.epoch_start, run.last_good)  # where this iteration started
-        np.copyto(run.last_good, theta)
+        np.copyto(run.last_good, net.state)  # theta, then the buffers
         run.on_epoch_end(epoch, logs)
         epoch += 1
         if run.stop_training or run.interrupted or epoch >= epochs:

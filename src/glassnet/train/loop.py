@@ -122,9 +122,9 @@ class TrainingRun:
         self.lr = None  # the learning rate of the epoch in progress
         self.resume_mid_epoch = False  # set by Checkpoint.restore
         self.checkpoint_at = None  # (epoch, pos, epochs recorded) of the last checkpoint
-        theta = objective.net.theta
-        # the parameters at the start of this epoch and of the previous one
-        self.epoch_start, self.last_good = theta.copy(), theta.copy()
+        state = objective.net.state  # theta, then the buffers (BatchNorm's statistics)
+        # the parameters and buffers at the start of this epoch and of the previous one
+        self.epoch_start, self.last_good = state.copy(), state.copy()
         self.metric_name = "accuracy" if data.labels is not None else "r2"
         self.ss_tot = None if data.labels is not None else r2_parts(data.y)
 
@@ -149,7 +149,7 @@ class TrainingRun:
             self.optimizer.lr = self.lr
             return
         self.last_good, self.epoch_start = self.epoch_start, self.last_good
-        np.copyto(self.epoch_start, self.objective.net.theta)
+        np.copyto(self.epoch_start, self.objective.net.state)
         if self.schedule is not None:
             self.optimizer.lr = self.schedule(epoch)
         self.lr = self.optimizer.lr
@@ -242,5 +242,5 @@ class TrainingRun:
         try:
             self.watch.check(epoch, loss)
         except DivergenceError:
-            self.objective.net.theta[...] = self.last_good
+            self.objective.net.state[...] = self.last_good
             raise
