@@ -284,7 +284,11 @@ def test_download_round_trip(client, tmp_path):
         sid = open_session(ws)
         ws.send_json({"type": "step", "epochs": 40})
         frame = recv(ws, "frame")
-        assert frame["test_loss"] < 0.3
+        for _ in range(40):  # frames stream while the step runs: wait for its last
+            if frame["epoch"] >= 40:
+                break
+            frame = recv(ws, "frame")
+        assert frame["epoch"] == 40 and frame["test_loss"] < 0.3
         r = client.get(f"/api/session/{sid}/model")
         assert r.status_code == 200
         assert 'filename="glassnet-xor-epoch40.npz"' in r.headers["content-disposition"]
