@@ -1,5 +1,5 @@
 """A layer a learner writes: it trains even when its backward rebinds its gradient
-attributes (with one warning)."""
+attributes (with one warning), and ``gn.check_layer`` names each kind of mistake."""
 
 import warnings
 
@@ -118,6 +118,155 @@ def test_a_rebound_gradient_of_the_wrong_shape_is_refused():
     net.forward(np.ones((4, 2)))
     with pytest.raises(ValueError, match=r"layer 0 \(KeepDims\).*self\.db.*\(1, 3\).*\(3,\)"):
         net.backward(np.ones((4, 3)))
+
+
+# ---------------------------------------------------------------- check_layer
+
+
+class Swish(gn.Layer):
+    """``a = z * sigmoid(z)``, ``da/dz = a + s * (1 - a)``."""
+
+    def forward(self, z, training=False):
+        self.s = 1 / (1 + np.exp(-z))
+        self.a = z * self.s
+        return self.a
+
+    def backward(self, delta):
+        return delta * (self.a + self.s * (1 - self.a))
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [gn.Dense(3, 2), gn.BatchNorm(3), gn.Dropout(0.3), Affine(3, 2), Swish(), gn.Tanh()]
+    + [gn.Sigmoid(), gn.ReLU(), gn.LeakyReLU(), gn.ELU(), gn.Softplus(), gn.Identity()],
+    ids=repr,
+)
+def test_check_layer_passes_a_right_layer(layer):
+    report = gn.check_layer(layer)
+    assert report.ok, repr(report)
+    assert "right" in repr(report)
+    assert max(report.errors.values()) < 1e-7  # gradcheck.RIGHT
+
+
+class WrongInputGradient(Affine):
+    def backward(self, delta):
+        super().backward(delta)
+        return delta @ self.W.T * 2
+
+
+class WrongParamGradient(Affine):
+    def backward(self, delta):
+        dx = super().backward(delta)
+        self.dW[...] = self.x.T @ delta / len(delta)  # divided by n: not the mean loss's
+        return dx
+
+
+class WrongShape(Affine):
+    def backward(self, delta):
+        dx = super().backward(delta)
+        self.db = delta.sum(axis=0, keepdims=True)
+        return dx
+
+
+class Accumulates(Affine):
+    def backward(self, delta):
+        self.dW += self.x.T @ delta
+        self.db[...] = delta.sum(axis=0)
+        return delta @ self.W.T
+
+
+class ReturnsNone(Affine):
+    def backward(self, delta):
+        super().backward(delta)
+
+
+class WrongInputShape(Affine):
+    def backward(self, delta):
+        super().backward(delta)
+        return delta @ self.W.T[:, :-1]
+
+
+class CopiesW(Affine):
+    def bind(self, params, grads):
+        super().bind(params, grads)
+        self.W = params["W"].copy()  # forward then never sees theta
+
+
+class WritesNothing(Affine):
+    def backward(self, delta):
+        self.db[...] = delta.sum(axis=0)  # dW forgotten
+        return delta @ self.W.T
+
+
+MISTAKES = [
+    (WrongInputGradient, ["the input gradient (what backward returns) is wrong"]),
+    (WrongParamGradient, ["the gradient of 'W' is wrong"]),
+    (BookAffine, ["rebinds self.dW", "self.dW[...] = ...", "rebinds self.db"]),
+    (WrongShape, ["self.db to an array of shape (1, 2)", "'b' has shape (2,)"]),
+    (Accumulates, ["'W' changes between two backward calls", "self.dW += ..."]),
+    (ReturnsNone, ["backward returned None"]),
+    (WrongInputShape, ["shape (5, 2) for an input of shape (5, 3)"]),
+    (CopiesW, ["'W' has no effect on forward's output"]),
+    (WritesNothing, ["backward leaves the gradient of 'W' at zero"]),
+]
+
+
+@pytest.mark.parametrize(("layer_class", "parts"), MISTAKES, ids=[m[0].__name__ for m in MISTAKES])
+def test_check_layer_names_each_mistake(layer_class, parts):
+    report = gn.check_layer(layer_class(3, 2))
+    assert not report.ok
+    text = repr(report)
+    assert text.startswith(f"{layer_class.__name__}: ")
+    for part in parts:
+        assert part in text, text
+    # one sentence per problem: each listed mistake is its own problem, nothing more
+    assert len(report.problems) == (2 if layer_class is BookAffine else 1), text
+
+
+def test_check_layer_leaves_the_layer_as_it_is():
+    net = gn.Sequential([Affine(2, 3)], seed=0)
+    layer, before = net.layers[0], net.theta.copy()
+    gn.check_layer(layer)
+    assert layer.W is net.params["0.W"] and layer.dW is net.grads["0.W"]
+    assert np.array_equal(net.theta, before)
+
+
+def test_check_layer_at_a_given_input():
+    x = np.array([[0.5, -1.0, 2.0]])
+    report = gn.check_layer(Swish(), x)
+    assert report.ok and list(report.errors) == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((np.tanh,), {}, TypeError, "layer must be a glassnet Layer"),
+        ((Swish(),), {"eps": -1.0}, ValueError, "eps must be"),
+        ((Swish(),), {"training": "yes"}, TypeError, "training must be"),
+        ((Swish(), np.ones(3)), {}, ValueError, r"x must have shape \(n_samples, n_inputs\)"),
+        ((Swish(), [["a"]]), {}, TypeError, "x must be an array of numbers"),
+        ((Swish(), [[np.nan]]), {}, ValueError, "x"),
+    ],
+)
+def test_check_layer_refuses_bad_arguments_by_name(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        gn.check_layer(*args, **kwargs)
+
+
+def test_a_layer_of_unknown_width_asks_for_x():
+    class NoWidth(Affine):
+        def __init__(self):
+            self.shape = (3, 2)  # the widths under a name check_layer does not know
+
+        def param_specs(self):
+            return [("W", self.shape, True), ("b", self.shape[1:], False)]
+
+        def initialize(self, rng):
+            self.W[...] = rng.randn(*self.shape)
+
+    with pytest.raises(ValueError, match="x: pass an input of shape"):
+        gn.check_layer(NoWidth())
+    assert gn.check_layer(NoWidth(), np.ones((2, 3))).ok
 
 
 def test_numeric_gradient_of_a_cubic():
