@@ -1,7 +1,7 @@
 """glassnet: neural networks from scratch on NumPy, every step of the math in view.
 
 The engine (layers, activations, losses, init, network, optim, schedules, gradcheck,
-modelfile) sits at the top of the package; training lives in ``glassnet.train``, the
+layercheck, modelfile) sits at the top of the package; training lives in ``glassnet.train``, the
 scikit-learn estimators in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
 ``glassnet.viz`` and the command line, playground and benchmarks in ``glassnet.apps``.
 
@@ -32,6 +32,7 @@ _PUBLIC = {
         "ReduceOnPlateau",
     ],
     "glassnet.gradcheck": ["check_gradients"],
+    "glassnet.layercheck": ["check_layer"],
     "glassnet.modelfile": ["save", "load", "ModelFileError"],
     "glassnet.train.fit": ["fit", "evaluate"],
     "glassnet.train.callbacks": [
@@ -73,6 +74,7 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .data import datasets
     from .estimators import NetClassifier, NetRegressor
     from .gradcheck import check_gradients
+    from .layercheck import check_layer
     from .layers import BatchNorm, BufferSpec, Dense, Dropout, Layer, ParamSpec
     from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
     from .modelfile import ModelFileError, load, save

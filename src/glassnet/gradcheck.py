@@ -1,18 +1,25 @@
-"""Gradient checking by central differences over the packed parameter vector."""
+"""Gradient checking by central differences over the packed parameter vector.
+
+``numeric_gradient`` is the one finite-difference loop: ``check_gradients`` runs it over a
+network's packed parameters, ``glassnet.layercheck.check_layer`` over a layer's parameters
+and its input.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from numbers import Real
 
 import numpy as np
 
 from ._checks import Interval, check_params
 from ._validation import prepare_data
-from .layers import Dropout
+from .layers import Dropout, Layer
 from .losses import Loss
 from .network import Sequential
 
-__all__ = ["check_gradients", "relative_error", "RIGHT"]
+__all__ = ["check_gradients", "numeric_gradient", "relative_error", "frozen_dropout", "RIGHT"]
 
 
 # below this relative error the back-propagated gradient is right (CS231n's rule of thumb)
@@ -27,6 +34,46 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray, atol: float = 0.0)
         diff[(np.abs(analytic) <= atol) & (np.abs(numeric) <= atol)] = 0.0
     num = float(np.linalg.norm(diff))
     return num / float(np.linalg.norm(analytic) + np.linalg.norm(numeric)) if num else 0.0
+
+
+def numeric_gradient(f: Callable[[], float], v: np.ndarray, eps: float) -> np.ndarray:
+    """Central differences of ``f`` with respect to each entry of ``v``.
+
+    ``numeric[i] = (f(v + eps e_i) - f(v - eps e_i)) / (2 eps)``, where ``v`` is a 1-D
+    array that ``f`` reads (a network's ``theta``, or a layer's input flattened): each
+    entry is moved in place, ``f()`` evaluated, and the entry put back.
+
+    Returns
+    -------
+    ndarray of the shape and dtype of ``v``
+    """
+    numeric = np.empty_like(v)
+    for i in range(v.size):
+        old = v[i]
+        v[i] = old + eps
+        f_plus = f()
+        v[i] = old - eps
+        f_minus = f()
+        v[i] = old
+        numeric[i] = (f_plus - f_minus) / (2 * eps)
+    return numeric
+
+
+@contextmanager
+def frozen_dropout(layers: Sequence[Layer]) -> Iterator[None]:
+    """Within the block every Dropout layer of ``layers`` draws its mask once (at the
+    first forward) and reuses it, so that the objective is one function of the parameters;
+    each layer's ``freeze_mask`` is put back afterwards."""
+    dropouts = [lay for lay in layers if isinstance(lay, Dropout)]
+    frozen = [d.freeze_mask for d in dropouts]
+    for d in dropouts:
+        d.freeze_mask = True
+        d._mask = None
+    try:
+        yield
+    finally:
+        for d, f in zip(dropouts, frozen):
+            d.freeze_mask = f
 
 
 CONSTRAINTS = {  # glassnet._checks
@@ -86,12 +133,7 @@ def check_gradients(
     checked = check_params({"l2": l2, "l1": l1, "eps": eps, "atol": atol}, CONSTRAINTS)
     l2, l1, eps, atol = (checked[k] for k in ("l2", "l1", "eps", "atol"))
     X, y = prepare_data(net, loss, X, y)
-    dropouts = [lay for lay in net.layers if isinstance(lay, Dropout)]
-    frozen = [d.freeze_mask for d in dropouts]
-    for d in dropouts:
-        d.freeze_mask = True
-        d._mask = None
-    try:
+    with frozen_dropout(net.layers):
 
         def objective() -> float:
             return loss.forward(net.forward(X, training=training), y) + net.penalty(l2, l1)
@@ -105,20 +147,7 @@ def check_gradients(
         else:
             net.add_penalty_grad(l2)
         analytic = net.grad.copy()
-
-        theta = net.theta
-        numeric = np.empty_like(theta)
-        for i in range(theta.size):
-            old = theta[i]
-            theta[i] = old + eps
-            f_plus = objective()
-            theta[i] = old - eps
-            f_minus = objective()
-            theta[i] = old
-            numeric[i] = (f_plus - f_minus) / (2 * eps)
-    finally:
-        for d, f in zip(dropouts, frozen):
-            d.freeze_mask = f
+        numeric = numeric_gradient(objective, net.theta, eps)
 
     errors = {}
     for name, sl in net.slices.items():

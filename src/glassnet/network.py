@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._checks import Interval, ParamTypeError, ParamValueError, check_param
+from ._gradviews import GradientViews
 from ._validation import check_finite, check_param_memory
 from .activations import ACTIVATIONS, Activation, get_activation
 from .layers import DROPOUT, WIDTH, BatchNorm, Dense, Dropout, Layer
@@ -223,9 +224,15 @@ class Sequential:
         t = self._input_transform
         return X if t is None else t(X)
 
-    def _dense_layers(self) -> list[Dense]:
-        """The Dense layers, which fix the widths of the inputs and outputs."""
-        dense = [lay for lay in self.layers if isinstance(lay, Dense)]
+    def _dense_layers(self) -> list[Layer]:
+        """The layers that fix the widths of the inputs and outputs: the Dense layers, and
+        a layer of your own with integer ``n_in`` and ``n_out`` attributes as Dense has."""
+        dense = [
+            lay
+            for lay in self.layers
+            if isinstance(lay, Dense)
+            or all(isinstance(getattr(lay, a, None), Integral) for a in ("n_in", "n_out"))
+        ]
         if not dense:
             raise ValueError(f"the network has no Dense layer, so nothing to train: {self!r}")
         return dense
@@ -277,10 +284,20 @@ class Sequential:
             X = layer.forward(X, training)
         return X
 
+    _grad_views: GradientViews | None = None  # found at the first backward
+
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
-        """Back-propagate ``dL/d out`` (n, n_outputs); fills ``self.grad`` (and ``grads``)."""
+        """Back-propagate ``dL/d out`` (n, n_outputs); fills ``self.grad`` (and ``grads``).
+
+        A layer whose ``backward`` rebinds its gradient attribute (``self.dW = ...``)
+        instead of writing into its view still trains: the new array is copied into
+        ``self.grad``, with a warning the first time (``glassnet._gradviews``)."""
+        views = self._grad_views
+        if views is None or views.grad is not self.grad:  # the first, or after astype
+            views = self._grad_views = GradientViews(self)
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
+        views.gather()
         return grad
 
     def penalty(self, l2: float, l1: float = 0.0) -> float:
