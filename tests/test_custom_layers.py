@@ -139,7 +139,7 @@ class Swish(gn.Layer):
     "layer",
     [gn.Dense(3, 2), gn.BatchNorm(3), gn.Dropout(0.3), Affine(3, 2), Swish(), gn.Tanh()]
     + [gn.Sigmoid(), gn.ReLU(), gn.LeakyReLU(), gn.ELU(), gn.Softplus(), gn.Identity()],
-    ids=repr,
+    ids=lambda layer: type(layer).__name__,
 )
 def test_check_layer_passes_a_right_layer(layer):
     report = gn.check_layer(layer)

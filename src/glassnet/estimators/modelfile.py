@@ -158,6 +158,10 @@ def _classes_from_file(est, meta, arrays):
     est._label_binarizer = LabelBinarizer().fit(
         np.eye(len(classes), dtype=int) if multilabel else classes
     )
+    if not multilabel:
+        # the stored order, the outputs' order: fitting sorts them again, and labels that
+        # do not sort (NaT) could come back in another order
+        est._label_binarizer.classes_ = classes
     est.classes_ = classes
 
 
