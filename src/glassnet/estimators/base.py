@@ -380,7 +380,7 @@ class BaseNet(BaseEstimator):
         )
         if X.dtype != self.net_.dtype:
             X = X.astype(self.net_.dtype)
-        return training.forward(self.net_, X)
+        return self.net_.forward(X)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` (n_samples, n_features), dense or sparse (CSR/CSC),

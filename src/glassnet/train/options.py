@@ -28,21 +28,21 @@ class FitOptions:
     """The settings of one ``fit`` call, checked (see ``fit`` for their meaning)."""
 
     optimizer: Optimizer
-    schedule: Schedule | None
-    epochs: int
-    initial_epoch: int
-    batch_size: int | None  # as passed: None is the full batch
-    shuffle: bool
-    seed: int | np.random.RandomState | None
-    l2: float
-    clip_norm: float | None
-    l2_per_example: bool
-    validation_fraction: float | None
-    verbose: object
-    checkpoint: Path | None
-    checkpoint_every: int
-    checkpoint_metadata: dict | None
-    min_classes: int
+    schedule: Schedule | None = None
+    epochs: int = 100
+    initial_epoch: int = 0
+    batch_size: int | None = None  # as passed: None is the full batch
+    shuffle: bool = True
+    seed: int | np.random.RandomState | None = None
+    l2: float = 0.0
+    clip_norm: float | None = None
+    l2_per_example: bool = False
+    validation_fraction: float | None = None
+    verbose: object = "auto"
+    checkpoint: Path | None = None
+    checkpoint_every: int = 10
+    checkpoint_metadata: dict | None = None
+    min_classes: int = 2
     l1: float = 0.0
 
     @property
