@@ -7,6 +7,7 @@ bad value) with a message that names the argument and what is wrong with it.
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 
@@ -18,9 +19,17 @@ __all__ = [
     "check_finite",
     "check_memory",
     "check_param_memory",
+    "issparse",
     "physical_memory",
     "prepare_data",
 ]
+
+
+def issparse(X) -> bool:
+    """Whether ``X`` is a SciPy sparse matrix or array. SciPy's sparse module is not
+    imported for it: while it is not loaded, nothing is sparse."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(X)
 
 
 def physical_memory() -> int | None:

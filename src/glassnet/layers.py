@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import Interval, check_param, check_params
+from ._validation import issparse
 from .init import get_initializer
 
 __all__ = ["Layer", "Dense", "Dropout", "BatchNorm", "ParamSpec", "BufferSpec", "column_major"]
@@ -162,6 +163,8 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         self._x = x  # (n, n_in), kept for dW
+        if issparse(x):  # a sparse X (the estimators'): a sparse-dense product, never dense
+            return np.asarray(x @ self.W) + self.b  # z = x @ W + b, (n, n_out)
         z = np.matmul(x, self.W, out=column_major(len(x), self.n_out, x.dtype))  # x @ W
         z += self.b  # z = x @ W + b, (n, n_out)
         return z
@@ -169,7 +172,10 @@ class Dense(Layer):
     def backward(self, delta):
         x = self._x
         dW, db = self.dW, self.db  # views into the network's flat gradient buffer
-        np.dot(x.T, delta, out=dW)  # dW = x.T @ delta, (n_in, n_out)
+        if issparse(x):
+            dW[...] = x.T @ delta  # dW = x.T @ delta, (n_in, n_out), sparse-dense
+        else:
+            np.dot(x.T, delta, out=dW)  # dW = x.T @ delta, (n_in, n_out)
         delta.sum(axis=0, out=db)  # db = delta.sum(axis=0), (n_out,)
         if not self.input_grad:
             return None

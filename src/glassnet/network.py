@@ -19,7 +19,7 @@ from scipy.special import expit
 
 from ._checks import Interval, ParamTypeError, ParamValueError, check_param
 from ._gradviews import GradientViews
-from ._validation import check_finite, check_param_memory
+from ._validation import check_finite, check_param_memory, issparse
 from .activations import ACTIVATIONS, Activation, get_activation
 from .layers import DROPOUT, WIDTH, BatchNorm, Dense, Dropout, Layer
 from .losses import softmax
@@ -270,7 +270,7 @@ class Sequential:
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Outputs of shape (n, n_outputs) for raw inputs ``X`` of shape (n, n_inputs):
         the input transform (if any), then each layer in turn."""
-        if not isinstance(X, np.ndarray):
+        if not isinstance(X, np.ndarray) and not issparse(X):  # sparse: Dense takes it
             raise TypeError(f"X must be a NumPy array (np.asarray(X)), got {type(X).__name__}")
         t = self._input_transform
         n_in = self._n_in if t is None else t.n_in

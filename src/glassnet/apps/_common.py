@@ -9,6 +9,10 @@ bad value is reported in the library's words with the option's name::
 
     glassnet train: error: --lr must be a finite number > 0, got -0.01
 
+An option that sets one of ``fit``'s options is declared with ``fit_option("l2",
+default=0.01)``: its check and help come from ``fit``'s table
+(``glassnet.train.fit_options``), only the command's default is its own.
+
 This module imports only the standard library, so that ``glassnet --help`` starts fast.
 """
 
@@ -22,11 +26,13 @@ from numbers import Integral, Real
 from pathlib import Path
 
 from .._checks import Interval, ParamError, StrOptions, check_param, describe
+from ..train.fit_options import HELP, option_check
 
 __all__ = [
     "UsageError",
     "OnelineParser",
     "add_options",
+    "fit_option",
     "option_name",
     "as_usage_error",
     "check_figure_file",
@@ -142,6 +148,15 @@ def add_options(parser, table) -> None:
             if isinstance(kind, StrOptions):
                 settings.setdefault("metavar", "{" + ",".join(kind.options) + "}")
         parser.add_argument(*((flags,) if isinstance(flags, str) else flags), **settings)
+
+
+def fit_option(name: str, default=None, **settings) -> tuple:
+    """``(flags, settings)`` of the option that sets ``fit``'s option ``name``
+    (``"batch_size"`` -> ``--batch-size``): its check and help from ``fit``'s table,
+    ``default`` and any other ``settings`` (``metavar``) the command's own."""
+    text = HELP[name] + ("" if default is None else f" (default {default})")
+    flags = "--" + name.replace("_", "-")
+    return flags, dict(type=option_check(name), default=default, help=text, **settings)
 
 
 def check_output_file(path, option: str) -> Path:

@@ -27,6 +27,7 @@ from ._common import (
     add_options,
     as_usage_error,
     check_output_dir,
+    fit_option,
     n_jobs,
 )
 
@@ -78,8 +79,8 @@ SWEEP_OPTIONS = [
     ("--depth", dict(type=COUNT, default=1, help="hidden layers (default 1)")),
     ("--activation", dict(default="tanh")),
     ("--lr", dict(type=POSITIVE, default=0.01)),
-    ("--l2", dict(type=NONNEG, default=0.01)),
-    ("--epochs", dict(type=COUNT, default=20000)),
+    fit_option("l2", default=0.01),
+    fit_option("epochs", default=20000),
     ("--test-fraction", dict(type=FRACTION, default=0.3)),
     ("--seed", dict(type=NONNEG_INT, default=0)),
     ("--n-jobs", dict(type=n_jobs, default=1, help="parallel runs (-1: all cores)")),

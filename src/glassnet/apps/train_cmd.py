@@ -10,7 +10,6 @@ from .._checks import StrOptions
 from ._common import (
     COUNT,
     DROPOUT,
-    FRACTION,
     NONNEG,
     NONNEG_INT,
     POSITIVE,
@@ -19,6 +18,7 @@ from ._common import (
     check_distinct_files,
     check_figure_file,
     check_output_file,
+    fit_option,
     is_csv,
     named_data,
     option_name,
@@ -80,10 +80,10 @@ TRAIN_OPTIONS = [
             "arguments, e.g. inverse_time:decay=0.001 or cosine:warmup=100",
         ),
     ),
-    ("--epochs", dict(type=COUNT, default=20000, help="passes over the data (default 20000)")),
-    ("--batch-size", dict(type=COUNT, metavar="N", help="minibatch size (default: full batch)")),
-    ("--l2", dict(type=NONNEG, default=0.01, help="L2 strength (default 0.01)")),
-    ("--clip-norm", dict(type=POSITIVE, metavar="C", help="clip the gradient's norm to C")),
+    fit_option("epochs", default=20000),
+    fit_option("batch_size", metavar="N"),
+    fit_option("l2", default=0.01),
+    fit_option("clip_norm", metavar="C"),
     ("--dropout", dict(type=DROPOUT, default=0.0, help="dropout after each hidden layer")),
     (
         "--reduction",
@@ -93,10 +93,7 @@ TRAIN_OPTIONS = [
             help="sum the loss over examples (the post) or average it",
         ),
     ),
-    (
-        "--validation-fraction",
-        dict(type=FRACTION, metavar="F", help="hold out this share of the data"),
-    ),
+    fit_option("validation_fraction", metavar="F"),
     (
         "--early-stopping",
         dict(
@@ -165,10 +162,7 @@ TRAIN_OPTIONS = [
             "and these arguments) every --checkpoint-every epochs and when interrupted",
         ),
     ),
-    (
-        "--checkpoint-every",
-        dict(type=COUNT, default=100, metavar="K", help="epochs between checkpoints (default 100)"),
-    ),
+    fit_option("checkpoint_every", default=100, metavar="K"),
     (
         "--resume",
         dict(

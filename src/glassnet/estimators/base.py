@@ -18,6 +18,8 @@ from ..activations import ACTIVATIONS, Activation
 from ..layers import WIDTH, Dense, Dropout
 from ..network import mlp
 from ..optim import SGD, Adam
+from ..train.fit_options import CONSTRAINTS as FIT_CONSTRAINTS
+from ..train.fit_options import option_check
 from . import training
 
 __all__ = ["BaseNet"]
@@ -40,7 +42,8 @@ def _invalid(exc: ParamError) -> InvalidParameterError:
     return InvalidParameterError(exc.name, exc.value, exc.allowed, exc.hint, exc.wrong_kind)
 
 
-# one constraint per parameter, checked in ``fit`` (scikit-learn's ``_parameter_constraints``)
+# one constraint per parameter, checked in ``fit`` (scikit-learn's ``_parameter_constraints``);
+# those that mean what ``gn.fit``'s options mean are taken from its table
 _PARAMETER_CONSTRAINTS = {
     "solver": StrOptions({"sgd", "adam", "lbfgs"}),
     "learning_rate": StrOptions({"constant", "invscaling", "adaptive"}),
@@ -49,7 +52,7 @@ _PARAMETER_CONSTRAINTS = {
     "power_t": Interval(Real, 0, None),
     "tol": Interval(Real, 0, None),
     "momentum": Interval(Real, 0, 1, closed="left"),  # 1: a velocity that never decays
-    "validation_fraction": Interval(Real, 0, 1, closed="neither"),
+    "validation_fraction": option_check("validation_fraction"),  # as fit's
     "beta_1": Interval(Real, 0, 1, closed="left"),
     "beta_2": Interval(Real, 0, 1, closed="left"),
     "epsilon": Interval(Real, 0, None, closed="neither"),
@@ -57,8 +60,8 @@ _PARAMETER_CONSTRAINTS = {
     "max_iter": Interval(Integral, 1, None),
     "n_iter_no_change": Interval(Integral, 1, None),  # or np.inf: never stop early
     "max_fun": Interval(Integral, 1, None),
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None), None],
-    "shuffle": "boolean",
+    "batch_size": [StrOptions({"auto"}), *FIT_CONSTRAINTS["batch_size"]],  # fit's, or "auto"
+    "shuffle": FIT_CONSTRAINTS["shuffle"],
     "warm_start": "boolean",
     "nesterovs_momentum": "boolean",
     "early_stopping": "boolean",
@@ -380,7 +383,7 @@ class BaseNet(BaseEstimator):
         )
         if X.dtype != self.net_.dtype:
             X = X.astype(self.net_.dtype)
-        return training.forward(self.net_, X)
+        return self.net_.forward(X)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` (n_samples, n_features), dense or sparse (CSR/CSC),

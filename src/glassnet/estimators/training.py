@@ -1,68 +1,35 @@
 """scikit-learn's MLP training (``_fit_stochastic``, ``_update_no_improvement_count``,
-``_fit_lbfgs``) step for step on the glassnet engine, so that ``NetClassifier`` and
-``NetRegressor`` give scikit-learn's model for the same ``random_state`` and the same
-calls: the same draws, shuffles and validation split, the same stopping rule, the same
-warnings, ``n_iter_`` and ``t_``.
+``_fit_lbfgs``) on glassnet's one training loop (``glassnet.train.loop``), so that
+``NetClassifier`` and ``NetRegressor`` give scikit-learn's model for the same
+``random_state`` and the same calls: the same draws, shuffles and validation split, the
+same stopping rule, the same warnings, ``n_iter_`` and ``t_``.
 
-The arithmetic of a step is the engine's (``net.forward``, ``loss.backward``,
-``net.backward``, ``optimizer.step``); what lives here is scikit-learn's bookkeeping
-around it, and the first layer's product for a sparse ``X``: ``z1 = X @ W1 + b1`` and
-``dW1 = X.T @ delta`` are sparse-dense products, so a sparse ``X`` is never densified.
+The steps are the loop's ``step``; scikit-learn's way of counting is the loop's
+``SKLEARN`` rules (it reshuffles a single batch too; its epoch loss is the batch
+losses times their rows over all rows; ``alpha`` is divided by each batch's size), and
+its stopping rule is the run's end-of-epoch callback, ``SklearnEpochEnd``. A sparse
+``X`` goes through the network as it is: the first ``Dense`` layer's products
+``z1 = X @ W1 + b1`` and ``dW1 = X.T @ delta`` are sparse-dense, ``X`` is never densified.
 """
 
 from __future__ import annotations
 
-import types
 import warnings
 
 import numpy as np
-import scipy.optimize
-import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.optimize import _check_optimize_result
 
 from .._validation import check_some_weight
 from .._warn import warn
+from ..optim import LBFGS
 from ..train.callbacks import History, as_callbacks
-from ..train.loop import no_weight, sklearn_shuffle
+from ..train.inputs import TrainData
+from ..train.lbfgs import train_lbfgs
+from ..train.loop import SKLEARN, Objective, TrainingRun
+from ..train.options import FitOptions
 
-__all__ = ["forward", "backward", "objective", "fit_stochastic", "fit_lbfgs"]
-
-
-def forward(net, X, training=False):
-    """``net.forward(X)``; for a sparse ``X`` the first layer is ``X @ W + b``."""
-    if not sp.issparse(X):
-        return net.forward(X, training)
-    first = net.layers[0]
-    a = np.asarray(X @ first.W) + first.b  # z1 = x W1 + b1, (n, n_hidden)
-    for layer in net.layers[1:]:
-        a = layer.forward(a, training)
-    return a
-
-
-def backward(net, X, delta):
-    """``net.backward(delta)``; for a sparse ``X`` the first layer's gradient is
-    ``dW1 = X.T @ delta``, ``db1 = sum_n delta``."""
-    if not sp.issparse(X):
-        net.backward(delta)
-        return
-    for layer in reversed(net.layers[1:]):
-        delta = layer.backward(delta)
-    first = net.layers[0]
-    first.dW[...] = X.T @ delta  # (n_in, n_hidden)
-    first.db[...] = delta.sum(axis=0)
-
-
-def objective(est, X, T, w):
-    """The batch loss plus ``alpha/2 ||W||^2 / sum(w)`` (scikit-learn's scaling of
-    ``alpha``); leaves its gradient in ``est.net_.grad``."""
-    net, loss = est.net_, est._loss_fn
-    l2 = est.alpha / (X.shape[0] if w is None else float(w.sum()))
-    out = forward(net, X, training=True)
-    value = loss.forward(out, T, w) + net.penalty(l2)
-    backward(net, X, loss.backward())
-    net.add_penalty_grad(l2)
-    return value
+__all__ = ["fit_stochastic", "fit_lbfgs", "SklearnEpochEnd"]
 
 
 def _split(est, X, Y, w):
@@ -101,26 +68,11 @@ def _batch_size(est, n):
     return int(np.clip(est.batch_size, 1, n))
 
 
-def _epoch(est, X, T, w, order, batch):
-    """One pass over the rows in ``order``; returns scikit-learn's epoch loss (the batch
-    losses weighted by batch length)."""
-    net, opt = est.net_, est._optimizer
-    total, n = 0.0, X.shape[0]
-    for start in range(0, n, batch):
-        idx = order[start : start + batch]
-        xb, tb, wb = X[idx], T[idx], None if w is None else w[idx]  # copies of the rows
-        if no_weight(wb):
-            continue  # all weights 0: no data, no step (see no_weight)
-        total += objective(est, xb, tb, wb) * idx.size
-        opt.step(net.theta, net.grad)
-    return total / n
-
-
 def _validate(est, val, logs):
     """scikit-learn's validation score (NaN when a prediction is), and glassnet's
     validation loss; keeps the best parameters."""
     Xv, Yv, wv = val
-    out = forward(est.net_, Xv)
+    out = est.net_.forward(Xv)
     score = est._score_outputs(out, Yv, wv)
     logs["val_loss"] = est._loss_fn.forward(out, est._loss_targets(Yv), wv)
     logs["val_" + ("accuracy" if est._classifier else "r2")] = score
@@ -167,15 +119,34 @@ def _stop(est, early):
     return True
 
 
-def _callbacks(est):
-    """The user's glassnet callbacks, wired to the network, and the run's History."""
-    state = types.SimpleNamespace(optimizer=getattr(est, "_optimizer", None), stop_training=False)
-    state.history = History()
-    cbs = [state.history, *as_callbacks(est.callbacks)]
-    for cb in cbs:
-        cb.net, cb.fit_state = est.net_, state
-        cb.on_train_begin()
-    return cbs, state
+class SklearnEpochEnd:
+    """The end of an epoch of scikit-learn's ``_fit_stochastic``, as the run's
+    ``on_epoch_end``: its counters, the stopping rule's count (on the training loss or
+    the validation score), the user's callbacks, the learning rate of "invscaling" and
+    "adaptive", and the stop."""
+
+    def __init__(self, est, run, val):
+        self.est, self.run, self.val = est, run, val
+        self.callbacks = _start_callbacks(est, run)
+
+    def __call__(self, epoch: int, logs: dict) -> None:
+        est = self.est
+        est.loss_ = logs["loss"]
+        est.n_iter_ += 1
+        est.t_ += self.run.data.n
+        est.loss_curve_.append(est.loss_)
+        if est.verbose:
+            print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+        _no_improvement(est, self.val, logs)
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, logs)
+        if est.solver == "sgd" and est.learning_rate == "invscaling":
+            est._optimizer.lr = est.learning_rate_init / (est.t_ + 1) ** est.power_t
+        if est._no_improvement_count > est.n_iter_no_change:
+            if _stop(est, self.val is not None):
+                self.run.stop_training = True
+            else:
+                est._no_improvement_count = 0
 
 
 def fit_stochastic(est, X, Y, w, incremental):
@@ -188,88 +159,78 @@ def fit_stochastic(est, X, Y, w, incremental):
     val = None
     if est.early_stopping:
         X, Y, w, val = _split(est, X, Y, w)
-    T, n = est._loss_targets(Y), X.shape[0]
-    batch, order = _batch_size(est, n), np.arange(n)
-    cbs, state = _callbacks(est)
+    data = TrainData(X, est._loss_targets(Y), w, classification=False)
+    opts = FitOptions(
+        optimizer=est._optimizer,
+        batch_size=_batch_size(est, data.n),
+        shuffle=est.shuffle,
+        seed=est._random_state,
+    )
+    objective = Objective(est.net_, est._loss_fn, l2=est.alpha, l2_per_example=True)
+    run = TrainingRun(objective, data, opts, History(), None, None, rules=SKLEARN)
+    run.on_epoch_end = end = SklearnEpochEnd(est, run, val)
     est.n_iter_ = 0
+    first = len(est.loss_curve_)  # the epochs of earlier calls count on
     try:
-        for _ in range(est.max_iter):
-            if est.shuffle:
-                order = sklearn_shuffle(order, est._random_state)
-            logs = {"lr": est._optimizer.lr}
-            est.loss_ = logs["loss"] = _epoch(est, X, T, w, order, batch)
-            est.n_iter_ += 1
-            est.t_ += n
-            est.loss_curve_.append(est.loss_)
-            if est.verbose:
-                print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
-            _no_improvement(est, val, logs)
-            for cb in cbs:
-                cb.on_epoch_end(len(est.loss_curve_) - 1, logs)
-            if est.solver == "sgd" and est.learning_rate == "invscaling":
-                est._optimizer.lr = est.learning_rate_init / (est.t_ + 1) ** est.power_t
-            if est._no_improvement_count > est.n_iter_no_change:
-                if _stop(est, val is not None):
-                    break
-                est._no_improvement_count = 0
-            if incremental or state.stop_training:
-                break
-            if est.n_iter_ == est.max_iter:
-                warn(
-                    f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
-                    "the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
+        run.train(first, first + (1 if incremental else est.max_iter))
     except KeyboardInterrupt:
         warn("Training interrupted by user.")
-    _finish(est, cbs, state)
-
-
-def _finish(est, cbs, state):
+    else:
+        if not incremental and not run.stop_training and est.n_iter_ == est.max_iter:
+            warn(
+                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
     if est.early_stopping:
         # restore the best parameters; like scikit-learn, the "best" then is the live
         # parameters until a later epoch improves on the best score
         if est._best_theta is not None:
             est.net_.set_flat(est._best_theta)
         est._best_theta = None
-    est.history_ = state.history
-    for cb in cbs:
-        cb.on_train_end(state.history.last())
+    _finish(est, end.callbacks, run.history)
+
+
+def _start_callbacks(est, run) -> list:
+    """The run's History and the user's glassnet callbacks, wired to the network and run."""
+    callbacks = [run.history, *as_callbacks(est.callbacks)]
+    for cb in callbacks:
+        cb.net, cb.fit_state = est.net_, run
+        cb.on_train_begin()
+    return callbacks
+
+
+def _finish(est, callbacks, history) -> None:
+    est.history_ = history
+    for cb in callbacks:
+        cb.on_train_end(history.last())
+
+
+SCIPY_FTOL = 2.2204460492503131e-09  # L-BFGS-B's default ftol, which scikit-learn keeps
 
 
 def fit_lbfgs(est, X, Y, w):
     """scikit-learn's ``_fit_lbfgs``: SciPy's L-BFGS-B on the packed parameters (glassnet's
-    ``theta`` is scikit-learn's packing: all weights, then all biases)."""
-    net, T = est.net_, est._loss_targets(Y)
-    cbs, state = _callbacks(est)
+    ``theta`` is scikit-learn's packing: all weights, then all biases), through
+    ``glassnet.train.lbfgs`` with scikit-learn's settings."""
+    data = TrainData(X, est._loss_targets(Y), w, classification=False)
+    lbfgs = LBFGS(max_fun=est.max_fun, gtol=est.tol, ftol=SCIPY_FTOL)
+    opts = FitOptions(optimizer=lbfgs, shuffle=False)
+    objective = Objective(est.net_, est._loss_fn, l2=est.alpha, l2_per_example=True)
+    run = TrainingRun(objective, data, opts, History(), None, None, rules=SKLEARN)
+    run.lr = float("nan")
+    callbacks = _start_callbacks(est, run)
 
-    def fun(theta):
-        net.theta[...] = theta
-        value = objective(est, X, T, w)
-        return value, net.grad.astype(np.float64)
+    def epoch_end(epoch, logs):
+        for cb in callbacks:
+            cb.on_epoch_end(epoch, logs)
 
-    def callback(intermediate_result):
-        logs = {"loss": float(intermediate_result.fun)}
-        for cb in cbs:
-            cb.on_epoch_end(len(state.history), logs)
-        if state.stop_training:
-            raise StopIteration
-
-    res = scipy.optimize.minimize(
-        fun,
-        net.theta.astype(np.float64),
-        method="L-BFGS-B",
-        jac=True,
-        callback=callback if est.callbacks else None,
-        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
-    )
+    run.on_epoch_end = epoch_end
+    res = train_lbfgs(run, 0, est.max_iter)
     with warnings.catch_warnings(record=True) as caught:  # its stacklevel names this line:
         warnings.simplefilter("always")  # said again, at the user's
         est.n_iter_ = _check_optimize_result("lbfgs", res, est.max_iter)
-    for w in caught:
-        warn(str(w.message), w.category)
+    for warning in caught:
+        warn(str(warning.message), warning.category)
     est.loss_ = res.fun
-    net.theta[...] = res.x
-    est.history_ = state.history
-    for cb in cbs:
-        cb.on_train_end(state.history.last())
+    _finish(est, callbacks, run.history)

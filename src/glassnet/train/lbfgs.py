@@ -13,8 +13,9 @@ import numpy as np
 __all__ = ["train_lbfgs"]
 
 
-def train_lbfgs(run, initial_epoch: int, epochs: int) -> None:
-    """Run ``run.optimizer`` (an ``LBFGS``) for up to ``epochs - initial_epoch`` iterations."""
+def train_lbfgs(run, initial_epoch: int, epochs: int):
+    """Run ``run.optimizer`` (an ``LBFGS``) for up to ``epochs - initial_epoch`` iterations;
+    returns SciPy's result."""
     obj, data = run.objective, run.data
     net = obj.net
     l2 = obj.batch_l2(data.n, data.w)
@@ -24,7 +25,9 @@ def train_lbfgs(run, initial_epoch: int, epochs: int) -> None:
         net.theta[...] = theta
         penalty = net.penalty(l2, obj.l1)
         data_loss, out = obj.gradient(data.X, data.y, data.w, l2)
-        run.sums = [data_loss, 1.0, obj.metric(out, data.y, data.labels), penalty]
+        metric = obj.metric(out, data.y, data.labels) if run.rules.metric else 0
+        loss = data_loss + penalty if run.rules.loss_per_row else data_loss
+        run.sums = [loss, 1.0, metric, penalty]
         last.update(theta=theta.copy(), logs=run.epoch_logs())
         return data_loss + penalty, net.grad.astype(np.float64)
 
@@ -42,9 +45,10 @@ def train_lbfgs(run, initial_epoch: int, epochs: int) -> None:
         np.copyto(run.last_good, net.state)  # theta, then the buffers
         run.on_epoch_end(epoch, logs)
         epoch += 1
-        if run.stop_training or run.interrupted or epoch >= epochs:
-            raise StopIteration
+        if run.stop_training or run.interrupted:
+            raise StopIteration  # (SciPy stops by itself after epochs - initial_epoch)
 
     theta0 = net.theta.astype(np.float64)
     result = run.optimizer.minimize(objective, theta0, epochs - initial_epoch, end_of_iteration)
     net.theta[...] = result.x
+    return result

@@ -1,6 +1,6 @@
-"""The epoch loop of ``fit``: one loop for the full batch and for minibatches.
+"""The training loop that ``fit``, the estimators, the CLI and the playground share.
 
-A full batch is one batch of all rows. Every batch is one step::
+Every batch is one step, ``step`` below::
 
     out = net.forward(xb, training=True)      # z1, a1, z2 in the post
     data_loss = loss.forward(out, yb)
@@ -8,24 +8,50 @@ A full batch is one batch of all rows. Every batch is one step::
     net.add_penalty_grad(l2)                  # dW += reg_lambda * W
     optimizer.step(net.theta, net.grad)       # W += -epsilon * dW
 
-With ``batch_size=None`` and ``SGD`` this is the post's loop exactly. ``TrainingRun``
-also keeps what a checkpoint needs to continue the run exactly (the shuffling
-generator, the epoch's order of the rows, the next batch's position and the epoch's
-running sums) and the parameters to go back to when the loss goes bad.
+With ``batch_size=None`` and ``SGD`` this is the post's loop exactly. Around the step,
+``TrainingRun`` keeps the bookkeeping: the epoch's order of the rows and its batches,
+the epoch's running sums (its loss and metric), what a checkpoint needs to continue
+the run exactly (the shuffling generator, the next batch's position), and the
+parameters to go back to when the loss goes bad. ``Rules`` holds the few places where
+scikit-learn's MLP counts differently from ``fit``; the estimators set them and bring
+scikit-learn's stopping rule as the run's end-of-epoch callback.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from .callbacks import r2_parts
 from .diagnostics import DivergenceError
 
-__all__ = ["Objective", "TrainingRun", "no_weight", "sklearn_shuffle"]
+__all__ = ["step", "Objective", "Rules", "SKLEARN", "TrainingRun", "no_weight", "sklearn_shuffle"]
 
 MIN_REFERENCE_ROWS = 8  # the fewest rows whose loss serves as the run's first loss
+
+
+def step(net, loss, xb, yb, wb=None, *, l2=0.0, l1=0.0, clip_norm=None, optimizer=None):
+    """One training step on the batch ``(xb, yb)`` (sample weights ``wb``); returns
+    ``(data loss, outputs)``. Without an ``optimizer`` it stops at the gradient
+    ``net.grad`` (L-BFGS takes its own steps)."""
+    out = net.forward(xb, training=True)  # z1, a1, z2 in the post
+    data_loss = loss.forward(out, yb, wb)
+    net.backward(loss.backward())  # delta3 = yhat - y, back to dW1, db1
+    net.add_penalty_grad(l2, l1)  # dW += reg_lambda * W
+    if clip_norm is not None:
+        clip(net.grad, clip_norm)
+    if optimizer is not None:
+        optimizer.step(net.theta, net.grad)  # W += -epsilon * dW
+    return data_loss, out
+
+
+def clip(g, max_norm: float) -> None:
+    """Rescale the gradient ``g`` to at most ``max_norm`` in Euclidean norm."""
+    norm = math.sqrt(float(np.dot(g, g)))
+    if norm > max_norm:
+        g *= max_norm / norm
 
 
 def sklearn_shuffle(order: np.ndarray, rs: np.random.RandomState) -> np.ndarray:
@@ -49,10 +75,11 @@ def no_weight(wb) -> bool:
 
 
 class Objective:
-    """``loss(net(X), y) + l2/2 * sum ||W||^2`` on a batch, and its gradient."""
+    """What ``step`` minimises on a batch: ``loss(net(X), y) + l2/2 * sum ||W||^2``
+    (``+ l1 * sum |W|``), its gradient clipped to ``clip_norm``."""
 
     def __init__(self, net, loss, l2=0.0, clip_norm=None, l2_per_example=False, l1=0.0):
-        self.net, self.loss, self.l1 = net, loss, l1  # l1: the penalty l1 * sum |W|
+        self.net, self.loss, self.l1 = net, loss, l1
         self.l2, self.clip_norm, self.l2_per_example = l2, clip_norm, l2_per_example
 
     def batch_l2(self, m: int, wb) -> float:
@@ -62,23 +89,13 @@ class Objective:
             return self.l2
         return self.l2 / (m if wb is None else float(wb.sum()))
 
-    def gradient(self, xb, yb, wb, l2: float):
-        """Forward and backward on one batch: fills ``net.grad``; returns
-        ``(data loss, outputs)``."""
-        net, loss = self.net, self.loss
-        out = net.forward(xb, training=True)
-        data_loss = loss.forward(out, yb, wb)
-        net.backward(loss.backward())
-        net.add_penalty_grad(l2, self.l1)
-        if self.clip_norm is not None:
-            self.clip(net.grad)
-        return data_loss, out
-
-    def clip(self, g) -> None:
-        """Rescale the gradient ``g`` to at most ``clip_norm`` in Euclidean norm."""
-        norm = math.sqrt(float(np.dot(g, g)))
-        if norm > self.clip_norm:
-            g *= self.clip_norm / norm
+    def gradient(self, xb, yb, wb, l2: float, optimizer=None):
+        """``step`` with these settings: fills ``net.grad`` (and steps with
+        ``optimizer``, if given); returns ``(data loss, outputs)``."""
+        return step(
+            self.net, self.loss, xb, yb, wb,
+            l2=l2, l1=self.l1, clip_norm=self.clip_norm, optimizer=optimizer,
+        )  # fmt: skip
 
     def metric(self, out, yb, labels_b) -> float:
         """Correctly classified rows (classification), or the squared error's sum."""
@@ -88,8 +105,28 @@ class Objective:
         return float(np.einsum("ij,ij->", d, d))
 
 
+@dataclass(frozen=True)
+class Rules:
+    """Where scikit-learn's MLP counts differently from ``fit`` (the defaults are fit's).
+
+    shuffle_one_batch : reshuffle the rows every epoch also when they make one batch
+        (scikit-learn does: its draws from ``random_state`` count)
+    loss_per_row : the epoch's loss is the batches' losses (penalty included) times
+        their rows, over all rows (scikit-learn's ``loss_``); else the batches' mean
+        losses weighted by their total weight, penalty apart
+    metric : record the accuracy (classification) or R^2 of the epoch
+    """
+
+    shuffle_one_batch: bool = False
+    loss_per_row: bool = False
+    metric: bool = True
+
+
+SKLEARN = Rules(shuffle_one_batch=True, loss_per_row=True, metric=False)
+
+
 class TrainingRun:
-    """One ``fit`` call's gradient run; also the ``fit_state`` its callbacks see.
+    """One training run around ``step``; also the ``fit_state`` its callbacks see.
 
     Attributes
     ----------
@@ -100,15 +137,17 @@ class TrainingRun:
     epoch : int, the epoch in progress (or the last one finished)
     pos : int, the next batch's first row in this epoch's order (0 at an epoch boundary)
     sums : list of 4 floats, the epoch's running loss, weight, metric and penalty
+    watch : LossWatch or None (no divergence check)
+    rules : Rules, fit's or scikit-learn's way of counting
     """
 
-    def __init__(self, objective, data, opts, history, watch, on_epoch_end):
-        self.objective, self.data, self.watch = objective, data, watch
+    def __init__(self, objective, data, opts, history, watch, on_epoch_end, rules=Rules()):
+        self.objective, self.data, self.watch, self.rules = objective, data, watch, rules
         self.optimizer, self.schedule = opts.optimizer, opts.schedule
         self.history, self.on_epoch_end = history, on_epoch_end
         bs = opts.batch_size
         self.batch_size = None if bs is None or bs >= data.n else bs
-        self.shuffle = opts.shuffle and self.batch_size is not None
+        self.shuffle = opts.shuffle and (self.batch_size is not None or rules.shuffle_one_batch)
         self.legacy = isinstance(opts.seed, np.random.RandomState)
         self.rng = opts.seed if self.legacy else np.random.default_rng(opts.seed)
         self.order = np.arange(data.n)
@@ -126,7 +165,7 @@ class TrainingRun:
         # the parameters and buffers at the start of this epoch and of the previous one
         self.epoch_start, self.last_good = state.copy(), state.copy()
         self.metric_name = "accuracy" if data.labels is not None else "r2"
-        self.ss_tot = None if data.labels is not None else r2_parts(data.y)
+        self.ss_tot = None if data.labels is not None or not rules.metric else r2_parts(data.y)
 
     # ---------------------------------------------------------------- the loop
     def train(self, initial_epoch: int, epochs: int) -> None:
@@ -142,6 +181,26 @@ class TrainingRun:
             if self.stop_training or self.interrupted:
                 return
 
+    def run_batches(self) -> bool:
+        """One ``step`` per batch; False when a signal stopped the epoch before its end."""
+        obj = self.objective
+        for stop, (xb, yb, wb, labels_b) in self.batches():
+            m = xb.shape[0]
+            if no_weight(wb):  # no data, no step
+                self.skip(xb, yb, labels_b)
+            else:
+                l2 = obj.batch_l2(m, wb)
+                penalty = obj.net.penalty(l2, obj.l1)  # at the parameters the batch's loss sees
+                data_loss, out = obj.gradient(xb, yb, wb, l2, self.optimizer)  # the step
+                metric = obj.metric(out, yb, labels_b) if self.rules.metric else 0
+                self.add_to_sums(data_loss, penalty, metric, m, wb)
+            self.pos = stop
+            if self.interrupted and stop < self.data.n:
+                return False
+        self.pos = 0
+        return True
+
+    # ---------------------------------------------------------------- bookkeeping
     def start_epoch(self, epoch: int) -> None:
         """Remember the epoch's starting parameters, set its learning rate, order its rows."""
         if self.resume_mid_epoch:  # a checkpoint stopped inside this epoch: finish it
@@ -178,30 +237,30 @@ class TrainingRun:
             stop = min(start + size, n)
             yield stop, self.data.batch(self.order[start:stop])
 
-    def run_batches(self) -> bool:
-        """One step per batch; False when a signal stopped the epoch before its end."""
-        obj, theta, grad = self.objective, self.objective.net.theta, self.objective.net.grad
-        mean = obj.loss.reduction == "mean"
-        for stop, (xb, yb, wb, labels_b) in self.batches():
-            m = xb.shape[0]
-            if no_weight(wb):  # no data, no step: only its rows' metric counts
-                self.sums[2] += obj.metric(obj.net.forward(xb, training=True), yb, labels_b)
-                self.pos = stop
-                continue
-            l2 = obj.batch_l2(m, wb)
-            penalty = obj.net.penalty(l2, obj.l1)  # at the parameters the batch's loss sees
-            data_loss, out = obj.gradient(xb, yb, wb, l2)
-            metric = obj.metric(out, yb, labels_b)
-            self.optimizer.step(theta, grad)
+    def skip(self, xb, yb, labels_b) -> None:
+        """A batch of no weight: no step; only its rows' metric counts (and its rows, for
+        scikit-learn's loss per row)."""
+        if self.rules.metric:
+            obj = self.objective
+            self.sums[2] += obj.metric(obj.net.forward(xb, training=True), yb, labels_b)
+        if self.rules.loss_per_row:
+            self.sums[1] += xb.shape[0]
+
+    def add_to_sums(self, data_loss, penalty, metric, m, wb) -> None:
+        """Add a batch's loss to the epoch's sums (and give the divergence watch its
+        first loss)."""
+        s, mean = self.sums, self.objective.loss.reduction == "mean"
+        if self.watch is not None and self.watch.first is None:
+            self.first_loss(data_loss + penalty, m, wb, mean)
+        if self.rules.loss_per_row:  # scikit-learn: sum(batch loss * rows) / n
+            s[0] += (data_loss + penalty) * m
+            weight = m
+        else:
             weight = (m if wb is None else float(wb.sum())) if mean else 1.0
-            if self.watch.first is None:
-                self.first_loss(data_loss + penalty, m, wb, mean)
-            self.add_to_sums(data_loss, weight, metric, penalty)
-            self.pos = stop
-            if self.interrupted and stop < self.data.n:
-                return False
-        self.pos = 0
-        return True
+            s[0] += data_loss * weight
+        s[1] += weight
+        s[2] += metric
+        s[3] += penalty * weight
 
     def first_loss(self, value, m, wb, mean) -> None:
         """Give the divergence watch the run's first loss, at its starting parameters, as
@@ -210,35 +269,33 @@ class TrainingRun:
         if m >= min(MIN_REFERENCE_ROWS, self.data.n) and (wb is None or wb.any()):
             self.watch.start(value * (1.0 if mean else self.data.n / m))
 
-    def add_to_sums(self, data_loss, weight, metric, penalty) -> None:
-        s = self.sums
-        s[0] += data_loss * weight
-        s[1] += weight
-        s[2] += metric
-        s[3] += penalty * weight
-
     def epoch_logs(self) -> dict:
         """The epoch's history entries from its running sums."""
         total, weight, metric, penalty = self.sums
-        mean = self.objective.loss.reduction == "mean" and weight
-        data_loss = total / weight if mean else total
-        penalty = penalty / weight if mean else penalty  # as the batches saw it
-        if self.ss_tot is None:
-            value = metric / self.data.n
+        if self.rules.loss_per_row:
+            loss, penalty = total / weight, penalty / weight
+            logs = {"loss": loss, "data_loss": loss - penalty, "penalty": penalty}
         else:
-            value = 1.0 - metric / self.ss_tot if self.ss_tot > 0 else 0.0
-        return {
-            "loss": data_loss + penalty,
-            "data_loss": data_loss,
-            "penalty": penalty,
-            "lr": self.lr,
-            self.metric_name: value,
-        }
+            mean = self.objective.loss.reduction == "mean" and weight
+            data_loss = total / weight if mean else total
+            penalty = penalty / weight if mean else penalty  # as the batches saw it
+            logs = {"loss": data_loss + penalty, "data_loss": data_loss, "penalty": penalty}
+        logs["lr"] = self.lr
+        if self.rules.metric:
+            logs[self.metric_name] = self.epoch_metric(metric)
+        return logs
+
+    def epoch_metric(self, metric: float) -> float:
+        if self.ss_tot is None:
+            return metric / self.data.n
+        return 1.0 - metric / self.ss_tot if self.ss_tot > 0 else 0.0
 
     def check_divergence(self, epoch: int, loss: float) -> None:
         """Raise ``DivergenceError`` for a bad loss, after going back to the parameters
         at the start of the previous epoch, the last whose loss was good (in the run's
         first epoch, the starting parameters)."""
+        if self.watch is None:
+            return
         try:
             self.watch.check(epoch, loss)
         except DivergenceError:

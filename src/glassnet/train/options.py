@@ -1,85 +1,23 @@
 """``fit``'s settings: checked once, at the door, and grouped in ``FitOptions``.
 
 ``check_fit_args`` is the only place where ``fit`` looks at the types and ranges of
-its keyword arguments; everything after it can trust them.
+its keyword arguments; everything after it can trust them. Each option's default,
+check and help are declared once, in ``glassnet.train.fit_options``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from numbers import Integral, Real
-from pathlib import Path
 
-import numpy as np
-
-from .._checks import Interval, StrOptions, check_param, check_params
+from .._checks import check_param, check_params
 from ..losses import Loss
 from ..modelfile import check_save_path
 from ..network import SEED, Sequential
 from ..optim import LBFGS, SGD, Optimizer
 from ..schedules import Schedule
+from .fit_options import CONSTRAINTS, FitOptions
 
-__all__ = ["FitOptions", "check_fit_args"]
-
-
-@dataclass
-class FitOptions:
-    """The settings of one ``fit`` call, checked (see ``fit`` for their meaning)."""
-
-    optimizer: Optimizer
-    schedule: Schedule | None
-    epochs: int
-    initial_epoch: int
-    batch_size: int | None  # as passed: None is the full batch
-    shuffle: bool
-    seed: int | np.random.RandomState | None
-    l2: float
-    clip_norm: float | None
-    l2_per_example: bool
-    validation_fraction: float | None
-    verbose: object
-    checkpoint: Path | None
-    checkpoint_every: int
-    checkpoint_metadata: dict | None
-    min_classes: int
-    l1: float = 0.0
-
-    @property
-    def lbfgs(self) -> bool:
-        return isinstance(self.optimizer, LBFGS)
-
-    def stored(self) -> dict:
-        """The settings a checkpoint stores, to continue the run with ``resume``."""
-        return {
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "shuffle": self.shuffle,
-            "seed": "RandomState" if isinstance(self.seed, np.random.RandomState) else self.seed,
-            "l2": self.l2,
-            "l1": self.l1,
-            "clip_norm": self.clip_norm,
-            "l2_per_example": self.l2_per_example,
-            "validation_fraction": self.validation_fraction,
-            "checkpoint_every": self.checkpoint_every,
-        }
-
-
-# one constraint per numeric or boolean option of ``fit`` (glassnet._checks)
-CONSTRAINTS = {
-    "epochs": Interval(Integral, 1, None),
-    "initial_epoch": Interval(Integral, 0, None),
-    "batch_size": [Interval(Integral, 1, None), None],  # None: the full batch
-    "l2": Interval(Real, 0, None),
-    "l1": Interval(Real, 0, None),
-    "clip_norm": [Interval(Real, 0, None, closed="neither"), None],  # None: no clipping
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
-    "checkpoint_every": Interval(Integral, 1, None),
-    "min_classes": Interval(Integral, 0, None),
-    "shuffle": "boolean",
-    "l2_per_example": "boolean",
-    "verbose": [StrOptions({"auto"}), "boolean", Interval(Integral, 0, None)],  # >= 1: a bar
-}
+__all__ = ["FitOptions", "CONSTRAINTS", "check_fit_args"]
 
 
 def _checkpoint_path(path, optimizer):
