@@ -29,7 +29,7 @@ def test_dense_by_hand():
 
 
 def test_dense_writes_its_outputs_and_deltas_column_by_column():
-    # the layout (glassnet.layers.column_major) changes where the numbers sit, not what
+    # the layout (glassnet.layers.affine, column_major) changes where the numbers sit, not what
     # they are: compared with the row-major products x @ W + b and delta @ W.T
     W = np.array([[1.0, 2.0, -1.0], [3.0, 4.0, 0.5]])
     b = np.array([0.5, -1.0, 2.0])
@@ -43,6 +43,34 @@ def test_dense_writes_its_outputs_and_deltas_column_by_column():
     assert dx.flags.f_contiguous
     np.testing.assert_array_equal(dx, delta @ W.T)
     np.testing.assert_array_equal(dense.db, delta.sum(axis=0))
+
+
+def test_affine_is_x_at_W_plus_b_in_one_column_major_array():
+    # glassnet.layers.affine names the layout once: z = x @ W + b (x @ W without b), the
+    # same numbers as NumPy's row-major x @ W + b, stored column by column
+    from glassnet.layers import affine
+
+    rng = np.random.default_rng(0)
+    x, W, b = rng.standard_normal((7, 4)), rng.standard_normal((4, 3)), rng.standard_normal(3)
+    z = affine(x, W, b)
+    assert z.shape == (7, 3) and z.flags.f_contiguous
+    np.testing.assert_allclose(z, x @ W + b, rtol=1e-13, atol=1e-13)  # BLAS may order sums
+    np.testing.assert_allclose(affine(x, W), x @ W, rtol=1e-13, atol=1e-13)
+    assert affine(x.astype(np.float32), W.astype(np.float32)).dtype == np.float32
+
+
+def test_dense_backward_writes_into_the_packed_gradient():
+    # dW and db are views of net.grad: backward writes them (self.dW[...] = x.T @ delta),
+    # so the packed vector the optimizer reads holds them, and the views stay views
+    net = gn.mlp([3, 2], seed=0)
+    dense, views = net.layers[0], (net.grads["0.W"], net.grads["0.b"])
+    x, delta = np.ones((4, 3)), np.arange(8.0).reshape(4, 2)
+    dense.forward(x)
+    dense.backward(delta)
+    assert dense.dW is views[0] and dense.db is views[1]
+    # x.T @ delta: every row of dW is the column sums of delta, [12, 16]; db likewise
+    np.testing.assert_array_equal(net.grad[net.slices["0.W"]], np.tile([12.0, 16.0], 3))
+    np.testing.assert_array_equal(net.grad[net.slices["0.b"]], [12.0, 16.0])
 
 
 def test_first_dense_skips_input_gradient():

@@ -1,5 +1,6 @@
 """Layers: the ``Layer`` protocol, ``Dense``, ``Dropout`` and ``BatchNorm``, and the
-column-major arrays the layers write (``column_major``).
+one helper that gives the layers' products their memory layout (``affine``, which writes
+``x @ W + b`` into a ``column_major`` array).
 
 A layer does not own its parameter arrays: the network allocates one flat vector
 for all parameters (and one for their gradients) and hands each layer views into
@@ -20,7 +21,16 @@ from ._checks import Interval, check_param, check_params
 from ._validation import issparse
 from .init import get_initializer
 
-__all__ = ["Layer", "Dense", "Dropout", "BatchNorm", "ParamSpec", "BufferSpec", "column_major"]
+__all__ = [
+    "Layer",
+    "Dense",
+    "Dropout",
+    "BatchNorm",
+    "ParamSpec",
+    "BufferSpec",
+    "affine",
+    "column_major",
+]
 
 
 class ParamSpec(NamedTuple):
@@ -55,6 +65,31 @@ def column_major(n: int, width: int, dtype) -> np.ndarray:
     numbers sit in memory changes.
     """
     return np.empty((n, width), dtype, order="F")
+
+
+def affine(x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """``z = x @ W + b`` (``x @ W`` without ``b``), as one new ``column_major`` array.
+
+    ``x`` has shape (n, n_in), ``W`` (n_in, n_out), ``b`` (n_out,); ``z`` has shape
+    (n, n_out). The numbers are those of ``x @ W + b``: BLAS writes the product straight
+    into the column-major array and ``b`` is added to it in place, so that one array is
+    made where ``x @ W + b`` makes two. ``Dense`` computes both its output
+    (``affine(x, W, b)``) and the delta it passes back (``affine(delta, W.T)``) here,
+    so that everything downstream runs along memory (see ``column_major``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from glassnet.layers import affine
+    >>> x, W, b = np.ones((4, 2)), np.arange(6.0).reshape(2, 3), np.array([1.0, 0, -1])
+    >>> z = affine(x, W, b)
+    >>> bool(np.array_equal(z, x @ W + b)), z.flags.f_contiguous
+    (True, True)
+    """
+    z = np.matmul(x, W, out=column_major(len(x), W.shape[1], x.dtype))  # x @ W
+    if b is not None:
+        z += b
+    return z
 
 
 class Layer:
@@ -165,22 +200,17 @@ class Dense(Layer):
         self._x = x  # (n, n_in), kept for dW
         if issparse(x):  # a sparse X (the estimators'): a sparse-dense product, never dense
             return np.asarray(x @ self.W) + self.b  # z = x @ W + b, (n, n_out)
-        z = np.matmul(x, self.W, out=column_major(len(x), self.n_out, x.dtype))  # x @ W
-        z += self.b  # z = x @ W + b, (n, n_out)
+        z = affine(x, self.W, self.b)  # z = x @ W + b, (n, n_out)
         return z
 
     def backward(self, delta):
         x = self._x
-        dW, db = self.dW, self.db  # views into the network's flat gradient buffer
-        if issparse(x):
-            dW[...] = x.T @ delta  # dW = x.T @ delta, (n_in, n_out), sparse-dense
-        else:
-            np.dot(x.T, delta, out=dW)  # dW = x.T @ delta, (n_in, n_out)
-        delta.sum(axis=0, out=db)  # db = delta.sum(axis=0), (n_out,)
+        # dW and db are views into the network's packed gradient: written, not rebound
+        self.dW[...] = x.T @ delta  # (n_in, n_out); x may be sparse (the estimators')
+        self.db[...] = delta.sum(axis=0)  # (n_out,)
         if not self.input_grad:
             return None
-        dx = column_major(len(delta), self.n_in, delta.dtype)
-        return np.matmul(delta, self.W.T, out=dx)  # dx = delta @ W.T: the next layer's delta
+        return affine(delta, self.W.T)  # delta @ W.T: dL/dx, the delta of the layer below
 
     def get_config(self):
         return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}

@@ -34,7 +34,9 @@ class NotAvailable(Exception):
 class System:
     """One competitor in a workload.
 
-    ``target`` is the largest allowed ``glassnet best / this best`` (None: no target);
+    ``target`` is the largest allowed ``glassnet best / this best`` (None: no target),
+    glassnet's best being the workload's reference row's, or the row named ``versus``
+    (glassnet doing the same variant of the work: batches in order, say);
     ``describe(result)`` turns what ``fn`` returned into notes (accuracy, loss), outside
     the timed region; ``accuracy_target`` also asks that glassnet's accuracy be at least
     this system's.
@@ -48,6 +50,7 @@ class System:
     note: str = ""
     describe: Callable[[Any], dict] | None = None
     unavailable: str | None = None
+    versus: str | None = None
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Row:
     error: str = ""
     ratio: float | None = None  # glassnet best / this best
     met: bool | None = None
+    versus: str | None = None  # the glassnet row of the ratio (None: the reference)
 
     @property
     def best(self) -> float | None:
@@ -156,6 +160,7 @@ def _new_row(workload: str, s: System) -> Row:
         target=s.target,
         accuracy_target=s.accuracy_target,
         note=s.note,
+        versus=s.versus,
     )
     if s.fn is None or s.unavailable:
         row.status = "not available"
@@ -181,10 +186,13 @@ def _attempt(s: System, r: Row, data, cfg, log) -> tuple[Any, float]:
 
 
 def compare(rows: list[Row]) -> None:
-    """Fill ``ratio`` (glassnet best / this best) and ``met`` for the rows of one workload."""
-    ref = next((r for r in rows if r.reference), None)
-    ref_best = ref.best if ref is not None and ref.status == "ok" else None
+    """Fill ``ratio`` (glassnet best / this best) and ``met`` for the rows of one workload;
+    glassnet's best is the reference row's, or that of the row a row names in ``versus``."""
+    by_name = {r.system: r for r in rows}
+    default = next((r for r in rows if r.reference), None)
     for r in rows:
+        ref = by_name.get(r.versus) if r.versus else default
+        ref_best = ref.best if ref is not None and ref.status == "ok" else None
         if ref_best is None or r.best is None or r.best <= 0:
             r.ratio, r.met = None, None
             continue
@@ -221,6 +229,8 @@ def _notes(r: Row) -> str:
     parts = []
     if r.reference:
         parts.append("reference")
+    if r.versus:
+        parts.append(f"ratio against {r.versus}")
     if r.note:
         parts.append(r.note)
     for k, v in r.info.items():
@@ -307,7 +317,8 @@ def format_table(rows: list[Row], checks: list[Check], machine: dict, quick=Fals
         lines += [""] + _plain(CHECK_HEAD, check_cells(checks))
     lines += [
         "",
-        "glassnet/system = glassnet's best time / this system's best (< 1: glassnet faster).",
+        "glassnet/system = glassnet's best time / this system's best (< 1: glassnet faster); "
+        "glassnet's is the reference row's, or that of the row a note names (ratio against ...).",
     ]
     return "\n".join(lines)
 
@@ -322,7 +333,8 @@ def to_markdown(rows, checks, machine: dict, command: str, quick=False) -> str:
     lines += [
         "",
         "glassnet/system = glassnet's best time / this system's best (< 1: glassnet faster); "
-        "targets from the issue, each on the best of the repetitions.",
+        "glassnet's is the reference row's, or that of the row a note names (ratio against "
+        "...); targets from the issue, each on the best of the repetitions.",
         "",
     ]
     return "\n".join(lines)

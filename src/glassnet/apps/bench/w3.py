@@ -37,8 +37,9 @@ def w3_net(cfg: W3Config):
     return gn.mlp([cfg.d, cfg.h, cfg.k], "relu", seed=0, dtype=np.float32)
 
 
-def fit_one_epoch(net, X, y, cfg: W3Config) -> None:
-    """W3's work for glassnet: one epoch of minibatch SGD, as timed and as measured."""
+def fit_one_epoch(net, X, y, cfg: W3Config, shuffle: bool = True) -> None:
+    """W3's work for glassnet: one epoch of minibatch SGD, as timed and as measured
+    (``shuffle=False``: the batches in order, views of ``X``)."""
     gn.fit(
         net,
         gn.SoftmaxCrossEntropy(),
@@ -47,6 +48,6 @@ def fit_one_epoch(net, X, y, cfg: W3Config) -> None:
         optimizer=gn.SGD(lr=cfg.lr),
         epochs=1,
         batch_size=cfg.batch_size,
-        shuffle=True,
+        shuffle=shuffle,
         seed=0,
     )
