@@ -1,26 +1,22 @@
-"""The shared machinery of ``NetClassifier`` and ``NetRegressor``: the checks of the
-network's parameters (the others are declared and checked in ``params``), building the
-network, and scikit-learn's ``_fit`` (check, build on a first pass, train with
-``training``, check the result), so that the same ``random_state`` and the same calls
-give scikit-learn's model."""
+"""The shared machinery of ``NetClassifier`` and ``NetRegressor``: building the network
+from the parameters (declared and checked in ``params``) and scikit-learn's ``_fit``
+(check, build on a first pass, train with ``training``, check the result), so that the
+same ``random_state`` and the same calls give scikit-learn's model."""
 
 from __future__ import annotations
-
-from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._checks import ParamError, check_param
 from .._validation import check_some_weight
 from ..activations import ACTIVATIONS, Activation
-from ..layers import WIDTH, Dense, Dropout
+from ..layers import Dense, Dropout
 from ..network import mlp
 from ..optim import SGD, Adam
 from . import training
-from .params import InvalidParameterError, check_estimator_params, estimator_init, invalid
+from .params import check_estimator_params, estimator_init, hidden_activations, hidden_sizes
 
 __all__ = ["BaseNet"]
 
@@ -39,29 +35,6 @@ class BaseNet(BaseEstimator):
 
     __init__ = estimator_init()
 
-    # ------------------------------------------------------------ checks
-    def _hidden(self) -> list[int]:
-        """``hidden_layer_sizes`` as a list: an integer >= 1, or a sequence of them."""
-        h = self.hidden_layer_sizes
-        if isinstance(h, Integral) and not isinstance(h, bool):
-            h = [h]
-        if isinstance(h, (str, bytes)) or not hasattr(h, "__iter__"):
-            allowed = "an integer >= 1 or a sequence of them"
-            raise InvalidParameterError("hidden_layer_sizes", h, allowed, wrong_kind=True)
-        try:
-            return [check_param(f"hidden_layer_sizes[{i}]", v, WIDTH) for i, v in enumerate(h)]
-        except ParamError as exc:
-            raise invalid(exc) from None
-
-    def _activations(self, n_hidden):
-        acts = self.activation
-        acts = [acts] * n_hidden if isinstance(acts, str) else list(acts)
-        if len(acts) != n_hidden:
-            raise ValueError(f"activation lists {len(acts)} entries for {n_hidden} hidden layers")
-        for a in acts:
-            ACTIVATIONS.get(a, argname="activation")
-        return acts
-
     # ------------------------------------------------------------ building
     def _init_name(self, acts):
         if self.init != "auto":
@@ -73,8 +46,8 @@ class BaseNet(BaseEstimator):
         )
 
     def _build(self, n_features, n_out, dtype):
-        hidden = self._hidden()
-        acts = self._activations(len(hidden))
+        hidden = hidden_sizes(self.hidden_layer_sizes)
+        acts = hidden_activations(self.activation, len(hidden))
         rs = self._random_state
         return mlp(
             [n_features, *hidden, n_out],
@@ -110,7 +83,7 @@ class BaseNet(BaseEstimator):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_, self.out_activation_ = self._output_layer(Y)
-        self.n_layers_ = len(self._hidden()) + 2
+        self.n_layers_ = len(hidden_sizes(self.hidden_layer_sizes)) + 2
         self.net_ = self._build(n_features, self.n_outputs_, dtype)
         self._best_theta = self.net_.get_flat()
         if self.solver != "lbfgs":
@@ -154,10 +127,10 @@ class BaseNet(BaseEstimator):
             [layer.name for layer in layers if isinstance(layer, Activation)],
             next((layer.p for layer in layers if isinstance(layer, Dropout)), 0.0),
         )
-        hidden = self._hidden()
+        hidden = hidden_sizes(self.hidden_layer_sizes)
         wanted = (
             hidden,
-            [ACTIVATIONS.get(a).name for a in self._activations(len(hidden))],
+            [ACTIVATIONS.get(a).name for a in hidden_activations(self.activation, len(hidden))],
             float(self.dropout),
         )
         if fitted != wanted:

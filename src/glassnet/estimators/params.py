@@ -9,11 +9,20 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .._checks import Interval, ParamError, StrOptions, check_params
+from .._checks import Interval, ParamError, StrOptions, check_param, check_params
+from ..activations import ACTIVATIONS
+from ..layers import WIDTH
 from ..train.fit_options import CONSTRAINTS as FIT_CONSTRAINTS
 from ..train.fit_options import option_check
 
-__all__ = ["SHARED", "InvalidParameterError", "check_estimator_params", "estimator_init"]
+__all__ = [
+    "SHARED",
+    "InvalidParameterError",
+    "check_estimator_params",
+    "estimator_init",
+    "hidden_activations",
+    "hidden_sizes",
+]
 
 # the parameters of NetClassifier and NetRegressor with their defaults: MLPClassifier's,
 # in its order (the first two also by position), then glassnet's own
@@ -130,3 +139,27 @@ def check_estimator_params(est) -> None:
         check_params(values, PARAMETER_CONSTRAINTS)
     except ParamError as exc:
         raise invalid(exc) from None
+
+
+def hidden_sizes(value) -> list[int]:
+    """``hidden_layer_sizes`` as a list: an integer >= 1, or a sequence of them."""
+    h = value
+    if isinstance(h, Integral) and not isinstance(h, bool):
+        h = [h]
+    if isinstance(h, (str, bytes)) or not hasattr(h, "__iter__"):
+        allowed = "an integer >= 1 or a sequence of them"
+        raise InvalidParameterError("hidden_layer_sizes", h, allowed, wrong_kind=True)
+    try:
+        return [check_param(f"hidden_layer_sizes[{i}]", v, WIDTH) for i, v in enumerate(h)]
+    except ParamError as exc:
+        raise invalid(exc) from None
+
+
+def hidden_activations(value, n_hidden: int) -> list:
+    """``activation`` as one name per hidden layer: a name for all, or a list of them."""
+    acts = [value] * n_hidden if isinstance(value, str) else list(value)
+    if len(acts) != n_hidden:
+        raise ValueError(f"activation lists {len(acts)} entries for {n_hidden} hidden layers")
+    for a in acts:
+        ACTIVATIONS.get(a, argname="activation")
+    return acts
