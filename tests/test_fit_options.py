@@ -9,7 +9,7 @@ import pytest
 import glassnet as gn
 from glassnet._checks import describe
 from glassnet.apps.cli import build_parser
-from glassnet.estimators.base import _PARAMETER_CONSTRAINTS
+from glassnet.estimators.params import PARAMETER_CONSTRAINTS as _PARAMETER_CONSTRAINTS
 from glassnet.train.fit_options import CONSTRAINTS, HELP, FitOptions, option_check
 
 

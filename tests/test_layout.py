@@ -63,3 +63,27 @@ def test_help_loads_nothing_heavy_beyond_the_package():
         [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, check=True
     )
     assert res.stdout.strip() == "[]", res.stdout
+
+
+def _class_sizes() -> dict[str, int]:
+    """Each class in src/glassnet: its lines from ``class`` to its last line, its
+    docstring not counted."""
+    import ast
+
+    sizes = {}
+    for path in sorted((ROOT / "src" / "glassnet").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                lines = node.end_lineno - node.lineno + 1
+                if ast.get_docstring(node) is not None:
+                    lines -= node.body[0].end_lineno - node.body[0].lineno + 1
+                sizes[f"{path.relative_to(ROOT)}::{node.name}"] = lines
+    return sizes
+
+
+def test_no_class_over_300_lines():
+    """Inspection, file I/O and parameter checks live in functions beside a class, so
+    that no class (BaseNet and Sequential were the longest) grows past ~300 lines."""
+    sizes = _class_sizes()
+    assert "src/glassnet/network.py::Sequential" in sizes  # the walk finds the classes
+    assert {name: n for name, n in sizes.items() if n > 300} == {}

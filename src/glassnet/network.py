@@ -120,24 +120,7 @@ class Sequential:
         input_transform: InputTransform | dict | None = None,
         classes=None,
     ):
-        layers = list(layers)
-        if not layers:
-            raise ValueError("layers must hold at least one layer, got an empty list")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}] must be a glassnet Layer, got {layer!r} of type "
-                    f"{type(layer).__name__}"
-                )
-        # the layers of a fixed width (Dense, BatchNorm) must fit each other
-        sized = [(i, lay) for i, lay in enumerate(layers) if isinstance(lay, (Dense, BatchNorm))]
-        for (i, a), (j, b) in zip(sized, sized[1:]):
-            gives = a.n_out if isinstance(a, Dense) else a.n_features
-            takes = b.n_in if isinstance(b, Dense) else b.n_features
-            if gives != takes:
-                raise ValueError(
-                    f"layers[{j}] takes {takes} inputs but layers[{i}] gives {gives} outputs"
-                )
+        layers = _check_layers(layers)
         self.layers = layers
         self.seed = check_param("seed", seed, SEED)
         self.dtype = _check_dtype(dtype)
@@ -197,11 +180,11 @@ class Sequential:
     def n_inputs(self) -> int:
         """The width of the raw inputs (the input transform's, if there is one)."""
         t = self._input_transform
-        return t.n_in if t is not None else self._dense_layers()[0].n_in
+        return t.n_in if t is not None else _sized_layers(self)[0].n_in
 
     @property
     def n_outputs(self) -> int:
-        return self._dense_layers()[-1].n_out
+        return _sized_layers(self)[-1].n_out
 
     @property
     def input_transform(self) -> InputTransform | None:
@@ -223,19 +206,6 @@ class Sequential:
         """``X`` as the first layer sees it: ``input_transform(X)``, or ``X`` itself."""
         t = self._input_transform
         return X if t is None else t(X)
-
-    def _dense_layers(self) -> list[Layer]:
-        """The layers that fix the widths of the inputs and outputs: the Dense layers, and
-        a layer of your own with integer ``n_in`` and ``n_out`` attributes as Dense has."""
-        dense = [
-            lay
-            for lay in self.layers
-            if isinstance(lay, Dense)
-            or all(isinstance(getattr(lay, a, None), Integral) for a in ("n_in", "n_out"))
-        ]
-        if not dense:
-            raise ValueError(f"the network has no Dense layer, so nothing to train: {self!r}")
-        return dense
 
     def astype(self, dtype) -> Sequential:
         """Convert parameters and gradients to ``dtype`` in place; returns ``self``."""
@@ -423,17 +393,60 @@ class Sequential:
 
     def summary(self) -> str:
         """One line per layer with its parameter count (and buffer size, if it has buffers)."""
-        lines = []
-        for i, lay in enumerate(self.layers):
-            n = sum(p.size for key, p in self.params.items() if key.startswith(f"{i}."))
-            b = sum(v.size for key, v in self.buffers.items() if key.startswith(f"{i}."))
-            lines.append(f"{i:>3}  {lay!r:<40} params: {n}" + (f"  buffers: {b}" if b else ""))
-        lines.append(f"total parameters: {self.n_params} ({self.dtype.name})")
-        return "\n".join(lines)
+        return _summary(self)
 
     def __repr__(self):
         inner = ", ".join(repr(lay) for lay in self.layers)
         return f"Sequential([{inner}], seed={self.seed!r}, dtype={self.dtype.name!r})"
+
+
+def _check_layers(layers) -> list[Layer]:
+    """``Sequential``'s ``layers``: a non-empty list of glassnet Layers whose fixed widths
+    (Dense, BatchNorm) fit each other."""
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers must hold at least one layer, got an empty list")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"layers[{i}] must be a glassnet Layer, got {layer!r} of type "
+                f"{type(layer).__name__}"
+            )
+    # the layers of a fixed width (Dense, BatchNorm) must fit each other
+    sized = [(i, lay) for i, lay in enumerate(layers) if isinstance(lay, (Dense, BatchNorm))]
+    for (i, a), (j, b) in zip(sized, sized[1:]):
+        gives = a.n_out if isinstance(a, Dense) else a.n_features
+        takes = b.n_in if isinstance(b, Dense) else b.n_features
+        if gives != takes:
+            raise ValueError(
+                f"layers[{j}] takes {takes} inputs but layers[{i}] gives {gives} outputs"
+            )
+    return layers
+
+
+def _sized_layers(net: Sequential) -> list[Layer]:
+    """The layers that fix the widths of the inputs and outputs: the Dense layers, and
+    a layer of your own with integer ``n_in`` and ``n_out`` attributes as Dense has."""
+    dense = [
+        lay
+        for lay in net.layers
+        if isinstance(lay, Dense)
+        or all(isinstance(getattr(lay, a, None), Integral) for a in ("n_in", "n_out"))
+    ]
+    if not dense:
+        raise ValueError(f"the network has no Dense layer, so nothing to train: {net!r}")
+    return dense
+
+
+def _summary(net: Sequential) -> str:
+    """``net.summary()``."""
+    lines = []
+    for i, lay in enumerate(net.layers):
+        n = sum(p.size for key, p in net.params.items() if key.startswith(f"{i}."))
+        b = sum(v.size for key, v in net.buffers.items() if key.startswith(f"{i}."))
+        lines.append(f"{i:>3}  {lay!r:<40} params: {n}" + (f"  buffers: {b}" if b else ""))
+    lines.append(f"total parameters: {net.n_params} ({net.dtype.name})")
+    return "\n".join(lines)
 
 
 def mlp(

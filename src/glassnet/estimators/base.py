@@ -1,165 +1,39 @@
-"""The shared machinery of ``NetClassifier`` and ``NetRegressor``: scikit-learn's
-parameters and their checks, building the network, and scikit-learn's ``_fit``
-(check, build on a first pass, train with ``training``, check the result), so that
-the same ``random_state`` and the same calls give scikit-learn's model."""
+"""The shared machinery of ``NetClassifier`` and ``NetRegressor``: building the network
+from the parameters (declared and checked in ``params``) and scikit-learn's ``_fit``
+(check, build on a first pass, train with ``training``, check the result), so that the
+same ``random_state`` and the same calls give scikit-learn's model."""
 
 from __future__ import annotations
-
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._checks import Interval, ParamError, StrOptions, check_param, check_params
 from .._validation import check_some_weight
 from ..activations import ACTIVATIONS, Activation
-from ..layers import WIDTH, Dense, Dropout
+from ..layers import Dense, Dropout
 from ..network import mlp
 from ..optim import SGD, Adam
-from ..train.fit_options import CONSTRAINTS as FIT_CONSTRAINTS
-from ..train.fit_options import option_check
 from . import training
+from .params import check_estimator_params, estimator_init, hidden_activations, hidden_sizes
 
 __all__ = ["BaseNet"]
 
 
-class InvalidParameterError(ParamError, ValueError, TypeError):
-    """A bad estimator parameter: a ``ValueError`` and a ``TypeError`` at once, as
-    scikit-learn's own ``InvalidParameterError``, so that code written for
-    ``MLPClassifier`` catches it the same way."""
-
-    def __init__(self, name, value, allowed, hint="", wrong_kind=False):
-        self.wrong_kind = wrong_kind
-        super().__init__(name, value, allowed, hint)
-
-    def __reduce__(self):
-        return type(self), (self.name, self.value, self.allowed, self.hint, self.wrong_kind)
-
-
-def _invalid(exc: ParamError) -> InvalidParameterError:
-    return InvalidParameterError(exc.name, exc.value, exc.allowed, exc.hint, exc.wrong_kind)
-
-
-# one constraint per parameter, checked in ``fit`` (scikit-learn's ``_parameter_constraints``);
-# those that mean what ``gn.fit``'s options mean are taken from its table
-_PARAMETER_CONSTRAINTS = {
-    "solver": StrOptions({"sgd", "adam", "lbfgs"}),
-    "learning_rate": StrOptions({"constant", "invscaling", "adaptive"}),
-    "alpha": Interval(Real, 0, None),
-    "learning_rate_init": Interval(Real, 0, None, closed="neither"),
-    "power_t": Interval(Real, 0, None),
-    "tol": Interval(Real, 0, None),
-    "momentum": Interval(Real, 0, 1, closed="left"),  # 1: a velocity that never decays
-    "validation_fraction": option_check("validation_fraction"),  # as fit's
-    "beta_1": Interval(Real, 0, 1, closed="left"),
-    "beta_2": Interval(Real, 0, 1, closed="left"),
-    "epsilon": Interval(Real, 0, None, closed="neither"),
-    "dropout": Interval(Real, 0, 1, closed="left"),
-    "max_iter": Interval(Integral, 1, None),
-    "n_iter_no_change": Interval(Integral, 1, None),  # or np.inf: never stop early
-    "max_fun": Interval(Integral, 1, None),
-    "batch_size": [StrOptions({"auto"}), *FIT_CONSTRAINTS["batch_size"]],  # fit's, or "auto"
-    "shuffle": FIT_CONSTRAINTS["shuffle"],
-    "warm_start": "boolean",
-    "nesterovs_momentum": "boolean",
-    "early_stopping": "boolean",
-    "verbose": ["boolean", Interval(Integral, 0, None)],
-}
+def _fitted_views(name: str, what: str) -> property:
+    """The fitted ``coefs_`` (``name`` "W") or ``intercepts_`` ("b") as a property."""
+    doc = f"{what}, one per layer (views into the network's parameters); assigning a "
+    doc += "list of arrays of the same shapes overwrites them."
+    return property(
+        lambda self: self._views(name), lambda self, values: self._assign(name, values), doc=doc
+    )
 
 
 class BaseNet(BaseEstimator):
     _classifier = False
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dropout=0.0,
-        init="auto",
-        callbacks=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.init = init
-        self.callbacks = callbacks
-
-    # ------------------------------------------------------------ checks
-    def _hidden(self) -> list[int]:
-        """``hidden_layer_sizes`` as a list: an integer >= 1, or a sequence of them."""
-        h = self.hidden_layer_sizes
-        if isinstance(h, Integral) and not isinstance(h, bool):
-            h = [h]
-        if isinstance(h, (str, bytes)) or not hasattr(h, "__iter__"):
-            allowed = "an integer >= 1 or a sequence of them"
-            raise InvalidParameterError("hidden_layer_sizes", h, allowed, wrong_kind=True)
-        try:
-            return [check_param(f"hidden_layer_sizes[{i}]", v, WIDTH) for i, v in enumerate(h)]
-        except ParamError as exc:
-            raise _invalid(exc) from None
-
-    def _activations(self, n_hidden):
-        acts = self.activation
-        acts = [acts] * n_hidden if isinstance(acts, str) else list(acts)
-        if len(acts) != n_hidden:
-            raise ValueError(f"activation lists {len(acts)} entries for {n_hidden} hidden layers")
-        for a in acts:
-            ACTIVATIONS.get(a, argname="activation")
-        return acts
-
-    def _check_params(self):
-        values = {name: getattr(self, name) for name in _PARAMETER_CONSTRAINTS}
-        if values["n_iter_no_change"] == np.inf:
-            del values["n_iter_no_change"]
-        try:
-            check_params(values, _PARAMETER_CONSTRAINTS)
-        except ParamError as exc:
-            raise _invalid(exc) from None
+    __init__ = estimator_init()
 
     # ------------------------------------------------------------ building
     def _init_name(self, acts):
@@ -172,8 +46,8 @@ class BaseNet(BaseEstimator):
         )
 
     def _build(self, n_features, n_out, dtype):
-        hidden = self._hidden()
-        acts = self._activations(len(hidden))
+        hidden = hidden_sizes(self.hidden_layer_sizes)
+        acts = hidden_activations(self.activation, len(hidden))
         rs = self._random_state
         return mlp(
             [n_features, *hidden, n_out],
@@ -209,7 +83,7 @@ class BaseNet(BaseEstimator):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_, self.out_activation_ = self._output_layer(Y)
-        self.n_layers_ = len(self._hidden()) + 2
+        self.n_layers_ = len(hidden_sizes(self.hidden_layer_sizes)) + 2
         self.net_ = self._build(n_features, self.n_outputs_, dtype)
         self._best_theta = self.net_.get_flat()
         if self.solver != "lbfgs":
@@ -253,10 +127,10 @@ class BaseNet(BaseEstimator):
             [layer.name for layer in layers if isinstance(layer, Activation)],
             next((layer.p for layer in layers if isinstance(layer, Dropout)), 0.0),
         )
-        hidden = self._hidden()
+        hidden = hidden_sizes(self.hidden_layer_sizes)
         wanted = (
             hidden,
-            [ACTIVATIONS.get(a).name for a in self._activations(len(hidden))],
+            [ACTIVATIONS.get(a).name for a in hidden_activations(self.activation, len(hidden))],
             float(self.dropout),
         )
         if fitted != wanted:
@@ -282,7 +156,7 @@ class BaseNet(BaseEstimator):
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         """scikit-learn's ``_fit``: check, (re)build on a first pass, train, check the result."""
-        self._check_params()
+        check_estimator_params(self)
         if incremental:
             self._check_solver()
         first = not hasattr(self, "net_") or not (self.warm_start or incremental)
@@ -355,25 +229,8 @@ class BaseNet(BaseEstimator):
         for view, value in zip(views, values):
             view[...] = value
 
-    @property
-    def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices, one per layer (views into the network's parameters);
-        assigning a list of arrays of the same shapes overwrites them."""
-        return self._views("W")
-
-    @coefs_.setter
-    def coefs_(self, values):
-        self._assign("W", values)
-
-    @property
-    def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors, one per layer (views into the network's parameters);
-        assigning a list of arrays of the same shapes overwrites them."""
-        return self._views("b")
-
-    @intercepts_.setter
-    def intercepts_(self, values):
-        self._assign("b", values)
+    coefs_ = _fitted_views("W", "Weight matrices")
+    intercepts_ = _fitted_views("b", "Bias vectors")
 
     def _forward(self, X):
         """The network's raw outputs ``z`` (n, n_outputs) for ``X`` (dense or sparse)."""

@@ -26,6 +26,7 @@ from sklearn.utils.validation import validate_data
 from ..losses import SoftmaxCrossEntropy, one_hot, softmax
 from .base import BaseNet
 from .outputs import LogisticOutputs, PoissonOutputs, SquaredErrorOutputs
+from .params import estimator_init
 
 __all__ = ["NetClassifier", "NetRegressor"]
 
@@ -102,68 +103,7 @@ class NetClassifier(ClassifierMixin, BaseNet):
 
     _classifier = True
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dropout=0.0,
-        init="auto",
-        callbacks=None,
-        class_weight=None,
-        binary_output="logistic",
-    ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            dropout=dropout,
-            init=init,
-            callbacks=callbacks,
-        )
-        self.class_weight = class_weight
-        self.binary_output = binary_output
+    __init__ = estimator_init(last={"class_weight": None, "binary_output": "logistic"})
 
     def _validate_input(self, X, y, incremental, reset):
         """scikit-learn's: check ``X`` (dense, CSR or CSC) and ``y``; set or check
@@ -334,66 +274,7 @@ class NetRegressor(RegressorMixin, BaseNet):
     0.98
     """
 
-    def __init__(
-        self,
-        loss="squared_error",
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dropout=0.0,
-        init="auto",
-        callbacks=None,
-    ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            dropout=dropout,
-            init=init,
-            callbacks=callbacks,
-        )
-        self.loss = loss
+    __init__ = estimator_init(first={"loss": "squared_error"})
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
