@@ -275,3 +275,20 @@ def test_numeric_gradient_of_a_cubic():
     numeric = numeric_gradient(lambda: float(np.sum(v**3)), v, 1e-3)
     np.testing.assert_allclose(numeric, 3 * v**2 + 1e-6, rtol=1e-9)
     assert np.array_equal(v, [1.0, -2.0, 0.5])  # every entry put back
+
+
+def test_a_network_of_a_learners_layer_is_refused_at_save_not_at_load(tmp_path):
+    """gn.save wrote it and gn.load then failed ("unknown layer type 'layer'"): a file
+    that cannot be loaded. Now save refuses it, and fit refuses a checkpoint of it before
+    the first epoch."""
+    net = gn.Sequential([gn.Dense(2, 3), Swish(), gn.Dense(3, 2)], seed=0)
+    path = tmp_path / "swish.npz"
+    with pytest.raises(TypeError, match=r"layer 1 \(Swish\) is not one of glassnet's layers"):
+        gn.save(net, path)
+    assert not path.exists()
+    X, y = np.random.RandomState(0).randn(20, 2), np.arange(20) % 2
+    before = net.theta.copy()
+    with pytest.raises(TypeError, match=r"^checkpoint=: layer 1 \(Swish\)"):
+        gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, epochs=3, checkpoint=tmp_path / "c.npz")
+    np.testing.assert_array_equal(net.theta, before)  # refused before any epoch
+    gn.save(gn.mlp([2, 3, 2], seed=0), path)  # glassnet's own layers still save

@@ -523,8 +523,24 @@ def migrate_v1(config, notes):
 
 
 def _net_to_file(net):
+    check_rebuildable(net)
     arrays = {"theta": net.theta, "buffer": net.buffer}
     return {"network": net.get_config(), "metadata": net.metadata}, arrays
+
+
+def check_rebuildable(net, what: str = "gn.save") -> None:
+    """Refuse, before writing (or, for ``fit``'s checkpoints, before training), a network
+    that ``load`` could not rebuild: one of its layers (a learner's own) is not the class
+    that its ``name`` finds in glassnet's registry of layers."""
+    from .network import LAYERS
+
+    for i, lay in enumerate(net.layers):
+        if lay.name not in LAYERS or LAYERS.get(lay.name) is not type(lay):
+            raise TypeError(
+                f"{what}: layer {i} ({type(lay).__name__}) is not one of glassnet's layers, "
+                "so gn.load could not rebuild the network from the file; keep its parameters "
+                "with np.save(path, net.theta) and rebuild the network in code"
+            )
 
 
 def _net_from_file(meta, arrays):

@@ -11,7 +11,7 @@ import json
 
 from .._checks import check_param, check_params
 from ..losses import Loss
-from ..modelfile import check_save_path
+from ..modelfile import check_rebuildable, check_save_path
 from ..network import SEED, Sequential
 from ..optim import LBFGS, SGD, Optimizer
 from ..schedules import Schedule
@@ -20,7 +20,7 @@ from .fit_options import CONSTRAINTS, FitOptions
 __all__ = ["FitOptions", "CONSTRAINTS", "check_fit_args"]
 
 
-def _checkpoint_path(path, optimizer):
+def _checkpoint_path(path, optimizer, net):
     if path is None:
         return None
     if isinstance(optimizer, LBFGS):
@@ -28,6 +28,7 @@ def _checkpoint_path(path, optimizer):
             "checkpoint= needs a stochastic optimizer (SGD, Adam, RMSProp, Adagrad): SciPy's "
             "L-BFGS state cannot be saved"
         )
+    check_rebuildable(net, "checkpoint=")
     return check_save_path(path, "checkpoint")
 
 
@@ -65,7 +66,7 @@ def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> 
         optimizer=optimizer,
         schedule=schedule,
         seed=kw["seed"],
-        checkpoint=_checkpoint_path(kw["checkpoint"], optimizer),
+        checkpoint=_checkpoint_path(kw["checkpoint"], optimizer, net),
         checkpoint_metadata=_checkpoint_metadata(kw["checkpoint_metadata"]),
         **checked,
     )
