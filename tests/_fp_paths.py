@@ -211,6 +211,15 @@ PHASES = {
 }  # fmt: skip
 
 
+_POST_PRINT = re.compile(r"^Loss after iteration (\d+): (\d+\.\d{6})$", re.M)
+
+
+def post_prints(text: str) -> dict[int, str]:
+    """``{iteration: printed loss}`` of the lines ``Loss after iteration N: 0.123456`` in
+    ``text`` (the post's ``%f``: six decimals)."""
+    return {int(m.group(1)): m.group(2) for m in _POST_PRINT.finditer(text)}
+
+
 def check_post_prints(printed: dict[int, str], first: tuple[str, str]) -> None:
     """``{iteration: printed loss}`` of the post's 3-unit run, every 1,000 from 0 to 19,000:
     ``first`` (the post's 0 and 1000) exactly, 2000 within the spread of ``PRINT_2000``, and

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from glassnet.apps.cli import main
 
-from ._fp_paths import check_post_prints
+from ._fp_paths import check_post_prints, post_prints
 from .conftest import console_script, png_is_not_blank
 from .test_tutorial import CYCLE, POST_LOSS_0, POST_LOSS_1000
 
@@ -52,11 +52,7 @@ def tutorial_run(tmp_path_factory):
 def test_tutorial_prints_the_posts_losses(tutorial_run):
     code, _, lines, _ = tutorial_run
     assert code == 0
-    printed = dict(
-        (int(m.group(1)), m.group(2))
-        for m in map(re.compile(r"Loss after iteration (\d+): ([\d.]+)").fullmatch, lines)
-        if m
-    )
+    printed = post_prints("\n".join(lines))
     # the post's first two prints exactly, then what the floating-point path allows
     check_post_prints(printed, (POST_LOSS_0, POST_LOSS_1000))
     assert float(printed[19000]) in CYCLE

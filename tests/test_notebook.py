@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ._fp_paths import LINES, check_line, check_post_prints
+from ._fp_paths import LINES, check_line, check_post_prints, post_prints
 from .test_tutorial import POST_LOSS_0, POST_LOSS_1000
 
 # the CPU's floating-point path can move these results: CI runs them on two (README)
@@ -52,7 +52,7 @@ def _check_line(stored: str, fresh: str) -> None:
     """One printed line of a cell, stored against fresh: the same text and the same numbers
     to the digit, except where the number depends on the CPU's floating-point path: the
     numbers marked ``~`` (held to the spread measured on several paths) and the post's
-    prints from iteration 2000 on (checked as a whole by ``_check_post_prints``)."""
+    prints from iteration 2000 on (checked as a whole by ``check_post_prints``)."""
     if stored.startswith("Loss after iteration "):
         assert stored.split(":")[0] == fresh.split(":")[0]
         return
@@ -65,13 +65,6 @@ def _check_line(stored: str, fresh: str) -> None:
         check_line(label, shown.lstrip(": "), fresh[len(before + label) :].lstrip(": "))
     else:
         assert stored == fresh
-
-
-def _post_prints(cell) -> dict[int, str]:
-    return dict(
-        (int(m.group(1)), m.group(2))
-        for m in re.finditer(r"^Loss after iteration (\d+): ([\d.]+)$", _text(cell), re.M)
-    )
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +122,9 @@ def test_stored_outputs_match_a_fresh_execution(stored, fresh):
         assert len(old_lines) == len(new_lines), old.source
         for a, b in zip(old_lines, new_lines):
             _check_line(a, b)
-        if _post_prints(old):
-            check_post_prints(_post_prints(old), (POST_LOSS_0, POST_LOSS_1000))
-            check_post_prints(_post_prints(new), (POST_LOSS_0, POST_LOSS_1000))
+        if post_prints(_text(old)):
+            check_post_prints(post_prints(_text(old)), (POST_LOSS_0, POST_LOSS_1000))
+            check_post_prints(post_prints(_text(new)), (POST_LOSS_0, POST_LOSS_1000))
 
 
 def test_the_sweep_spread_in_the_words_is_the_measured_one(stored):

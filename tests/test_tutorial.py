@@ -1,14 +1,12 @@
 """glassnet.tutorial is the post, literally: its data, initialisation and printed losses."""
 
-import re
-
 import numpy as np
 import pytest
 import sklearn.datasets
 
 from glassnet import tutorial
 
-from ._fp_paths import check_post_prints
+from ._fp_paths import check_post_prints, post_prints
 
 # the CPU's floating-point path can move these results: CI runs them on two (README)
 pytestmark = pytest.mark.numbers
@@ -82,10 +80,8 @@ def test_build_model_prints_the_posts_losses(data, capsys):
     tutorial.build_model(X, y, 3, print_loss=True)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 20
-    printed = dict(
-        (int(m.group(1)), m.group(2))
-        for m in (re.fullmatch(r"Loss after iteration (\d+): (\d\.\d{6})", ln) for ln in lines)
-    )
+    printed = post_prints("\n".join(lines))
+    assert len(printed) == 20  # every line is one of the post's prints
     # the post's two first prints exactly; then, by the floating-point path, one of the two
     # measured sequences that end on the cycle's values (tests/_fp_paths.py)
     check_post_prints(printed, (POST_LOSS_0, POST_LOSS_1000))
