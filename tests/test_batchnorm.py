@@ -29,9 +29,9 @@ def test_batchnorm_backward_matches_the_long_chain_rule(rng):
     bn.gamma[...] = rng.normal(size=4)
     bn.beta[...] = rng.normal(size=4)
     x = rng.normal(size=(6, 4)) * 3 + 1
-    dy = rng.normal(size=(6, 4))
+    delta = rng.normal(size=(6, 4))
     bn.forward(x, training=True)
-    dx = bn.backward(dy)
+    dx = bn.backward(delta)
     # the staged backward (CS231n's computational graph), written the long way
     n, eps = x.shape[0], bn.eps
     mu = x.mean(0)
@@ -39,13 +39,13 @@ def test_batchnorm_backward_matches_the_long_chain_rule(rng):
     var = (xc**2).mean(0)
     std = np.sqrt(var + eps)
     xhat = xc / std
-    dxhat = dy * bn.gamma
+    dxhat = delta * bn.gamma
     dvar = (dxhat * xc * -0.5 * std**-3).sum(0)
     dmu = (-dxhat / std).sum(0) + dvar * (-2 * xc).mean(0)
     dx_long = dxhat / std + dvar * 2 * xc / n + dmu / n
     np.testing.assert_allclose(dx, dx_long, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(bn.dgamma, (dy * xhat).sum(0))
-    np.testing.assert_allclose(bn.dbeta, dy.sum(0))
+    np.testing.assert_allclose(bn.dgamma, (delta * xhat).sum(0))
+    np.testing.assert_allclose(bn.dbeta, delta.sum(0))
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])

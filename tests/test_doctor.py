@@ -98,8 +98,8 @@ def test_a_broken_backward_fails_the_gradient_check(moons):
     X, y = moons
 
     class BadTanh(gn.Tanh):
-        def backward(self, grad):
-            return grad  # forgets the derivative
+        def backward(self, delta):
+            return delta  # forgets the derivative
 
     net = gn.Sequential([gn.Dense(2, 4), BadTanh(), gn.Dense(4, 2)], seed=0)
     d = gn.diagnose(net, LOSS, X, y, optimizer=gn.SGD(lr=0.5), epochs=3)

@@ -47,8 +47,8 @@ def test_one_hot_labels_and_sum_reduction():
 
 def test_catches_a_wrong_backward():
     class BadTanh(gn.Tanh):
-        def backward(self, grad):
-            return grad * (1 - self._a)  # forgot to square a
+        def backward(self, delta):
+            return delta * (1 - self._a)  # forgot to square a
 
     X, y, loss, _ = _problem("ce", 1)
     net = gn.Sequential([gn.Dense(3, 4), BadTanh(), gn.Dense(4, 3)], seed=0)

@@ -87,3 +87,39 @@ def test_no_class_over_300_lines():
     sizes = _class_sizes()
     assert "src/glassnet/network.py::Sequential" in sizes  # the walk finds the classes
     assert {name: n for name, n in sizes.items() if n > 300} == {}
+
+
+def test_backward_takes_delta_everywhere():
+    """One name for ``dL/d out`` (the post's ``delta``, stated in the package docstring):
+    every engine ``backward`` that takes it calls it ``delta``, none ``grad``/``dy``/``dout``."""
+    import ast
+
+    import glassnet
+
+    assert "``delta`` is the derivative of the loss" in glassnet.__doc__
+    names = {}
+    for path in sorted((ROOT / "src" / "glassnet").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name == "backward":
+                args = [a.arg for a in node.args.args[1:]]
+                if args:
+                    names[f"{path.relative_to(ROOT)}:{node.lineno}"] = args[0]
+    assert len(names) >= 10  # Layer, Dense, Dropout, BatchNorm, the activations, Sequential
+    assert {where: a for where, a in names.items() if a != "delta"} == {}
+
+
+def test_no_function_over_60_lines():
+    """Each function of src/glassnet reads on one screen: at most ~60 lines, its
+    docstring not counted."""
+    import ast
+
+    long = {}
+    for path in sorted((ROOT / "src" / "glassnet").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if ast.get_docstring(node) is not None:
+                    lines -= node.body[0].end_lineno - node.body[0].lineno + 1
+                if lines > 60:
+                    long[f"{path.relative_to(ROOT)}::{node.name}"] = lines
+    assert long == {}

@@ -5,6 +5,14 @@ layercheck, modelfile) sits at the top of the package; training lives in ``glass
 scikit-learn estimators in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
 ``glassnet.viz`` and the command line, playground and benchmarks in ``glassnet.apps``.
 
+The engine names things as the post does. ``z`` is a layer's weighted input and ``a``
+its activation; ``delta`` is the derivative of the loss with respect to a layer's output
+(``dL/d out``, the post's ``delta3`` and ``delta2``): ``layer.backward(delta)`` takes it
+and returns the delta of the layer's input for the layer below. ``dW`` and ``db`` are a
+parameter's gradients (the post's ``dW1``, ``db1``); ``grad`` is only ever the packed
+vector of all of them (``net.grad``), as ``theta`` is the packed vector of the
+parameters.
+
 ``import glassnet as gn`` is instant: each public name below is imported from its module
 the first time it is used (PEP 562, as SciPy does), so a command line starts at once and
 scikit-learn and matplotlib load only with the names that need them.

@@ -1,9 +1,11 @@
 """Element-wise activation layers and the registry that finds them by name.
 
 Each activation is a parameter-free layer: ``forward`` computes ``a = f(z)`` and
-caches what its derivative needs, ``backward`` turns ``dL/da`` into
-``dL/dz = dL/da * f'(z)``. Where ``f'`` can be written with the output alone
-(tanh, sigmoid) the output is cached, as in the post's ``1 - a1**2``.
+caches what its derivative needs, ``backward(delta)`` turns the delta of its output,
+``dL/da``, into the delta of its input, ``dL/dz = delta * f'(z)`` (the post's
+``delta2 = delta3.dot(W2.T) * (1 - a1**2)`` is Dense's part then Tanh's). Where ``f'``
+can be written with the output alone (tanh, sigmoid) the output is cached, as in the
+post's ``1 - a1**2``.
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ class Tanh(Activation):
         self._a = a = np.tanh(x)
         return a
 
-    def backward(self, grad):
+    def backward(self, delta):
         a = self._a
-        return grad * (1 - a * a)
+        return delta * (1 - a * a)
 
 
 class Sigmoid(Activation):
@@ -67,9 +69,9 @@ class Sigmoid(Activation):
         self._a = a = expit(x)
         return a
 
-    def backward(self, grad):
+    def backward(self, delta):
         a = self._a
-        return grad * (a * (1 - a))
+        return delta * (a * (1 - a))
 
 
 class ReLU(Activation):
@@ -81,8 +83,8 @@ class ReLU(Activation):
         self._a = a = np.maximum(x, 0)
         return a
 
-    def backward(self, grad):
-        return grad * (self._a > 0)
+    def backward(self, delta):
+        return delta * (self._a > 0)
 
 
 class LeakyReLU(Activation):
@@ -100,8 +102,8 @@ class LeakyReLU(Activation):
         self._pos = pos = x > 0
         return np.where(pos, x, self.alpha * x)
 
-    def backward(self, grad):
-        return grad * np.where(self._pos, 1.0, self.alpha).astype(grad.dtype, copy=False)
+    def backward(self, delta):
+        return delta * np.where(self._pos, 1.0, self.alpha).astype(delta.dtype, copy=False)
 
 
 class ELU(Activation):
@@ -121,9 +123,9 @@ class ELU(Activation):
         self._a = a = np.where(pos, x, self.alpha * np.expm1(np.minimum(x, 0)))
         return a
 
-    def backward(self, grad):
-        d = np.where(self._pos, 1.0, self._a + self.alpha).astype(grad.dtype, copy=False)
-        return grad * d
+    def backward(self, delta):
+        d = np.where(self._pos, 1.0, self._a + self.alpha).astype(delta.dtype, copy=False)
+        return delta * d
 
 
 class Softplus(Activation):
@@ -135,8 +137,8 @@ class Softplus(Activation):
         self._x = x
         return np.logaddexp(0, x).astype(x.dtype, copy=False)
 
-    def backward(self, grad):
-        return grad * expit(self._x)
+    def backward(self, delta):
+        return delta * expit(self._x)
 
 
 class Identity(Activation):
@@ -147,8 +149,8 @@ class Identity(Activation):
     def forward(self, x, training=False):
         return x
 
-    def backward(self, grad):
-        return grad
+    def backward(self, delta):
+        return delta
 
 
 ACTIVATIONS = Registry("activation")

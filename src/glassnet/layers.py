@@ -126,7 +126,10 @@ class Layer:
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+    def backward(self, delta: np.ndarray) -> np.ndarray | None:
+        """Take ``delta = dL/d out`` (the output's shape), write the parameters'
+        gradients into the bound views (``self.dW[...] = ...``) and return the delta of
+        the input, ``dL/dx`` (``None`` when ``input_grad`` is off)."""
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -251,10 +254,10 @@ class Dropout(Layer):
             self._mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
         return x * self._mask
 
-    def backward(self, grad):
+    def backward(self, delta):
         if self._mask is None:
-            return grad
-        return grad * self._mask
+            return delta
+        return delta * self._mask
 
     def get_config(self):
         return {"p": self.p}
@@ -292,11 +295,11 @@ class BatchNorm(Layer):
     At prediction time (``training=False``) ``running_mean`` and ``running_var`` take
     the place of ``mu`` and ``var``.
 
-    Backward, for ``dy = dL/dy`` of shape (n, d), with ``dxhat = dy * gamma``::
+    Backward, for ``delta = dL/dy`` of shape (n, d), with ``dxhat = delta * gamma``::
 
-        dgamma = (dy * xhat).sum(axis=0)      dbeta = dy.sum(axis=0)
-        dx = (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
-             / (n * sqrt(var + eps))
+        dgamma = (delta * xhat).sum(axis=0)      dbeta = delta.sum(axis=0)
+        dL/dx = (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
+                / (n * sqrt(var + eps))
 
     the compact form of the chain rule through ``mu`` and ``var`` (CS231n's
     "batchnorm_backward_alt").
@@ -368,16 +371,16 @@ class BatchNorm(Layer):
         self._xhat = xhat = (x - mu) * inv_std  # (n, d)
         return self.gamma * xhat + self.beta
 
-    def backward(self, dy):
+    def backward(self, delta):
         xhat, inv_std = self._xhat, self._inv_std
-        self.dgamma[...] = (dy * xhat).sum(axis=0)
-        self.dbeta[...] = dy.sum(axis=0)
+        self.dgamma[...] = (delta * xhat).sum(axis=0)
+        self.dbeta[...] = delta.sum(axis=0)
         if not self.input_grad:
             return None
-        dxhat = dy * self.gamma  # (n, d)
+        dxhat = delta * self.gamma  # (n, d)
         if not self._training:  # fixed statistics: a per-feature scale
             return dxhat * inv_std
-        n = dy.shape[0]
+        n = delta.shape[0]
         return (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)) * (inv_std / n)
 
     def get_config(self):

@@ -256,8 +256,9 @@ class Sequential:
 
     _grad_views: GradientViews | None = None  # found at the first backward
 
-    def backward(self, grad: np.ndarray) -> np.ndarray | None:
-        """Back-propagate ``dL/d out`` (n, n_outputs); fills ``self.grad`` (and ``grads``).
+    def backward(self, delta: np.ndarray) -> np.ndarray | None:
+        """Back-propagate ``delta = dL/d out`` (n, n_outputs) through the layers, last
+        to first; fills ``self.grad`` (and ``grads``) and returns the input's delta.
 
         A layer whose ``backward`` rebinds its gradient attribute (``self.dW = ...``)
         instead of writing into its view still trains: the new array is copied into
@@ -266,9 +267,9 @@ class Sequential:
         if views is None or views.grad is not self.grad:  # the first, or after astype
             views = self._grad_views = GradientViews(self)
         for layer in reversed(self.layers):
-            grad = layer.backward(grad)
+            delta = layer.backward(delta)
         views.gather()
-        return grad
+        return delta
 
     def penalty(self, l2: float, l1: float = 0.0) -> float:
         """``l2/2 * sum ||W||^2 + l1 * sum |W|`` over every Dense weight matrix (biases
