@@ -1,8 +1,9 @@
 """glassnet: neural networks from scratch on NumPy, every step of the math in view.
 
 The engine (layers, activations, losses, init, network, optim, schedules, gradcheck,
-layercheck, modelfile) sits at the top of the package; training lives in ``glassnet.train``, the
-scikit-learn estimators in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
+layercheck, modelfile) sits at the top of the package; training lives in ``glassnet.train``,
+``gn.explain`` (one step with its numbers) in ``glassnet.learn``, the scikit-learn estimators
+in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
 ``glassnet.viz`` and the command line, playground and benchmarks in ``glassnet.apps``.
 
 The engine names things as the post does. ``z`` is a layer's weighted input and ``a``
@@ -11,7 +12,9 @@ its activation; ``delta`` is the derivative of the loss with respect to a layer'
 and returns the delta of the layer's input for the layer below. ``dW`` and ``db`` are a
 parameter's gradients (the post's ``dW1``, ``db1``); ``grad`` is only ever the packed
 vector of all of them (``net.grad``), as ``theta`` is the packed vector of the
-parameters.
+parameters. ``gn.explain`` numbers the deltas as the post does, from its input layer:
+``delta{k+1} = dL/dz{k}``, the delta that the k-th Dense layer's ``backward`` takes
+(``delta3 = dL/dz2`` and ``delta2 = dL/dz1`` for the post's network).
 
 ``import glassnet as gn`` is instant: each public name below is imported from its module
 the first time it is used (PEP 562, as SciPy does), so a command line starts at once and
@@ -54,6 +57,7 @@ _PUBLIC = {
     "glassnet.train.resume": ["resume"],
     "glassnet.train.monitor": ["Monitor"],
     "glassnet.train.doctor": ["diagnose"],
+    "glassnet.learn.explain": ["explain"],
     "glassnet.estimators": ["NetClassifier", "NetRegressor"],  # scikit-learn
 }
 _MODULES = {"datasets": "glassnet.data.datasets", "plotting": "glassnet.viz.plotting"}
@@ -84,6 +88,7 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .gradcheck import check_gradients
     from .layercheck import check_layer
     from .layers import BatchNorm, BufferSpec, Dense, Dropout, Layer, ParamSpec
+    from .learn.explain import explain
     from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
     from .modelfile import ModelFileError, load, save
     from .network import Sequential, mlp

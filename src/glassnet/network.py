@@ -263,13 +263,19 @@ class Sequential:
         A layer whose ``backward`` rebinds its gradient attribute (``self.dW = ...``)
         instead of writing into its view still trains: the new array is copied into
         ``self.grad``, with a warning the first time (``glassnet._gradviews``)."""
-        views = self._grad_views
-        if views is None or views.grad is not self.grad:  # the first, or after astype
-            views = self._grad_views = GradientViews(self)
+        views = self.gradient_views()
         for layer in reversed(self.layers):
             delta = layer.backward(delta)
         views.gather()
         return delta
+
+    def gradient_views(self) -> GradientViews:
+        """Which attribute of each layer holds which view into ``grad`` (built at the
+        first call, and again after ``astype``); ``backward`` gathers through it."""
+        views = self._grad_views
+        if views is None or views.grad is not self.grad:  # the first, or after astype
+            views = self._grad_views = GradientViews(self)
+        return views
 
     def penalty(self, l2: float, l1: float = 0.0) -> float:
         """``l2/2 * sum ||W||^2 + l1 * sum |W|`` over every Dense weight matrix (biases

@@ -1,4 +1,4 @@
-"""The ``glassnet`` command line: ``glassnet tutorial``, ``train``, ``exercises``, ...
+"""The ``glassnet`` command line: ``glassnet tutorial``, ``explain``, ``train``, ``exercises``, ...
 
 Errors a user can cause (bad arguments, bad data, an output that cannot be written) are
 printed as one line without a traceback, with exit status 2; a training run that
@@ -69,6 +69,28 @@ EXERCISES_OPTIONS = [
     ("--only", dict(metavar="NAMES", help="comma-separated exercise names")),
 ]
 
+EXPLAIN_OPTIONS = [
+    (
+        "--rows",
+        dict(
+            type=COUNT,
+            default=5,
+            metavar="N",
+            help="show the first N rows of each array with a row per point (default 5)",
+        ),
+    ),
+    (
+        "--epoch",
+        dict(
+            type=NONNEG_INT,
+            default=0,
+            metavar="K",
+            help="explain the step after K epochs of the post's training (default 0: "
+            "the network as initialised)",
+        ),
+    ),
+]
+
 SWEEP_OPTIONS = [
     ("--param", dict(required=True, help="hidden, lr, l2, activation or depth")),
     ("--values", dict(required=True, help="comma-separated values, e.g. 1,2,3,4,5,20,50")),
@@ -109,6 +131,10 @@ def _tutorial_options(p):
 
 def _exercises_options(p):
     add_options(p, EXERCISES_OPTIONS)
+
+
+def _explain_options(p):
+    add_options(p, EXPLAIN_OPTIONS)
 
 
 def _sweep_options(p):
@@ -174,6 +200,13 @@ def _cmd_exercises(args) -> int:
     return 0
 
 
+def _cmd_explain(args) -> int:
+    from .explain_cmd import run
+
+    run(args.rows, args.epoch)
+    return 0
+
+
 def _cmd_sweep(args) -> int:
     check_output_dir(args.out, "--out", default=SWEEP_OUT)
     from .sweep import run_sweep_command
@@ -191,6 +224,16 @@ COMMANDS = [
         "figures are written as PNG files.",
         _tutorial_options,
         _cmd_tutorial,
+    ),
+    (
+        "explain",
+        "one step of the post with its numbers (gn.explain)",
+        "Run one forward and backward pass of the post's 2-3-2 tanh network on its 200 "
+        "moons (summed loss, l2 0.01) and print every array of it by the post's name, "
+        "z1, a1, z2, probs, loss, delta3, dW2, db2, delta2, dW1, db1: its formula, its "
+        "shape, its first rows and the line of glassnet that computed it.",
+        _explain_options,
+        _cmd_explain,
     ),
     (
         "train",
