@@ -478,3 +478,30 @@ def test_glassnet_explain_refuses_bad_values(argv, words, capsys):
         main(["explain", *argv])
     assert exc.value.code == 2
     assert f"glassnet explain: error: {words}" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- the page
+PAGE = (Path(__file__).resolve().parents[1] / "docs" / "guide" / "explain.md").read_text()
+
+
+def _masked(text: str) -> str:
+    """``text`` with the line numbers of glassnet's files masked: another version of
+    layers.py moves them; the file, the code and every number must match."""
+    return re.sub(r"(glassnet/[\w/]+\.py):\d+", r"\1:N", text)
+
+
+@pytest.mark.numbers
+def test_the_page_shows_what_glassnet_explain_prints(capsys):
+    """docs/guide/explain.md's trace is what ``glassnet explain --rows 3`` prints (to
+    update the page, paste the command's output)."""
+    shown = re.search(
+        r"^```console\n\$ glassnet explain --rows 3\n(.*?)^```", PAGE, re.M | re.S
+    ).group(1)
+    assert main(["explain", "--rows", "3"]) == 0
+    assert _masked(capsys.readouterr().out) == _masked(shown)
+
+
+@pytest.mark.numbers
+def test_the_page_shows_the_html_a_notebook_shows():
+    shown = PAGE[PAGE.index("<div class='glassnet-explain'>") :].rstrip("\n")
+    assert _masked(shown) == _masked(post_step(0).to_html(rows=2))

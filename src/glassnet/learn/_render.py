@@ -91,7 +91,8 @@ def _table(step, rows: int) -> str:
         body.append(f"<tr>{cells}{'<td>…</td>' if cut else ''}</tr>")
     more = _more(step, shown) if a.ndim > 1 else ""
     if more:
-        body.append(f"<tr><td colspan='{COLUMNS + 1}'>{html.escape(more)}</td></tr>")
+        span = min(a2.shape[1], COLUMNS) + cut
+        body.append(f"<tr><td colspan='{span}'>{html.escape(more)}</td></tr>")
     style = "font-family:monospace;font-size:0.85em;text-align:right;border-collapse:collapse"
     return f"<table style='{style}'>{''.join(body)}</table>"
 
@@ -116,5 +117,5 @@ def _html_step(step, rows: int) -> str:
 def as_html(title: str, steps, rows: int) -> str:
     """The trace as HTML: the title, then each step with its array as a small table."""
     head = f"<p><b>{html.escape(title)}</b><br><small>{html.escape(LEGEND)}</small></p>"
-    body = "".join(_html_step(step, rows) for step in steps)
-    return f"<div class='glassnet-explain'>{head}{body}</div>"
+    body = "\n".join(_html_step(step, rows) for step in steps)  # a line per step
+    return f"<div class='glassnet-explain'>\n{head}\n{body}\n</div>"
