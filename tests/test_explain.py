@@ -21,6 +21,8 @@ from glassnet.apps.cli import main
 from glassnet.apps.explain_cmd import post_step
 from glassnet.learn._source import assign_line, result_line
 
+from .test_custom_layers import BookAffine
+
 POST_NAMES = ["z1", "a1", "z2", "probs", "loss", "delta3", "dW2", "db2", "delta2", "dW1", "db1"]
 
 
@@ -224,39 +226,25 @@ def test_explain_leaves_the_network_as_it_was(moons):
 
 
 def test_input_transform_and_own_layer(moons):
-    """A network with an input transform shows x0; a learner's own layer shows as h{i}."""
+    """A network with an input transform shows x0; a learner's own layer shows as h{i}, even
+    one that rebinds its gradients (they are gathered into the packed vector, as by
+    ``net.backward``, and read from it)."""
     X, y = moons
-
-    class Scale(gn.Layer):
-        def param_specs(self):
-            return [gn.ParamSpec("s", (3,), True)]
-
-        def bind(self, params, grads):
-            self.s, self.ds = params["s"], grads["s"]
-
-        def initialize(self, rng):
-            self.s[...] = 1.5
-
-        def forward(self, x, training=False):
-            self._x = x
-            return x * self.s
-
-        def backward(self, delta):
-            self.ds[...] = (delta * self._x).sum(axis=0)
-            return delta * self.s
-
-    layers = [gn.Dense(2, 3), Scale(), gn.Tanh(), gn.Dense(3, 2)]
+    layers = [gn.Dense(2, 3), BookAffine(3, 3), gn.Tanh(), gn.Dense(3, 2)]
     net = gn.Sequential(layers, seed=0, input_transform=gn.Standardize.from_data(X))
-    exp = gn.explain(net, SUM, X, y, l2=0.01)
-    assert " ".join(exp) == ("x0 z1 h1 a1 z2 probs loss delta3 dW2 db2 dh1 ds_1 delta2 dW1 db1")
-    assert exp["loss"].formula.endswith("l2/2 * (||W1||^2 + ||s_1||^2 + ||W2||^2)")
+    with pytest.warns(UserWarning, match="backward rebinds self.dW of layer 1"):
+        exp = gn.explain(net, SUM, X, y, l2=0.01)
+    assert " ".join(exp) == "x0 z1 h1 a1 z2 probs loss delta3 dW2 db2 dh1 dW_1 db_1 delta2 dW1 db1"
+    assert exp["loss"].formula.endswith("l2/2 * (||W1||^2 + ||W_1||^2 + ||W2||^2)")
     assert exp["dh1"].formula == "dh1 = (delta3 @ W2.T) * (1 - a1**2)"
-    assert exp["delta2"].formula == "delta2 = Scale.backward(dh1)"
+    assert exp["delta2"].formula == "delta2 = BookAffine.backward(dh1)"
+    assert exp["dW_1"].lines[0].text == "self.dW = self.x.T @ delta"
+    assert exp["h1"].lines[0].text == "return x @ self.W + self.b"
     fwd, _, value, _ = _engine_step(net, SUM, X, y, 0.01)
     assert np.array_equal(exp["x0"].value, net.input_transform(X))
     assert np.array_equal(exp["h1"].value, fwd[1]) and exp["loss"].value == value
-    assert np.array_equal(exp["ds_1"].value, net.grads["1.s"])
-    assert exp["h1"].lines[0].text == "return x * self.s"
+    assert np.array_equal(exp["dW_1"].value, net.grads["1.W"])
+    assert np.array_equal(exp["dW1"].value, net.grads["0.W"])
 
 
 # the post's code for one pass (its build_model's loop body up to the gradients)

@@ -259,6 +259,7 @@ class Trace:
     # ------------------------------------------------------------------------- backward
     def backward(self, delta, dname) -> None:
         """Each layer's ``backward`` in turn, last to first, as ``Sequential.backward``."""
+        self.net.gradient_views()  # found before any backward, as Sequential.backward does
         pending = None  # a Dense layer's delta @ W.T, shown with the layer below it
         for i in reversed(range(len(self.net.layers))):
             layer = self.net.layers[i]
