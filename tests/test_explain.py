@@ -117,6 +117,11 @@ def test_formulas_of_dropout_and_batchnorm(moons):
     assert bn["dbn1"].formula == "dbn1 = (delta3 @ W2.T) * (a1 > 0)"
     assert bn["dgamma1"].formula == "dgamma1 = (dbn1 * xhat1).sum(axis=0)"
     assert bn["delta3"].formula == "delta3 = (probs - onehot(y)) / n"  # the mean's
+    X, y = moons
+    layers, loss, _ = NETS["squared error"]  # summed, averaged over its 2 outputs
+    mse = gn.explain(gn.Sequential(layers(), seed=1), loss, X, _targets(loss, X, y))
+    assert mse["da2"].formula == "da2 = (yhat - y) / k"
+    assert mse["loss"].formula == "loss = 1/2 * sum_n ||yhat_n - y_n||^2 / k"
     # the normalised values: each column of xhat has mean 0 and variance var / (var + eps)
     xhat, var = np.asarray(bn["xhat1"]), np.asarray(bn["z1"]).var(axis=0)
     np.testing.assert_allclose(xhat.mean(axis=0), 0, atol=1e-12)
@@ -412,6 +417,9 @@ def test_mapping_interface(moons):
     exp = gn.explain(_post_net(), SUM, *moons, l2=0.01)
     assert "dW1" in exp and "W1" not in exp
     assert np.array_equal(np.asarray(exp["dW1"]), exp.arrays()["dW1"])
+    copied = np.array(exp["dW1"], copy=True)
+    copied[...] = 0
+    assert exp["dW1"].value.any()  # a copy asked for is a copy
     assert list(exp.arrays()) == POST_NAMES
     assert exp["dW1"].where == ", ".join(line.where for line in exp["dW1"].lines)
     assert repr(exp) == f"<Explanation of one step: {', '.join(POST_NAMES)}>"

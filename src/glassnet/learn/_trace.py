@@ -62,7 +62,8 @@ class Step:
         return ", ".join(line.where for line in self.lines)
 
     def __array__(self, dtype=None, copy=None):
-        return self.value if dtype is None else self.value.astype(dtype)
+        value = self.value if dtype is None else self.value.astype(dtype, copy=False)
+        return value.copy() if copy else value
 
     def __repr__(self) -> str:
         return f"Step({self.name!r}, shape={self.shape}, {self.formula!r}, at {self.where!r})"
@@ -100,10 +101,14 @@ def _times(expr: str, factor: str | None) -> str:
 
 
 def _reduction(loss: Loss, n: int, k: int) -> str:
-    """The divisor of the loss's sum: "" (sum), " / n" or " / (n * k)"."""
-    if loss.reduction == "sum":
+    """The divisor of the loss's sum as text: "", " / n", " / k" or " / (n * k)" (the
+    mean's n rows; the k outputs of a squared error with ``average_outputs``)."""
+    by = ["n"] if loss.reduction == "mean" else []
+    if getattr(loss, "average_outputs", False) and k > 1:
+        by.append("k")
+    if not by:
         return ""
-    return " / (n * k)" if getattr(loss, "average_outputs", False) and k > 1 else " / n"
+    return f" / {by[0]}" if len(by) == 1 else f" / ({' * '.join(by)})"
 
 
 class Trace:
