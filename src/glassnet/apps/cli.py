@@ -226,16 +226,6 @@ COMMANDS = [
         _cmd_tutorial,
     ),
     (
-        "explain",
-        "one step of the post with its numbers (gn.explain)",
-        "Run one forward and backward pass of the post's 2-3-2 tanh network on its 200 "
-        "moons (summed loss, l2 0.01) and print every array of it by the post's name, "
-        "z1, a1, z2, probs, loss, delta3, dW2, db2, delta2, dW1, db1: its formula, its "
-        "shape, its first rows and the line of glassnet that computed it.",
-        _explain_options,
-        _cmd_explain,
-    ),
-    (
         "train",
         "train a network on a data set",
         "Train a network and report its training accuracy (R² for regression). The "
@@ -265,6 +255,16 @@ COMMANDS = [
         "figure for each.",
         _exercises_options,
         _cmd_exercises,
+    ),
+    (
+        "explain",
+        "one step of the post with its numbers (gn.explain)",
+        "Run one forward and backward pass of the post's 2-3-2 tanh network on its 200 "
+        "moons (summed loss, l2 0.01) and print every array of it by the post's name, "
+        "z1, a1, z2, probs, loss, delta3, dW2, db2, delta2, dW1, db1: its formula, its "
+        "shape, its first rows and the line of glassnet that computed it.",
+        _explain_options,
+        _cmd_explain,
     ),
     (
         "sweep",
