@@ -1,26 +1,35 @@
 """The playground's settings: defaults, limits, validation, data, and the Python snippet.
 
 A *config* is a flat JSON object holding every control of the page (data set, noise,
-layers, optimizer, ...) and the seeds. The page sends partial configs; ``merge_config``
-checks each field and returns a complete config, or raises ``ConfigError`` with a
-message that names the field. The same config builds the data (``make_data``), the
-network and optimizer (``session.Session``) and the snippet (``snippet``), so a link or
-a snippet reproduces the page's run.
+layers, optimizer, ...) and the seeds. ``SETTINGS`` declares each control once: its
+default, its check and its help; where a control is one of ``fit``'s options or an
+engine argument (``l2``, ``batch_size``, ``lr``, ``dropout``, the widths) its check is
+the engine's own, capped by what one message from the page may cause. The page sends
+partial configs; ``merge_config`` checks each field and returns a complete config, or
+raises ``ConfigError`` with a message that names the field. The same config builds the
+data (``make_data``), the network and optimizer (``session.Session``) and the snippet
+(``snippet``), so a link or a snippet reproduces the page's run.
 """
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
+from typing import NamedTuple
 
 import numpy as np
 
-from ..._checks import Interval, check_param
+from ..._checks import Interval, StrOptions, check_param
 from ...activations import ACTIVATIONS
 from ...data import datasets
+from ...layers import DROPOUT, WIDTH
+from ...optim import CONSTRAINTS as OPTIM
+from ...train.fit_options import CONSTRAINTS as FIT
+from ...train.fit_options import HELP as FIT_HELP
 from ...transforms import Standardize
 
 __all__ = [
     "LIMITS",
+    "SETTINGS",
     "DEFAULTS",
     "OPTIONS",
     "ConfigError",
@@ -71,36 +80,88 @@ OPTIONS = {
     "dropout": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5],
 }
 
-DEFAULTS = {
-    "dataset": "xor",
-    "n_samples": 400,
-    "noise": 0,  # percent, 0..50
-    "train_share": 50,  # percent of the points used for training, 10..90
-    "data_seed": 1,
-    "layers": [8, 8],
-    "activations": ["tanh", "tanh"],
-    "optimizer": "adam",
-    "lr": 0.03,
-    "schedule": "constant",
-    "l2": 0.0,
-    "dropout": 0.0,
-    "batch_size": 10,  # 0 means full batch
-    "seed": 0,
-}
-
 MAX_SEED = 2**31 - 1
+
+
+class Setting(NamedTuple):
+    """One control of the page: its default, its check (a ``glassnet._checks``
+    constraint, or a ``ListOf`` them) and the one line of help the page shows on it."""
+
+    default: object
+    check: object
+    help: str
+
+
+class ListOf(NamedTuple):
+    """A list of at most ``most`` values, each checked by ``item`` and named ``what`` in
+    messages ("every layer width must be ...")."""
+
+    item: object
+    most: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"a list of at most {self.most} values"
+
+
+def capped(constraint: Interval, high) -> Interval:
+    """The engine's own ``constraint`` with the page's upper bound ``high``: the page
+    takes what the engine takes, up to what one message may cause."""
+    closed = "both" if constraint.closed in ("both", "left") else "right"
+    return Interval(constraint.kind, constraint.left, high, closed=closed)
+
+
+# every control of the page, once: the defaults, the checks of merge_config, the help the
+# page shows and (with the fit options' own help) what the snippet and the URL carry
+SETTINGS = {
+    "dataset": Setting("xor", StrOptions(DATASETS), "the data set to learn"),
+    "n_samples": Setting(400, Interval(Integral, 20, LIMITS["rows"]), "how many points"),
+    "noise": Setting(0, Interval(Integral, 0, 50), "noise in the data, in percent"),
+    "train_share": Setting(
+        50, Interval(Integral, 10, 90), "percent of the points used for training; the rest test"
+    ),
+    "data_seed": Setting(1, Interval(Integral, 0, MAX_SEED), "the seed of the data and its split"),
+    "layers": Setting(
+        [8, 8],
+        ListOf(capped(WIDTH, LIMITS["neurons"]), LIMITS["layers"], "every layer width"),
+        "the hidden layers' widths",
+    ),
+    "activations": Setting(
+        ["tanh", "tanh"],
+        ListOf(StrOptions(OPTIONS["activations"]), LIMITS["layers"], "every activation"),
+        "each hidden layer's activation",
+    ),
+    "optimizer": Setting("adam", StrOptions(OPTIMIZERS), "how each step moves the weights"),
+    "lr": Setting(0.03, capped(OPTIM["lr"], 10.0), "the learning rate of each step"),
+    "schedule": Setting("constant", StrOptions(SCHEDULE_ARGS), "how the learning rate changes"),
+    "l2": Setting(0.0, capped(FIT["l2"], 10.0), FIT_HELP["l2"]),
+    "dropout": Setting(0.0, capped(DROPOUT, 0.9), "the share of hidden units dropped per step"),
+    "batch_size": Setting(
+        10,
+        Interval(Integral, 0, LIMITS["rows"]),
+        FIT_HELP["batch_size"].replace("default", "0"),
+    ),
+    "seed": Setting(0, Interval(Integral, 0, MAX_SEED), "the seed of the weights and shuffles"),
+}
+DEFAULTS = {name: s.default for name, s in SETTINGS.items()}
+OPTIONS["help"] = {name: s.help for name, s in SETTINGS.items()}  # the page's tooltips
+
+
+def _kind(check) -> str:
+    """How a link spells a setting: "int", "float", "str", "bool", or a list of them
+    ("ints", "strs"), read from its check."""
+    if isinstance(check, ListOf):
+        return _kind(check.item) + "s"
+    if isinstance(check, Interval):
+        return "int" if check.kind is Integral else "float"
+    return "str" if isinstance(check, StrOptions) else "bool"
+
+
+OPTIONS["kinds"] = {name: _kind(s.check) for name, s in SETTINGS.items()}  # the URL's parsing
 
 
 class ConfigError(ValueError):
     """A setting from the page that is not valid; the message is shown to the user."""
-
-
-def _int(value, name, low, high):
-    return _checked(name, value, Interval(Integral, low, high))
-
-
-def _float(value, name, low, high, low_open=False):
-    return _checked(name, value, Interval(Real, low, high, closed="right" if low_open else "both"))
 
 
 def _checked(name, value, constraint):
@@ -110,46 +171,16 @@ def _checked(name, value, constraint):
         raise ConfigError(str(exc)) from None
 
 
-def _choice(value, name, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-    return value
-
-
 def _check_field(key, value):
-    if key == "dataset":
-        return _choice(value, key, list(DATASETS))
-    if key == "n_samples":
-        return _int(value, key, 20, LIMITS["rows"])
-    if key == "noise":
-        return _int(value, key, 0, 50)
-    if key == "train_share":
-        return _int(value, key, 10, 90)
-    if key in ("data_seed", "seed"):
-        return _int(value, key, 0, MAX_SEED)
-    if key == "layers":
-        if not isinstance(value, list) or len(value) > LIMITS["layers"]:
-            raise ConfigError(
-                f"layers must be a list of at most {LIMITS['layers']} widths, got {value!r:.80}"
-            )
-        return [_int(v, "every layer width", 1, LIMITS["neurons"]) for v in value]
-    if key == "activations":
-        if not isinstance(value, list) or len(value) > LIMITS["layers"]:
-            raise ConfigError(f"activations must be a list of names, got {value!r:.80}")
-        return [_choice(v, "every activation", OPTIONS["activations"]) for v in value]
-    if key == "optimizer":
-        return _choice(value, key, list(OPTIMIZERS))
-    if key == "lr":
-        return _float(value, key, 0.0, 10.0, low_open=True)
-    if key == "schedule":
-        return _choice(value, key, list(SCHEDULE_ARGS))
-    if key == "l2":
-        return _float(value, key, 0.0, 10.0)
-    if key == "dropout":
-        return _float(value, key, 0.0, 0.9)
-    if key == "batch_size":
-        return _int(value, key, 0, LIMITS["rows"])
-    raise ConfigError(f"unknown setting {key!r}; settings: {', '.join(DEFAULTS)}")
+    setting = SETTINGS.get(key)
+    if setting is None:
+        raise ConfigError(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
+    check = setting.check
+    if not isinstance(check, ListOf):
+        return _checked(key, value, check)
+    if not isinstance(value, list) or len(value) > check.most:
+        raise ConfigError(f"{key} must be {check}, got {value!r:.80}")
+    return [_checked(check.what, v, check.item) for v in value]
 
 
 def merge_config(base: dict, patch) -> dict:

@@ -7,11 +7,8 @@
   const GN = window.GN;
   const $ = (id) => document.getElementById(id);
   const BATCHES = [1, 2, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100, 128, 200, 256, 500, 1000, 0];
-  const INT_FIELDS = ["n_samples", "noise", "train_share", "data_seed", "seed", "batch_size"];
-  const FLOAT_FIELDS = ["lr", "l2", "dropout"];
   const ICON_PLAY = '<svg viewBox="0 0 24 24" width="24" height="24"><path fill="currentColor" d="M8 5v14l11-7z"/></svg>';
   const ICON_PAUSE = '<svg viewBox="0 0 24 24" width="24" height="24"><path fill="currentColor" d="M6 5h4v14H6zM14 5h4v14h-4z"/></svg>';
-  const STR_FIELDS = ["dataset", "optimizer", "schedule"];
 
   const S = {
     ws: null, session: null, config: null, options: null, limits: null,
@@ -21,15 +18,18 @@
   window.GN.state = S;
 
   /* ------------------------------------------------------------ URL state */
-  function readUrl() {
+  function readUrl() {  // each field parsed as the server's SETTINGS say (options.kinds)
     const q = new URLSearchParams(location.search);
-    const patch = {};
+    const patch = {}, kinds = S.options.kinds;
+    const list = (v) => (v === "" ? [] : v.split(","));
     for (const [k, v] of q) {
-      if (INT_FIELDS.includes(k) && /^-?\d+$/.test(v)) patch[k] = parseInt(v, 10);
-      else if (FLOAT_FIELDS.includes(k) && v !== "" && isFinite(Number(v))) patch[k] = Number(v);
-      else if (STR_FIELDS.includes(k)) patch[k] = v;
-      else if (k === "layers") patch.layers = v === "" ? [] : v.split(",").map((s) => parseInt(s, 10));
-      else if (k === "activations") patch.activations = v === "" ? [] : v.split(",");
+      const kind = kinds[k];
+      if (kind === "int" && /^-?\d+$/.test(v)) patch[k] = parseInt(v, 10);
+      else if (kind === "float" && v !== "" && isFinite(Number(v))) patch[k] = Number(v);
+      else if (kind === "str") patch[k] = v;
+      else if (kind === "bool" && (v === "true" || v === "false")) patch[k] = v === "true";
+      else if (kind === "ints") patch[k] = list(v).map((s) => parseInt(s, 10));
+      else if (kind === "strs") patch[k] = list(v);
     }
     return Object.keys(patch).length ? patch : null;
   }
@@ -126,6 +126,10 @@
     fillSelect($("schedule"), o.schedules, o.schedules.map((s) => s.replace("_", " ")));
     fillSelect($("l2"), o.l2);
     fillSelect($("dropout"), o.dropout);
+    for (const [name, help] of Object.entries(o.help)) {  // each control's help, from SETTINGS
+      const el = $(name);
+      if (el) el.title = help;
+    }
     $("batch_size").max = BATCHES.length - 1;
     $("n_samples").max = S.limits.rows;
     const box = $("datasets");
