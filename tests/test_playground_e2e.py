@@ -249,3 +249,62 @@ def test_the_monitor_shows_live_beside_the_learning_rate(server, browser, tmp_pa
     page.screenshot(path=str(shot), full_page=True)
     png_is_not_blank(shot, min_size=(1200, 800))
     assert errors == []
+
+
+def test_one_step_and_a_selected_point_show_the_numbers_of_backprop(server, browser, tmp_path):
+    """The "1" button takes one minibatch step (the epoch stays 0); clicking a data point
+    selects it; hovering a hidden neuron shows z, a = tanh(z) and its delta there, and
+    hovering a weight its gradient over the batch and the point's share a * delta. The
+    numbers shown are the frame's, which tests/test_playground_api.py checks against the
+    engine's forward and backward."""
+    url, _ = server
+    page, errors = _page(browser, url)
+    page.click("#one-step")
+    page.wait_for_function("() => window.GN.state.frame.step !== null")
+    step = page.evaluate("() => window.GN.state.frame.step")
+    assert (step["batch"], page.evaluate("() => window.GN.state.frame.epoch")) == (1, 0)
+    assert len(step["rows"]) == 10  # the default batch size
+    assert page.is_visible("#step-info") and "Step 1 of" in page.inner_text("#step-info")
+
+    # click on a training point of the plot: it becomes the selected point
+    target = step["rows"][0]
+    xy = page.evaluate(
+        "(i) => { const d = GN.state.data, c = document.getElementById('heatmap');"
+        " const r = c.getBoundingClientRect(), [x0, x1, y0, y1] = d.domain;"
+        " return [r.left + (d.X[i][0] - x0) / (x1 - x0) * r.width,"
+        "         r.top + r.height - (d.X[i][1] - y0) / (y1 - y0) * r.height]; }",
+        target,
+    )
+    page.mouse.click(*xy)
+    page.wait_for_function("() => window.GN.state.frame.point !== null")
+    point = page.evaluate("() => window.GN.state.frame.point")
+    data = page.evaluate("() => window.GN.state.data")
+    picked = np.asarray(data["X"][point["index"]])
+    assert np.hypot(*(picked - data["X"][target])) < 0.2  # that point, or one drawn on it
+
+    def hover(js):
+        page.mouse.move(*page.evaluate(js))
+        page.wait_for_selector("#tooltip:not([hidden])")
+        return page.inner_text("#tooltip")
+
+    text = hover(
+        "() => { const n = GN.state.netModel.nodes.find((n) => n.l === 1 && n.i === 2);"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + n.x + n.s / 2, r.top + n.y + n.s / 2]; }"
+    )
+    z, a, delta = point["z"][0][2], point["a"][1][2], point["delta"][0][2]
+    assert f"hidden layer 1, neuron 3 at point {point['index']}" in text
+    assert f"= {z:.4g}" in text and f"a = tanh(z) = {a:.4g}" in text
+    assert f"(next) = {delta:.4g}" in text
+    text = hover(
+        "() => { const e = GN.state.netModel.edges"
+        "  .find((e) => e.l === 1 && e.i === 0 && e.j === 1);"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + (e.x0 + e.x1) / 2, r.top + (e.y0 + e.y1) / 2]; }"
+    )
+    assert "over the batch = mean of a·δ (+ l2·w)" in text
+    a_in, d_out = point["a"][1][0], point["delta"][1][1]
+    assert f"a·δ = {a_in:.4g} · {d_out:.4g}" in text
+    page.screenshot(path=str(tmp_path / "playground-one-step.png"), full_page=True)
+    png_is_not_blank(tmp_path / "playground-one-step.png", min_size=(1200, 800))
+    assert errors == []

@@ -12,7 +12,9 @@ Routes
 
 Messages from the page: ``{"type": "config", "config": {...}}`` (a partial config),
 ``play`` (optional ``speed``: epochs per frame), ``pause``, ``step`` (optional
-``epochs``), ``reset``, ``regenerate``, ``ping``. The server answers with ``hello``,
+``epochs``), ``one_step`` (one minibatch step: the next batch of the epoch),
+``select`` (``point``: a row of the data, or null; the frames then carry the network's
+numbers at that point), ``reset``, ``regenerate``, ``ping``. The server answers with ``hello``,
 ``config``, ``data``, ``frame``, ``status`` and ``error`` messages. A bad message gets
 an ``error`` back and the connection stays open.
 
@@ -207,9 +209,11 @@ class LiveSession:
             "config": {"config"},
             "play": {"speed"},
             "step": {"epochs"},
+            "select": {"point"},
         }.get(kind, set())
         extra = set(msg) - {"type"} - allowed
-        if kind not in ("config", "play", "pause", "step", "reset", "regenerate", "ping"):
+        kinds = ("config", "play", "pause", "step", "one_step", "select", "reset", "regenerate")
+        if kind not in (*kinds, "ping"):
             raise ConfigError(f"unknown message type {kind!r}")
         if extra:
             raise ConfigError(f"{kind}: unknown field(s) {', '.join(sorted(extra))}")
@@ -228,6 +232,16 @@ class LiveSession:
                 await self.train(n, STEP_BUDGET, lambda: False)
             except FloatingPointError as exc:  # diverged: the message, then the last good
                 await self.error(str(exc))  # network's frame
+            await self.send_frame()
+        elif kind == "one_step":  # one minibatch step, and the numbers of it
+            await self.stop()
+            try:
+                await asyncio.to_thread(s.one_step)
+            except FloatingPointError as exc:
+                await self.error(str(exc))
+            await self.send_frame()
+        elif kind == "select":
+            s.select(msg.get("point"))
             await self.send_frame()
         elif kind == "reset":
             await asyncio.to_thread(s.reset)

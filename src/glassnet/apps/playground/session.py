@@ -9,7 +9,6 @@ server slices it into chunks, and the snippet of ``config.snippet`` repeats it e
 
 from __future__ import annotations
 
-import base64
 import copy
 import os
 import tempfile
@@ -29,7 +28,7 @@ from ...optim import SGD, Adam, RMSProp
 from ...schedules import get_schedule
 from ...train.diagnostics import DivergenceError
 from ...train.fit import fit
-from ...train.monitor import SATURATION, Monitor, layer_activations
+from ...train.monitor import Monitor
 from .config import (
     DEFAULTS,
     LIMITS,
@@ -39,6 +38,8 @@ from .config import (
     merge_config,
     snippet,
 )
+from .inside import StepCursor, monitor_message, point_numbers, step_numbers
+from .views import HEAT_RES, b64, f4, heatmap, thumbnails
 
 __all__ = ["Session", "parse_csv", "file_label", "Diverged"]
 
@@ -49,19 +50,6 @@ MAX_NAME_BYTES = 255  # a file name's limit on common file systems
 
 class Diverged(FloatingPointError):
     """A step or play chunk whose loss became NaN or inf; the last good network is kept."""
-
-
-HEAT_RES = 64  # cells per side of the decision-boundary heatmap
-
-
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
-
-
-def _f4(a: np.ndarray) -> np.ndarray:
-    """``a`` as little-endian float32 for the page, huge values clipped to float32's range."""
-    big = np.finfo(np.float32).max
-    return np.clip(a, -big, big).astype("<f4")
 
 
 def file_label(name) -> str:
@@ -147,6 +135,7 @@ class Session:
         self.X, self.y = X, y
         self.X_train, self.y_train = X[train], y[train]
         self.X_test, self.y_test = X[test], y[test]
+        self.train_index = train  # X_train's rows in X
         self.is_train = np.zeros(len(X), dtype=bool)
         self.is_train[train] = True
         self.n_classes = max(2, int(y.max()) + 1)
@@ -156,6 +145,7 @@ class Session:
         xx, yy = np.meshgrid(g, -g)  # row 0 at the top of the picture
         self.grid = np.c_[xx.ravel(), yy.ravel()]
         self.data_version = getattr(self, "data_version", 0) + 1
+        self.selected: int | None = None  # the point whose numbers the frames carry
         self.reset()
 
     def reset(self) -> None:
@@ -186,6 +176,8 @@ class Session:
             }
             self.run_version = getattr(self, "run_version", 0) + 1
             self.monitor = None  # the last monitor record, as the frame sends it
+            self.cursor: StepCursor | None = None  # the epoch single steps are taking
+            self.last_step: dict | None = None  # the last single step's rows and gradients
             self._evaluate()
 
     def update(self, patch: dict) -> None:
@@ -251,77 +243,97 @@ class Session:
         return done
 
     def _train_epoch(self) -> None:
-        """One epoch: ``fit(..., epochs=1)`` with this epoch's seed and rate, then stats."""
+        """One epoch: ``fit(..., epochs=1)`` with this epoch's seed and rate, then stats;
+        an epoch that single steps began (``one_step``) is finished batch by batch."""
         c, e = self.config, self.epoch
-        good_theta, good_optimizer = self.net.theta.copy(), copy.deepcopy(self.optimizer)
-        self.optimizer.lr = self.schedule(e)
         mon = Monitor(every=1, sample_size=MONITOR_ROWS, seed=c["seed"])
-        mon = mon if e % MONITOR_EVERY == 0 else None
+        mon = mon if e % MONITOR_EVERY == 0 and self.cursor is None else None
+
+        def epoch():
+            if self.cursor is not None:
+                while not self.cursor.done:
+                    self._take_step()
+                return
+            self.optimizer.lr = self.schedule(e)
+            fit(
+                self.net,
+                self.loss,
+                self.X_train,
+                self.y_train,
+                optimizer=self.optimizer,
+                epochs=1,
+                batch_size=c["batch_size"] or None,
+                seed=c["seed"] + e,
+                l2=c["l2"],
+                callbacks=[mon] if mon is not None else None,
+            )
+
+        self._guarded(epoch, f"epoch {e + 1}", f"after epoch {e}")
+        self.last_step = None
+        self._end_epoch(mon)
+
+    def one_step(self) -> None:
+        """One minibatch step: the next batch of the epoch in progress, the one its
+        ``fit`` call would take next (``inside.StepCursor``). The step's rows and
+        gradient are kept for the page; the epoch ends with its last batch."""
+        with self.lock:
+            c = self.config
+            if self.cursor is None:
+                n = len(self.X_train)
+                self.cursor = StepCursor(n, c["batch_size"], c["seed"], self.epoch)
+            which = f"step {self.cursor.next + 1} of epoch {self.epoch + 1}"
+            rows = self._guarded(self._take_step, which, "before this step")
+            cursor = self.cursor
+            rows = self.train_index[rows]  # the rows of the page's points
+            self.last_step = step_numbers(self.net, rows, len(cursor.batches), cursor.next)
+            if self.cursor.done:
+                self._end_epoch(None)
+
+    def _take_step(self) -> np.ndarray:
+        self.optimizer.lr = self.schedule(self.epoch)
+        net, loss = self.net, self.loss
+        l2 = self.config["l2"]
+        return self.cursor.take(
+            net, loss, self.X_train, self.y_train, l2=l2, optimizer=self.optimizer
+        )
+
+    def _guarded(self, work, what: str, kept: str):
+        """``work()``, then the stats; when the loss or the parameters become NaN or inf,
+        the network, the optimizer and the step cursor go back to where they were and
+        ``Diverged`` says so."""
+        good = self.net.theta.copy(), copy.deepcopy(self.optimizer), copy.deepcopy(self.cursor)
         try:
-            with np.errstate(all="ignore"):  # a diverging epoch overflows: caught below
-                fit(
-                    self.net,
-                    self.loss,
-                    self.X_train,
-                    self.y_train,
-                    optimizer=self.optimizer,
-                    epochs=1,
-                    batch_size=c["batch_size"] or None,
-                    seed=c["seed"] + e,
-                    l2=c["l2"],
-                    callbacks=[mon] if mon is not None else None,
-                )
+            with np.errstate(all="ignore"):  # a diverging step overflows: caught below
+                result = work()
                 self._evaluate()
             finite = np.isfinite(self.net.theta).all() and np.isfinite(self.train_loss)
         except DivergenceError:
             finite = False
         if not finite:
-            self.net.theta[...] = good_theta
-            self.optimizer = good_optimizer
+            self.net.theta[...] = good[0]
+            self.optimizer, self.cursor = good[1], good[2]
             self._evaluate()
             raise Diverged(
-                f"training diverged in epoch {e + 1} (the loss became NaN or inf): lower the "
-                f"learning rate (now {c['lr']:g}); the network is kept as it was after "
-                f"epoch {e}"
+                f"training diverged in {what} (the loss became NaN or inf): lower the "
+                f"learning rate (now {self.config['lr']:g}); the network is kept as it was "
+                f"{kept}"
             )
+        return result
+
+    def _end_epoch(self, mon: Monitor | None) -> None:
+        """The epoch's bookkeeping: its number, the monitor's record, the plateau
+        schedule's update and the history."""
         self.epoch += 1
+        self.cursor = None
         if mon is not None and mon.epochs:
-            self.monitor = self._monitor_message(mon)
-        if c["schedule"] == "plateau":
+            self.monitor = monitor_message(self.net, mon, self.epoch)
+        if self.config["schedule"] == "plateau":
             self.schedule.update(self.test_loss)
         h = self.history
         h["loss"].append(self.train_loss)
         h["val_loss"].append(self.test_loss)
         h["accuracy"].append(self.train_acc)
         h["val_accuracy"].append(self.test_acc)
-
-    def _monitor_message(self, mon: Monitor) -> dict:
-        """The monitor's last record for the page: per layer (the Dense layers, first to
-        last) the gradient and weight norms, the update/weight ratio, the activations'
-        mean and spread, the saturated and dead shares (None where they do not apply:
-        JSON has no NaN), and per hidden layer the indices of dead units (ReLU: zero on
-        every sampled row) and of saturated units (tanh/sigmoid: derivative below
-        ``SATURATION`` on more than half of the rows)."""
-        stats = mon.stats
-        msg = {"epoch": self.epoch, "layers": list(mon.layers)}
-        for key, values in stats.items():
-            msg[key] = [None if not np.isfinite(v) else float(v) for v in values[-1]]
-        ratios = [v for v in msg["update_ratio"] if v is not None]
-        msg["update_ratio_median"] = float(np.median(ratios)) if ratios else None
-        dead, saturated = [], []
-        for a, layer in layer_activations(self.net, mon.sample)[:-1]:  # hidden layers only
-            name = type(layer).__name__
-            if name == "ReLU":
-                dead.append(np.flatnonzero(~(a > 0).any(axis=0)).tolist())
-            else:
-                dead.append([])
-            slope = 1 - a * a if name == "Tanh" else a * (1 - a) if name == "Sigmoid" else None
-            if slope is None:
-                saturated.append([])
-            else:
-                saturated.append(np.flatnonzero((slope < SATURATION).mean(axis=0) > 0.5).tolist())
-        msg["dead_units"], msg["saturated_units"] = dead, saturated
-        return msg
 
     # ------------------------------------------------------------------ views
     def data_message(self) -> dict:
@@ -338,33 +350,11 @@ class Session:
                 "classes": self.csv_classes if self.config["dataset"] == "csv" else None,
             }
 
-    def _hidden_outputs(self, X: np.ndarray) -> list[np.ndarray]:
-        outs, layers = [], self.net.layers
-        for i, layer in enumerate(layers):
-            X = layer.forward(X, False)
-            if i > 0 and isinstance(layers[i - 1], Dense) and i < len(layers) - 1:
-                outs.append(X)  # the activation after a hidden Dense layer
-        return outs
-
     def frame(self, since: int = 0) -> dict:
         """Everything the views draw: stats, the history from epoch ``since``, the
         heatmap, a thumbnail per hidden neuron and the weights (arrays base64)."""
         with self.lock:
             net = self.net
-            p = net.predict_proba(self.grid)  # softmax, or [1 - p, p] for one output
-            cls = p.argmax(axis=1)
-            conf = p[np.arange(len(p)), cls]
-            heat = np.empty(2 * len(p), dtype=np.uint8)
-            heat[0::2] = cls
-            heat[1::2] = np.round(conf * 255)
-            n_hidden = sum(self.config["layers"])
-            t = 20 if n_hidden <= 64 else 14 if n_hidden <= 160 else 10
-            g = np.linspace(self.domain[0], self.domain[1], t)
-            xx, yy = np.meshgrid(g, -g)
-            thumbs = []
-            for a in self._hidden_outputs(np.c_[xx.ravel(), yy.ravel()]):
-                scale = np.maximum(np.abs(a).max(axis=0), 1e-12)
-                thumbs.append(np.round((a / scale).T * 127.5 + 127.5).astype(np.uint8))
             dense = [lay for lay in net.layers if isinstance(lay, Dense)]
             since = max(0, min(since, self.epoch))
             return {
@@ -377,13 +367,33 @@ class Session:
                 "test_acc": self.test_acc,
                 "lr": float(self.optimizer.lr),
                 "history": {"start": since, **{k: v[since:] for k, v in self.history.items()}},
-                "heat": {"res": HEAT_RES, "data": _b64(heat)},
-                "thumbs": {"res": t, "data": _b64(np.concatenate(thumbs)) if thumbs else ""},
+                "heat": heatmap(net, self.grid),
+                "thumbs": thumbnails(net, self.domain, sum(self.config["layers"])),
                 "sizes": [2, *self.config["layers"], self.n_classes],
-                "weights": [_b64(_f4(lay.W)) for lay in dense],
-                "biases": [_b64(_f4(lay.b)) for lay in dense],
+                "weights": [b64(f4(lay.W)) for lay in dense],
+                "biases": [b64(f4(lay.b)) for lay in dense],
                 "monitor": self.monitor,
+                "step": self.last_step,
+                "point": self._point(),
             }
+
+    def select(self, index) -> None:
+        """Select the data point ``index`` (a row of the data, or None for none): the
+        frames then carry the network's numbers at that point (``inside.point_numbers``)."""
+        if index is not None and (
+            isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.X)
+        ):
+            raise ConfigError(
+                f"point must be a row from 0 to {len(self.X) - 1} or null, got {index!r:.40}"
+            )
+        with self.lock:
+            self.selected = index
+
+    def _point(self) -> dict | None:
+        i = self.selected
+        if i is None:
+            return None
+        return {"index": i, **point_numbers(self.net, self.X[i], int(self.y[i]))}
 
     def model_bytes(self) -> bytes:
         """The network as the bytes of a ``gn.load``-able ``.npz`` file. The page trains

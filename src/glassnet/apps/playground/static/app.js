@@ -293,6 +293,19 @@
     GN.drawLossChart($("loss-chart"), S.hist);
     sizeNetCanvas();
     S.netModel = GN.drawNetwork($("net"), S.frame, S.data);
+    showStepInfo();
+  }
+
+  function showStepInfo() {  // what the single step and the selected point are
+    const f = S.frame, el = $("step-info");
+    const parts = [];
+    if (f && f.step) parts.push(`Step ${f.step.batch} of ${f.step.batches} in epoch ${f.epoch + 1}: its ${f.step.rows.length} rows are ringed on the data.`);
+    if (f && f.point) {
+      const p = S.data.X[f.point.index];
+      parts.push(`Point ${f.point.index} (${p[0].toFixed(2)}, ${p[1].toFixed(2)}), class ${f.point.label}: each neuron shows a and \u03b4 there.`);
+    }
+    el.hidden = !parts.length;
+    el.textContent = parts.join(" ");
   }
 
   /* ------------------------------------------------------------ wiring */
@@ -302,6 +315,12 @@
       else send({ type: "play", speed: Number($("speed").value) });
     };
     $("step").onclick = () => send({ type: "step" });
+    $("one-step").onclick = () => send({ type: "one_step" });
+    $("heatmap").onclick = (ev) => {
+      const r = $("heatmap").getBoundingClientRect();
+      const i = GN.pointAt($("heatmap"), S.data, ev.clientX - r.left, ev.clientY - r.top, $("show-test").checked);
+      send({ type: "select", point: i });
+    };
     $("reset").onclick = () => send({ type: "reset" });
     $("speed").onchange = () => { if (S.playing) send({ type: "play", speed: Number($("speed").value) }); };
     $("regenerate").onclick = () => send({ type: "regenerate" });
@@ -335,7 +354,7 @@
     const net = $("net"), tip = $("tooltip");
     net.onmousemove = (ev) => {
       const r = net.getBoundingClientRect();
-      const text = GN.hitNetwork(S.netModel, ev.clientX - r.left, ev.clientY - r.top);
+      const text = GN.hitNetwork(S.netModel, ev.clientX - r.left, ev.clientY - r.top, S.frame, S.config);
       tip.hidden = !text;
       if (text) {
         tip.textContent = text;

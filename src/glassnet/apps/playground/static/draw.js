@@ -80,12 +80,45 @@ GN.drawHeatmap = function (canvas, frame, data, showTest) {
       ctx.stroke();
     }
   }
+  // the last single step's batch (violet rings) and the selected point (a large ring)
+  ctx.strokeStyle = "#7b1fa2";
+  ctx.lineWidth = 2;
+  for (const i of (frame.step && frame.step.rows) || []) {
+    ctx.beginPath();
+    ctx.arc(sx(data.X[i][0]), sy(data.X[i][1]), 5.5, 0, 2 * Math.PI);
+    ctx.stroke();
+  }
+  if (frame.point) {
+    const p = data.X[frame.point.index];
+    ctx.strokeStyle = "#c2185b";
+    ctx.lineWidth = 2.5;
+    ctx.beginPath();
+    ctx.arc(sx(p[0]), sy(p[1]), 9, 0, 2 * Math.PI);
+    ctx.stroke();
+  }
+  ctx.lineWidth = 1;
   // tick labels at the edges
   ctx.fillStyle = "rgba(0,0,0,0.55)";
   ctx.font = "10px system-ui, sans-serif";
   ctx.fillText(x0.toFixed(1), 3, H - 4);
   ctx.fillText(x1.toFixed(1), W - 22, H - 4);
   ctx.fillText(y1.toFixed(1), 3, 11);
+};
+
+/* The index of the data point drawn nearest to (px, py) on the heatmap canvas, or null
+   when none lies within 8 pixels (hidden test points are not picked). */
+GN.pointAt = function (canvas, data, px, py, showTest) {
+  if (!data) return null;
+  const W = canvas.clientWidth, H = canvas.clientHeight;
+  const [x0, x1, y0, y1] = data.domain;
+  let best = null, bestD = 8;
+  for (let i = 0; i < data.X.length; i++) {
+    if (!showTest && !data.train[i]) continue;
+    const x = ((data.X[i][0] - x0) / (x1 - x0)) * W, y = H - ((data.X[i][1] - y0) / (y1 - y0)) * H;
+    const d = Math.hypot(x - px, y - py);
+    if (d < bestD) { bestD = d; best = i; }
+  }
+  return best;
 };
 
 /* The training and test loss per epoch. */

@@ -1,6 +1,7 @@
 /* glassnet playground: the network diagram. Neurons are thumbnails of their
    activation over the plane; lines are weights (blue positive, orange negative,
-   width by size). Hovering shows a weight's or a neuron's value. */
+   width by size). Hovering shows a weight's or a neuron's value; after a single step
+   and with a point selected, the formulas with their numbers (z, a, delta, dL/dw). */
 "use strict";
 
 (function () {
@@ -120,6 +121,7 @@
       }
       ctx.stroke();
     }
+    const grads = gradientShadows(ctx, frame.step, edges, sizes);
     // neurons
     const nodes = [];
     const thumbs = GN.bytes(frame.thumbs.data), tr = frame.thumbs.res;
@@ -148,6 +150,7 @@
         ctx.lineWidth = 1;
         ctx.strokeRect(x + 0.5, y + 0.5, s - 1, s - 1);
         markUnit(ctx, frame.monitor, l, i, sizes.length, x, y, s);
+        pointLabel(ctx, frame.point, l, i, x, y, s);
         nodes.push({ l, i, x, y, s, b: l > 0 ? biases[l - 1][i] : null });
       }
     }
@@ -160,8 +163,44 @@
     const classes = data && data.classes;
     ctx.fillText(classes ? "classes" : "softmax", lay.xs[sizes.length - 1], H - 1);
     ctx.textAlign = "start";
-    return { nodes, edges, sizes, xs: lay.xs, classes };
+    return { nodes, edges, sizes, xs: lay.xs, classes, grads };
   };
+
+  /* After a single step: a violet shadow under each line, as wide as the size of the
+     weight's gradient over the batch (relative to the largest); returns the gradients
+     (dW per layer, db per layer) for the hover text. */
+  function gradientShadows(ctx, step, edges, sizes) {
+    if (!step) return null;
+    const dW = step.dW.map(GN.floats), db = step.db.map(GN.floats);
+    let top = 1e-12;
+    for (const g of dW) for (let k = 0; k < g.length; k++) top = Math.max(top, Math.abs(g[k]));
+    ctx.strokeStyle = "rgba(123,31,162,0.35)";
+    for (const e of edges) {
+      const r = Math.abs(dW[e.l][e.i * sizes[e.l + 1] + e.j]) / top;
+      if (r < 0.02) continue;
+      ctx.lineWidth = 1 + 9 * r;
+      ctx.beginPath();
+      ctx.moveTo(e.x0, e.y0);
+      ctx.bezierCurveTo((e.x0 + e.x1) / 2, e.y0, (e.x0 + e.x1) / 2, e.y1, e.x1, e.y1);
+      ctx.stroke();
+    }
+    ctx.lineWidth = 1;
+    return { dW, db };
+  }
+
+  /* With a point selected: the neuron's activation a (and its delta below) at that
+     point, written beside the neuron when there is room. */
+  function pointLabel(ctx, point, l, i, x, y, s) {
+    if (!point || s < 12) return;
+    const a = point.a[l][i], d = l > 0 ? point.delta[l - 1][i] : null;
+    ctx.font = "9px system-ui, sans-serif";
+    ctx.fillStyle = "#222";
+    ctx.fillText(`a ${a.toPrecision(2)}`, x + s + 2, y + 8);
+    if (d !== null) {
+      ctx.fillStyle = "#7b1fa2";
+      ctx.fillText(`\u03b4 ${d.toPrecision(2)}`, x + s + 2, y + 18);
+    }
+  }
 
   function segDist(px, py, e) {
     // distance to the curve, approximated by 8 straight pieces
@@ -186,13 +225,54 @@
     return `hidden layer ${l}`;
   }
 
-  /* Text for what lies under (px, py), or null. */
-  GN.hitNetwork = function (model, px, py) {
+  const fmt = (v) => (v === null || v === undefined ? "?" : Number(v).toPrecision(4));
+
+  /* A neuron's formula with its numbers at the selected point: z = sum w a + b,
+     a = f(z), and its delta (the post's delta3 = p - y at the output, else
+     f'(z) times the deltas of the next layer through the weights). */
+  function neuronText(n, model, point, acts) {
+    const L = model.sizes.length, j = n.i;
+    const name = `${layerName(n.l, model.sizes)}, neuron ${j + 1}`;
+    if (!point) return `${name}: bias ${n.b.toFixed(4)}`;
+    const z = point.z[n.l - 1][j], a = point.a[n.l][j], d = point.delta[n.l - 1][j];
+    const zLine = `z = \u03a3 w\u00b7a + b = ${fmt(z)} (b = ${fmt(n.b)})`;
+    if (n.l === L - 1) {
+      const y = point.label === j ? 1 : 0;
+      return `${name} at point ${point.index}: ${zLine}; p = softmax(z) = ${fmt(a)}; ` +
+        `\u03b4 = p \u2212 y = ${fmt(a)} \u2212 ${y} = ${fmt(d)}`;
+    }
+    const f = (acts && acts[n.l - 1]) || "f";
+    return `${name} at point ${point.index}: ${zLine}; a = ${f}(z) = ${fmt(a)}; ` +
+      `\u03b4 = ${f}\u2032(z) \u00b7 \u03a3 w\u00b7\u03b4(next) = ${fmt(d)}`;
+  }
+
+  /* An edge's weight, its gradient over the last single step's batch and, with a
+     point selected, that point's share a\u00b7\u03b4. */
+  function edgeText(e, model, point) {
+    let text = `weight ${layerName(e.l, model.sizes)} #${e.i + 1} \u2192 ${layerName(e.l + 1, model.sizes)} #${e.j + 1}: w = ${e.v.toFixed(4)}`;
+    if (model.grads) {
+      const g = model.grads.dW[e.l][e.i * model.sizes[e.l + 1] + e.j];
+      text += `; \u2202L/\u2202w over the batch = mean of a\u00b7\u03b4 (+ l2\u00b7w) = ${fmt(g)}`;
+    }
+    if (point) {
+      const a = point.a[e.l][e.i], d = point.delta[e.l][e.j];
+      text += `; at point ${point.index}: a\u00b7\u03b4 = ${fmt(a)} \u00b7 ${fmt(d)} = ${fmt(a * d)}`;
+    }
+    return text;
+  }
+
+  /* Text for what lies under (px, py), or null; with the frame's step and point, the
+     formulas with their numbers. */
+  GN.hitNetwork = function (model, px, py, frame, config) {
     if (!model) return null;
+    const point = frame && frame.point;
     for (const n of model.nodes) {
       if (px >= n.x && px <= n.x + n.s && py >= n.y && py <= n.y + n.s) {
-        const name = n.l === 0 ? ["x\u2081", "x\u2082"][n.i] : `${layerName(n.l, model.sizes)}, neuron ${n.i + 1}`;
-        return n.b === null ? `input ${name}` : `${name}: bias ${n.b.toFixed(4)}`;
+        if (n.b === null) {
+          const x = ["x\u2081", "x\u2082"][n.i];
+          return point ? `input ${x} = ${fmt(point.a[0][n.i])} at point ${point.index}` : `input ${x}`;
+        }
+        return neuronText(n, model, point, config && config.activations);
       }
     }
     let best = null, bestD = 5;
@@ -201,7 +281,6 @@
       const d = segDist(px, py, e);
       if (d < bestD) { bestD = d; best = e; }
     }
-    if (!best) return null;
-    return `weight ${layerName(best.l, model.sizes)} #${best.i + 1} \u2192 ${layerName(best.l + 1, model.sizes)} #${best.j + 1}: ${best.v.toFixed(4)}`;
+    return best ? edgeText(best, model, point) : null;
   };
 })();
