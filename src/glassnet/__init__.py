@@ -29,7 +29,7 @@ _PUBLIC = {
     "glassnet.activations": ["Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus", "Identity"],
     "glassnet.losses": ["SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError"],
     "glassnet.network": ["Sequential", "mlp"],
-    "glassnet.transforms": ["Standardize"],
+    "glassnet.transforms": ["Standardize", "Features", "Chain", "fold_output_scaling"],
     "glassnet.optim": ["SGD", "Adam", "RMSProp", "Adagrad", "LBFGS"],
     "glassnet.schedules": [
         "Constant",
