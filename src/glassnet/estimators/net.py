@@ -92,8 +92,7 @@ class NetClassifier(ClassifierMixin, BaseNet):
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons()
+    >>> X, y = gn.datasets.moons()
     >>> clf = gn.NetClassifier(
     ...     hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=2000, random_state=0
     ... ).fit(X, y)
@@ -264,8 +263,7 @@ class NetRegressor(RegressorMixin, BaseNet):
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.sine(200)
+    >>> X, y = gn.datasets.sine(200)
     >>> reg = gn.NetRegressor(
     ...     hidden_layer_sizes=(32, 32), activation="tanh", learning_rate_init=0.01,
     ...     max_iter=500, random_state=0,

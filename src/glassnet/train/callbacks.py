@@ -173,8 +173,7 @@ class EarlyStopping(Callback):
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons()
+    >>> X, y = gn.datasets.moons()
     >>> net = gn.mlp([2, 16, 2], seed=0)
     >>> history = gn.fit(
     ...     net, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.Adam(lr=0.05), epochs=5000,

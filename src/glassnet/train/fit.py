@@ -129,8 +129,7 @@ def fit(
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons()
+    >>> X, y = gn.datasets.moons()
     >>> net = gn.mlp([2, 3, 2], activation="tanh", seed=0)
     >>> loss = gn.SoftmaxCrossEntropy(reduction="sum")
     >>> history = gn.fit(
