@@ -119,8 +119,13 @@ def test_limits_endpoint(client):
         "spiral",
         "moons",
         "spiral3",
+        "digits",
+        "plane",
+        "gauss",
         "csv",
     }
+    assert body["options"]["problems"]["regression"] == ["plane", "gauss", "csv"]
+    assert "x1*x2" in body["options"]["features"]
 
 
 def test_each_tab_gets_its_own_session(client):
@@ -171,7 +176,7 @@ def test_hello_config_data_and_frame(client):
         heat = base64.b64decode(frame["heat"]["data"])
         assert len(heat) == 2 * frame["heat"]["res"] ** 2
         thumbs = base64.b64decode(frame["thumbs"]["data"])
-        assert len(thumbs) == 16 * frame["thumbs"]["res"] ** 2  # one per hidden neuron
+        assert len(thumbs) == (2 + 16) * frame["thumbs"]["res"] ** 2  # per input and neuron
 
 
 def test_step_play_pause_reset(client):

@@ -126,6 +126,10 @@ class Standardize(InputTransform):
         z0 = (X - self.mean) / self.scale  # (n, n_features)
         return z0.astype(X.dtype, copy=False) if X.dtype.kind == "f" else z0
 
+    def inverse(self, Z: np.ndarray) -> np.ndarray:
+        """The raw values back: ``Z * scale + mean``."""
+        return Z * self.scale + self.mean
+
     def get_config(self) -> dict:
         # JSON numbers round-trip float64 exactly (json writes repr)
         return {"type": self.name, "mean": self.mean.tolist(), "scale": self.scale.tolist()}

@@ -52,7 +52,7 @@ class StepCursor:
         """All of the epoch's batches are taken."""
         return self.next >= len(self.batches)
 
-    def take(self, net, loss, X, y, *, l2: float, optimizer) -> np.ndarray:
+    def take(self, net, loss, X, y, *, l2: float, l1: float, optimizer) -> np.ndarray:
         """One step on the next batch of ``(X, y)``; returns its rows.
 
         The full batch takes the labels as one-hot rows, as ``fit`` does for batches
@@ -61,7 +61,7 @@ class StepCursor:
         xb, yb = X[rows], y[rows]
         if len(self.batches) == 1 and isinstance(loss, SoftmaxCrossEntropy):
             yb = one_hot(yb, net.n_outputs, xb.dtype)
-        step(net, loss, xb, yb, l2=l2, optimizer=optimizer)
+        step(net, loss, xb, yb, l2=l2, l1=l1, optimizer=optimizer)
         self.next += 1
         return rows
 
@@ -81,30 +81,33 @@ def step_numbers(net, rows: np.ndarray, batches: int, taken: int) -> dict:
     }
 
 
-def point_numbers(net, x: np.ndarray, label: int) -> dict:
-    """The network at one point ``x`` of class ``label``: per Dense layer its weighted
-    input ``z`` and, for that point's loss, its ``delta = dL/dz``; the activations ``a``
-    of the input, each hidden layer and the output (``probs``). Computed by the layers'
-    own ``forward`` and ``backward`` on a copy of ``net``, so that the gradient of the
-    last step stays as it was."""
-    net = net.copy()
-    out = x[None, :]
-    zs, acts = [], [_floats(x)]
+def point_numbers(net, loss, x: np.ndarray, y) -> dict:
+    """The network at one point ``x`` with label (or target) ``y``: per Dense layer its
+    weighted input ``z`` and, for that point's loss, its ``delta = dL/dz``; the
+    activations ``a`` of the input (the features the first layer takes), each hidden
+    layer and the output (``probs``, or the prediction of a regression). Computed by
+    the layers' own ``forward`` and ``backward`` on a copy of ``net``, so that the
+    gradient of the last step stays as it was."""
+    net, loss = net.copy(), type(loss)()
+    out = net.transform_input(x[None, :])
+    zs, acts = [], [_floats(out[0])]
     for layer in net.layers:
         out = layer.forward(out, False)
         if isinstance(layer, Dense):
             zs.append(_floats(out[0]))
         elif isinstance(layer, Activation):
             acts.append(_floats(out[0]))
-    acts.append(_floats(softmax(out)[0]))
-    loss = SoftmaxCrossEntropy()
-    loss.forward(out, np.array([label]))
-    delta, deltas = loss.backward(), []  # delta = probs - onehot(y): dL/dz of the output
+    classification = loss.classification
+    acts.append(_floats(softmax(out)[0] if classification else out[0]))
+    target = np.array([y]) if classification else np.asarray(y, dtype=float).reshape(1, -1)
+    loss.forward(out, target)
+    delta, deltas = loss.backward(), []  # probs - onehot(y), or yhat - y: dL/dz at the output
     for layer in reversed(net.layers):
         if isinstance(layer, Dense):
             deltas.append(_floats(delta[0]))
         delta = layer.backward(delta)
-    return {"z": zs, "a": acts, "delta": deltas[::-1], "label": int(label)}
+    label = int(y) if classification else float(np.asarray(y).ravel()[0])
+    return {"z": zs, "a": acts, "delta": deltas[::-1], "label": label}
 
 
 def _floats(a: np.ndarray) -> list:

@@ -14,8 +14,10 @@ Messages from the page: ``{"type": "config", "config": {...}}`` (a partial confi
 ``play`` (optional ``speed``: epochs per frame), ``pause``, ``step`` (optional
 ``epochs``), ``one_step`` (one minibatch step: the next batch of the epoch),
 ``select`` (``point``: a row of the data, or null; the frames then carry the network's
-numbers at that point), ``reset``, ``regenerate``, ``ping``. The server answers with ``hello``,
-``config``, ``data``, ``frame``, ``status`` and ``error`` messages. A bad message gets
+numbers at that point), ``edit`` (``layer``, ``to``, ``value`` and, for a weight rather
+than a bias, ``from``: a value typed on the page), ``reset``, ``regenerate``, ``ping``.
+The server answers with ``hello``, ``config``, ``data``, ``frame``, ``status`` and
+``error`` messages. A bad message gets
 an ``error`` back and the connection stays open.
 
 Bounded work: training runs in a pool of its own threads (``TRAIN_WORKERS``), apart from
@@ -210,9 +212,11 @@ class LiveSession:
             "play": {"speed"},
             "step": {"epochs"},
             "select": {"point"},
+            "edit": {"layer", "from", "to", "value"},
         }.get(kind, set())
         extra = set(msg) - {"type"} - allowed
-        kinds = ("config", "play", "pause", "step", "one_step", "select", "reset", "regenerate")
+        kinds = ("config", "play", "pause", "step", "one_step", "select", "edit", "reset")
+        kinds += ("regenerate",)
         if kind not in (*kinds, "ping"):
             raise ConfigError(f"unknown message type {kind!r}")
         if extra:
@@ -239,6 +243,10 @@ class LiveSession:
                 await asyncio.to_thread(s.one_step)
             except FloatingPointError as exc:
                 await self.error(str(exc))
+            await self.send_frame()
+        elif kind == "edit":  # a weight (from -> to) or, without "from", a bias
+            await self.stop()
+            s.edit(msg.get("layer"), msg.get("to"), msg.get("value"), msg.get("from"))
             await self.send_frame()
         elif kind == "select":
             s.select(msg.get("point"))

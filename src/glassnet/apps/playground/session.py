@@ -15,16 +15,15 @@ import tempfile
 import threading
 import time
 import unicodedata
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
 from ... import modelfile as gn_io
+from ..._checks import Interval, check_param
 from ...data.csvfile import load_csv
 from ...layers import Dense
-from ...losses import SoftmaxCrossEntropy
-from ...network import mlp
-from ...optim import SGD, Adam, RMSProp
 from ...schedules import get_schedule
 from ...train.diagnostics import DivergenceError
 from ...train.fit import fit
@@ -36,10 +35,10 @@ from .config import (
     ConfigError,
     make_data,
     merge_config,
-    snippet,
 )
 from .inside import StepCursor, monitor_message, point_numbers, step_numbers
-from .views import HEAT_RES, b64, f4, heatmap, thumbnails
+from .snippet import build, page_model, snippet
+from .views import HEAT_RES, data_message, frame_message
 
 __all__ = ["Session", "parse_csv", "file_label", "Diverged"]
 
@@ -78,7 +77,7 @@ def file_label(name) -> str:
     return label
 
 
-def parse_csv(data: bytes, name: str = "upload.csv"):
+def parse_csv(data: bytes, name: str = "upload.csv", regression: bool = False):
     """``(X, y, classes)`` from the bytes of an uploaded CSV: two numeric feature columns
     and a class label column (the last one). ``name`` is only a label (see ``file_label``).
 
@@ -96,7 +95,7 @@ def parse_csv(data: bytes, name: str = "upload.csv"):
         path = Path(tmp) / "upload.csv"  # the name is a label, never a path
         path.write_bytes(data)
         try:
-            parsed = load_csv(path, categorical=True)
+            parsed = load_csv(path, categorical=not regression)
         except ValueError as exc:
             raise ConfigError(str(exc).replace(str(path), label)) from None
     X, y = parsed.X, parsed.y
@@ -106,6 +105,8 @@ def parse_csv(data: bytes, name: str = "upload.csv"):
         raise ConfigError(f"the CSV has {len(X)} rows; the limit is {LIMITS['rows']}")
     if len(X) < 4:
         raise ConfigError(f"the CSV has {len(X)} rows; at least 4 are needed")
+    if regression:  # a numeric target (load_csv checked that it is finite)
+        return X, y, None
     k = len(parsed.classes)
     if not 2 <= k <= LIMITS["classes"]:
         raise ConfigError(f"the CSV has {k} classes; 2 to {LIMITS['classes']} are allowed")
@@ -131,15 +132,18 @@ class Session:
 
     # ------------------------------------------------------------------ setup
     def _rebuild_data(self) -> None:
-        X, y, train, test, self.scaling = make_data(self.config, self.csv)
+        data = make_data(self.config, self.csv)
+        X, y, train = data.X, data.y, data.train
+        self.scaling, self.target = data.scaling, data.target
         self.X, self.y = X, y
         self.X_train, self.y_train = X[train], y[train]
-        self.X_test, self.y_test = X[test], y[test]
+        self.X_test, self.y_test = X[data.test], y[data.test]
         self.train_index = train  # X_train's rows in X
         self.is_train = np.zeros(len(X), dtype=bool)
         self.is_train[train] = True
-        self.n_classes = max(2, int(y.max()) + 1)
-        r = max(1.0, 1.1 * float(np.abs(X).max()))
+        regression = self.config["problem"] == "regression"
+        self.n_outputs = 1 if regression else max(2, int(y.max()) + 1)
+        r = max(1.0, 1.1 * float(np.abs(X[:, :2]).max()))
         self.domain = [-r, r, -r, r]
         g = np.linspace(-r, r, HEAT_RES)
         xx, yy = np.meshgrid(g, -g)  # row 0 at the top of the picture
@@ -152,23 +156,11 @@ class Session:
         """A fresh network and optimizer from the config's seed; epoch 0, empty history."""
         with self.lock:
             c = self.config
-            self.net = mlp(
-                [2, *c["layers"], self.n_classes],
-                activation=c["activations"],
-                dropout=c["dropout"],
-                seed=c["seed"],
-            )
-            self.loss = SoftmaxCrossEntropy()
+            self.net, self.loss, self.optimizer = build(c, self.X.shape[1], self.n_outputs)
             lr = c["lr"]
-            self.optimizer = {
-                "sgd": lambda: SGD(lr=lr),
-                "momentum": lambda: SGD(lr=lr, momentum=0.9),
-                "adam": lambda: Adam(lr=lr),
-                "rmsprop": lambda: RMSProp(lr=lr),
-            }[c["optimizer"]]()
             self.schedule = get_schedule(c["schedule"], lr=lr, **SCHEDULE_ARGS[c["schedule"]])
             self.epoch = 0
-            self.history: dict[str, list[float]] = {
+            self.history: dict[str, list] = {
                 "loss": [],
                 "val_loss": [],
                 "accuracy": [],
@@ -178,6 +170,7 @@ class Session:
             self.monitor = None  # the last monitor record, as the frame sends it
             self.cursor: StepCursor | None = None  # the epoch single steps are taking
             self.last_step: dict | None = None  # the last single step's rows and gradients
+            self.edits = 0  # weights and biases edited by hand in this run
             self._evaluate()
 
     def update(self, patch: dict) -> None:
@@ -203,22 +196,25 @@ class Session:
 
     def set_csv(self, data: bytes, name: str = "upload.csv") -> dict:
         """Use an uploaded CSV as the data set; returns a short description."""
-        X, y, classes = parse_csv(data, name)
+        X, y, classes = parse_csv(data, name, self.config["problem"] == "regression")
         with self.lock:
             self.csv, self.csv_classes, self.csv_name = (X, y), classes, file_label(name)
             self.config["dataset"] = "csv"
             self._rebuild_data()
-        return {"rows": int(len(X)), "classes": classes, "name": self.csv_name}
+        return {"rows": int(len(X)), "classes": classes or [], "name": self.csv_name}
 
     # ------------------------------------------------------------------ training
     def _evaluate(self) -> None:
+        """The losses (and, for classification, the accuracies) on both splits."""
         net, loss = self.net, self.loss
-        out = net.forward(self.X_train)
-        self.train_loss = float(loss.forward(out, self.y_train))
-        self.train_acc = float(np.mean(out.argmax(axis=1) == self.y_train))
-        out = net.forward(self.X_test)
-        self.test_loss = float(loss.forward(out, self.y_test))
-        self.test_acc = float(np.mean(out.argmax(axis=1) == self.y_test))
+        for part, X, y in (
+            ("train", self.X_train, self.y_train),
+            ("test", self.X_test, self.y_test),
+        ):
+            out = net.forward(X)
+            setattr(self, f"{part}_loss", float(loss.forward(out, y)))
+            acc = None if not loss.classification else float(np.mean(out.argmax(axis=1) == y))
+            setattr(self, f"{part}_acc", acc)
 
     def train(self, max_epochs: int = 1, budget: float | None = None, stop=None) -> int:
         """Train up to ``max_epochs`` epochs, or until ``budget`` seconds have passed or
@@ -265,6 +261,7 @@ class Session:
                 batch_size=c["batch_size"] or None,
                 seed=c["seed"] + e,
                 l2=c["l2"],
+                l1=c["l1"],
                 callbacks=[mon] if mon is not None else None,
             )
 
@@ -291,11 +288,9 @@ class Session:
 
     def _take_step(self) -> np.ndarray:
         self.optimizer.lr = self.schedule(self.epoch)
-        net, loss = self.net, self.loss
-        l2 = self.config["l2"]
-        return self.cursor.take(
-            net, loss, self.X_train, self.y_train, l2=l2, optimizer=self.optimizer
-        )
+        X, y, c = self.X_train, self.y_train, self.config
+        opt = self.optimizer
+        return self.cursor.take(self.net, self.loss, X, y, l2=c["l2"], l1=c["l1"], optimizer=opt)
 
     def _guarded(self, work, what: str, kept: str):
         """``work()``, then the stats; when the loss or the parameters become NaN or inf,
@@ -337,72 +332,58 @@ class Session:
 
     # ------------------------------------------------------------------ views
     def data_message(self) -> dict:
-        """The points (rounded), their labels and split, and the plot's domain."""
+        """The points, their labels and split, and the plot's domain (``views``)."""
         with self.lock:
-            return {
-                "type": "data",
-                "version": self.data_version,
-                "X": np.round(self.X, 4).tolist(),
-                "y": self.y.tolist(),
-                "train": self.is_train.astype(int).tolist(),
-                "domain": self.domain,
-                "n_classes": self.n_classes,
-                "classes": self.csv_classes if self.config["dataset"] == "csv" else None,
-            }
+            return data_message(self)
 
     def frame(self, since: int = 0) -> dict:
-        """Everything the views draw: stats, the history from epoch ``since``, the
-        heatmap, a thumbnail per hidden neuron and the weights (arrays base64)."""
+        """Everything the views draw, the history from epoch ``since`` (``views``)."""
         with self.lock:
-            net = self.net
-            dense = [lay for lay in net.layers if isinstance(lay, Dense)]
-            since = max(0, min(since, self.epoch))
-            return {
-                "type": "frame",
-                "run": self.run_version,
-                "epoch": self.epoch,
-                "train_loss": self.train_loss,
-                "test_loss": self.test_loss,
-                "train_acc": self.train_acc,
-                "test_acc": self.test_acc,
-                "lr": float(self.optimizer.lr),
-                "history": {"start": since, **{k: v[since:] for k, v in self.history.items()}},
-                "heat": heatmap(net, self.grid),
-                "thumbs": thumbnails(net, self.domain, sum(self.config["layers"])),
-                "sizes": [2, *self.config["layers"], self.n_classes],
-                "weights": [b64(f4(lay.W)) for lay in dense],
-                "biases": [b64(f4(lay.b)) for lay in dense],
-                "monitor": self.monitor,
-                "step": self.last_step,
-                "point": self._point(),
-            }
+            return frame_message(self, since)
 
     def select(self, index) -> None:
         """Select the data point ``index`` (a row of the data, or None for none): the
         frames then carry the network's numbers at that point (``inside.point_numbers``)."""
-        if index is not None and (
-            isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.X)
-        ):
-            raise ConfigError(
-                f"point must be a row from 0 to {len(self.X) - 1} or null, got {index!r:.40}"
-            )
+        if index is not None:
+            _index("point", index, len(self.X))
         with self.lock:
             self.selected = index
 
-    def _point(self) -> dict | None:
+    def point(self) -> dict | None:
+        """The selected point's numbers (``inside.point_numbers``), or None."""
         i = self.selected
         if i is None:
             return None
-        return {"index": i, **point_numbers(self.net, self.X[i], int(self.y[i]))}
+        return {"index": i, **point_numbers(self.net, self.loss, self.X[i], self.y[i])}
+
+    def edit(self, layer: int, unit: int, value, source: int | None = None) -> None:
+        """Set a weight (from input ``source`` to ``unit`` of Dense layer ``layer``) or,
+        without ``source``, the unit's bias, to ``value``: training goes on from there,
+        the download holds it, and the snippet says that the run was edited by hand."""
+        dense = [lay for lay in self.net.layers if isinstance(lay, Dense)]
+        _index("layer", layer, len(dense))
+        target = dense[layer]
+        _index("to", unit, target.n_out)
+        if source is not None:
+            _index("from", source, target.n_in)
+        value = check_param("value", value, EDIT_RANGE)
+        with self.lock:
+            if source is None:
+                target.b[unit] = value
+            else:
+                target.W[source, unit] = value
+            self.edits += 1
+            self._evaluate()
+
+    def model(self):
+        """The network the page downloads (``snippet.page_model``)."""
+        with self.lock:
+            classes = self.csv_classes if self.config["dataset"] == "csv" else None
+            return page_model(self.config, self.net, self.scaling, self.target, classes)
 
     def model_bytes(self) -> bytes:
-        """The network as the bytes of a ``gn.load``-able ``.npz`` file. The page trains
-        on standardised points; the file's network owns that scaling (and, for a CSV, the
-        class labels), so it predicts from raw points as the page does from scaled ones."""
-        with self.lock:
-            net = self.net.copy()
-            net.input_transform = self.scaling
-            net.classes_ = self.csv_classes if self.config["dataset"] == "csv" else None
+        """``model()`` as the bytes of a ``gn.load``-able ``.npz`` file."""
+        net = self.model()
         fd, tmp = tempfile.mkstemp(suffix=".npz")
         os.close(fd)
         try:
@@ -414,6 +395,25 @@ class Session:
     def snippet(self) -> str:
         """Python source that retrains this run for the current number of epochs."""
         with self.lock:
+            steps = None if self.cursor is None else (self.cursor.next, self.epoch)
             return snippet(
-                self.config, self.epoch, len(self.X), self.n_classes, filename=self.csv_name
+                self.config,
+                self.epoch,
+                len(self.X),
+                self.X.shape[1],
+                self.n_outputs,
+                filename=self.csv_name,
+                edits=self.edits,
+                steps=steps,
             )
+
+
+EDIT_RANGE = Interval(Real, -100, 100)  # a weight typed on the page: a finite number
+
+
+def _index(name: str, value, n: int) -> int:
+    """``value`` as an index below ``n``, or a ``ConfigError`` naming ``name``."""
+    try:
+        return check_param(name, value, Interval(Integral, 0, n - 1))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None

@@ -12,10 +12,10 @@ from __future__ import annotations
 from ...losses import MeanSquaredError, SoftmaxCrossEntropy
 from ...network import mlp
 from ...optim import SGD, Adam, RMSProp
-from ...transforms import Features
+from ...transforms import Chain, Features, fold_output_scaling
 from .config import DATASETS, IMAGES, SCHEDULE_ARGS, data_call
 
-__all__ = ["build", "snippet", "OPTIMIZER_CALLS"]
+__all__ = ["build", "page_model", "snippet", "OPTIMIZER_CALLS"]
 
 # the optimizer of each page name, as the snippet writes it (and ``build`` calls it)
 OPTIMIZER_CALLS = {
@@ -51,6 +51,18 @@ def build(config: dict, n_inputs: int, n_outputs: int):
     name, args = call.split("(", 1)
     momentum = {"momentum": 0.9} if "momentum" in args else {}
     return net, loss, _OPTIMIZERS[name](lr=config["lr"], **momentum)
+
+
+def page_model(config: dict, net, scaling, target, classes):
+    """The network the page downloads, as the snippet's last lines make it: a copy
+    whose input transform takes raw points (``scaling``, then the features), whose
+    regression output is in the targets' units (``target`` folded into its last
+    layer) and which names an uploaded CSV's ``classes``."""
+    model = fold_output_scaling(net, target) if target is not None else net.copy()
+    features = net.input_transform
+    model.input_transform = scaling if features is None else Chain([scaling, features])
+    model.classes_ = classes
+    return model
 
 
 _SNIPPET = '''"""Rebuild and retrain the glassnet playground run: {title}."""
@@ -115,7 +127,9 @@ def _data_lines(config: dict, filename) -> tuple[str, str, str]:
 def _model_lines(config: dict) -> tuple[str, str, str]:
     """``(note, predicts, lines)``: how the snippet turns ``net`` into the saved model."""
     regression = config["problem"] == "regression"
-    lines = "model = gn.fold_output_scaling(net, target)\n" if regression else "model = net.copy()\n"
+    lines = (
+        "model = gn.fold_output_scaling(net, target)\n" if regression else "model = net.copy()\n"
+    )
     if plain_features(config):
         lines += "model.input_transform = scaling\n"
         note = ""
@@ -155,6 +169,7 @@ def snippet(
     config: dict,
     epochs: int,
     n_rows: int,
+    n_inputs: int,
     n_outputs: int,
     filename=None,
     edits: int = 0,
@@ -173,7 +188,7 @@ def snippet(
         '    schedule.update(history["val_loss"][-1])\n' if config["schedule"] == "plateau" else ""
     )
     layers = config["layers"]
-    width = len(config["features"]) if not plain_features(config) else None
+    width = None if plain_features(config) else len(config["features"])
     return _SNIPPET.format(
         title=(
             f"{DATASETS[config['dataset']]}, {len(layers)} hidden layer(s) {layers}, "
@@ -193,7 +208,7 @@ def snippet(
         ),
         data_seed=config["data_seed"],
         n_train=n_train,
-        sizes=[width or "X.shape[1]", *layers, n_outputs],
+        sizes=[width or n_inputs, *layers, n_outputs],
         acts=config["activations"],
         dropout=config["dropout"],
         features_line=(
