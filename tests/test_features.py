@@ -77,3 +77,29 @@ def test_fold_output_scaling_predicts_in_the_targets_units():
     sig = gn.Sequential([gn.Dense(2, 1), gn.Sigmoid()])
     with pytest.raises(ValueError, match="last layer must be Dense"):
         gn.fold_output_scaling(sig, gn.Standardize([0.0], [1.0]))
+
+
+def test_the_plane_and_the_bumps_are_their_formulas():
+    X, y = gn.datasets.plane(50, seed=3)
+    np.testing.assert_allclose(y, (X[:, 0] + X[:, 1]) / 2)  # noise 0: the plane itself
+    X, y = gn.datasets.gauss(50, seed=3)
+    from glassnet.data.datasets import GAUSS_BUMPS, GAUSS_WIDTH
+
+    by_hand = sum(
+        s * np.exp(-((X[:, 0] - a) ** 2 + (X[:, 1] - b) ** 2) / (2 * GAUSS_WIDTH**2))
+        for a, b, s in GAUSS_BUMPS
+    )
+    np.testing.assert_allclose(y, by_hand)
+    noisy = gn.datasets.gauss(50, noise=0.1, seed=3)[1]
+    assert 0.05 < np.std(noisy - y) < 0.2
+    np.testing.assert_array_equal(gn.datasets.gauss(50, seed=3)[1], y)  # seeded
+
+
+def test_digits_are_scikit_learns_scaled_to_one():
+    from sklearn.datasets import load_digits
+
+    X, y = gn.datasets.digits()
+    raw = load_digits()
+    assert X.shape == (1797, 64) and X.max() == 1.0
+    np.testing.assert_array_equal(X * 16, raw.data)
+    np.testing.assert_array_equal(y, raw.target)

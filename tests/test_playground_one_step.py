@@ -123,7 +123,8 @@ def test_one_step_and_select_over_the_socket(client):
 def test_a_bad_point_is_refused_by_name(client, bad):
     with client.websocket_connect(WS) as ws:
         open_session(ws)
-        expect_error(ws, {"type": "select", "point": bad}, "point must be an integer between 0 and 399")
+        words = "point must be an integer between 0 and 399"
+        expect_error(ws, {"type": "select", "point": bad}, words)
 
 
 def test_one_step_takes_no_other_fields(client):

@@ -366,7 +366,7 @@ class Session:
         _index("to", unit, target.n_out)
         if source is not None:
             _index("from", source, target.n_in)
-        value = check_param("value", value, EDIT_RANGE)
+        value = _index("value", value, EDIT_RANGE)
         with self.lock:
             if source is None:
                 target.b[unit] = value
@@ -411,9 +411,11 @@ class Session:
 EDIT_RANGE = Interval(Real, -100, 100)  # a weight typed on the page: a finite number
 
 
-def _index(name: str, value, n: int) -> int:
-    """``value`` as an index below ``n``, or a ``ConfigError`` naming ``name``."""
+def _index(name: str, value, n):
+    """``value`` as an index below ``n`` (or checked by the constraint ``n``), or a
+    ``ConfigError`` naming ``name``."""
+    constraint = n if isinstance(n, Interval) else Interval(Integral, 0, n - 1)
     try:
-        return check_param(name, value, Interval(Integral, 0, n - 1))
+        return check_param(name, value, constraint)
     except (TypeError, ValueError) as exc:
         raise ConfigError(str(exc)) from None

@@ -12,6 +12,7 @@ import numpy as np
 from ...layers import Dense
 from ...train.monitor import layer_activations
 from .config import IMAGES
+from .formula import formula
 
 __all__ = [
     "HEAT_RES",
@@ -151,6 +152,9 @@ def frame_message(s, since: int) -> dict:
         "heat": None,
         "thumbs": {"res": 0, "data": ""},
         "images": images_view(s) if images else None,
+        "formula": None
+        if images
+        else formula(net, _input_names(net), c["problem"] == "regression"),
     }
     if not images:
         low, high = (float(s.y.min()), float(s.y.max())) if c["problem"] == "regression" else (0, 0)

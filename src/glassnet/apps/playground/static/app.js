@@ -125,6 +125,21 @@
     fillSelect($("lr"), o.lr);
     fillSelect($("schedule"), o.schedules, o.schedules.map((s) => s.replace("_", " ")));
     fillSelect($("l2"), o.l2);
+    fillSelect($("l1"), o.l1);
+    const fbox = $("features");
+    fbox.innerHTML = "";
+    for (const f of o.features) {  // one toggle per input feature
+      const b = document.createElement("button");
+      b.textContent = f;
+      b.dataset.feature = f;
+      b.id = `feature-${f}`;
+      b.onclick = () => {
+        const on = S.config.features.includes(f);
+        const next = on ? S.config.features.filter((g) => g !== f) : [...S.config.features, f];
+        setConfig({ features: o.features.filter((g) => next.includes(g)) });
+      };
+      fbox.appendChild(b);
+    }
     fillSelect($("dropout"), o.dropout);
     for (const [name, help] of Object.entries(o.help)) {  // each control's help, from SETTINGS
       const el = $(name);
@@ -172,6 +187,18 @@
     setSelect($("lr"), c.lr);
     setSelect($("schedule"), c.schedule);
     setSelect($("l2"), c.l2);
+    setSelect($("l1"), c.l1);
+    $("problem").value = c.problem;
+    $("discretize").checked = c.discretize;
+    const images = S.options.images.includes(c.dataset);
+    $("problem").querySelector("[value=regression]").disabled = images;  // no digits there
+    $("noise").disabled = $("n_samples").disabled = images;
+    for (const b of document.querySelectorAll("#features button")) {
+      b.classList.toggle("on", c.features.includes(b.dataset.feature));
+      b.disabled = images;
+    }
+    const sets = S.options.problems[c.problem];
+    for (const b of document.querySelectorAll(".dataset")) b.hidden = !sets.includes(b.dataset.name);
     setSelect($("dropout"), c.dropout);
     let bi = BATCHES.indexOf(c.batch_size);
     if (bi < 0) bi = BATCHES.findIndex((b) => b >= c.batch_size);
@@ -289,7 +316,8 @@
   }
 
   function drawAll() {
-    GN.drawHeatmap($("heatmap"), S.frame, S.data, $("show-test").checked);
+    GN.drawHeatmap($("heatmap"), S.frame, S.data, $("show-test").checked, S.config && S.config.discretize);
+    if (!$("formula-panel").hidden) $("formula").textContent = formulaText();
     GN.drawLossChart($("loss-chart"), S.hist);
     sizeNetCanvas();
     S.netModel = GN.drawNetwork($("net"), S.frame, S.data);
@@ -325,7 +353,13 @@
     $("speed").onchange = () => { if (S.playing) send({ type: "play", speed: Number($("speed").value) }); };
     $("regenerate").onclick = () => send({ type: "regenerate" });
     for (const id of ["optimizer", "schedule"]) $(id).onchange = () => setConfig({ [id]: $(id).value });
-    for (const id of ["lr", "l2", "dropout"]) $(id).onchange = () => setConfig({ [id]: Number($(id).value) });
+    for (const id of ["lr", "l2", "l1", "dropout"]) $(id).onchange = () => setConfig({ [id]: Number($(id).value) });
+    $("problem").onchange = () => setConfig({ problem: $("problem").value });
+    $("discretize").onchange = () => setConfig({ discretize: $("discretize").checked });
+    wireEditing();
+    $("show-formula").onclick = showFormula;
+    $("close-formula").onclick = () => { $("formula-panel").hidden = true; };
+    $("formula-code").onclick = () => { $("formula-panel").hidden = true; showCode(); };
     $("batch_size").oninput = () => {
       const b = BATCHES[Number($("batch_size").value)];
       $("batch_size-val").textContent = b === 0 ? "full" : String(b);
@@ -383,6 +417,43 @@
     } catch (err) {
       showMessage(`upload failed: ${err}`);
     }
+  }
+
+  /* Click a line or a neuron of the network: a box to type its new weight or bias. */
+  function wireEditing() {
+    const net = $("net"), box = $("edit-box");
+    let target = null;
+    net.onclick = (ev) => {
+      const r = net.getBoundingClientRect();
+      target = GN.pickNetwork(S.netModel, ev.clientX - r.left, ev.clientY - r.top);
+      if (!target) { box.hidden = true; return; }
+      box.style.left = `${ev.clientX - r.left + 8}px`;
+      box.style.top = `${ev.clientY - r.top - 10}px`;
+      box.value = target.value.toFixed(4);
+      box.hidden = false;
+      box.focus();
+      box.select();
+    };
+    box.onkeydown = (ev) => {
+      if (ev.key === "Escape") { box.hidden = true; return; }
+      if (ev.key !== "Enter" || !target) return;
+      const value = Number(box.value);
+      if (box.value.trim() === "" || !Number.isFinite(value)) { showMessage(`not a number: ${box.value}`); return; }
+      const msg = { type: "edit", layer: target.layer, to: target.to, value };
+      if (target.kind === "weight") msg.from = target.from;
+      send(msg);
+      box.hidden = true;
+    };
+  }
+
+  function showFormula() {
+    $("formula").textContent = formulaText();
+    $("formula-panel").hidden = false;
+  }
+
+  function formulaText() {
+    return (S.frame && S.frame.formula) ||
+      "This network is too large to write out as a formula\n(it is written for networks of up to 60 weights);\nthe Python snippet rebuilds it.";
   }
 
   async function showCode() {

@@ -7,19 +7,22 @@
 (function () {
   const GN = window.GN;
 
-  /* Node positions for layer sizes [2, h1, ..., k] in a canvas of W x H. */
+  /* Node positions for layer sizes [n_in, h1, ..., k] in a canvas of W x H: each column
+     its own node size (64 pixel inputs pack tight while the hidden neurons stay
+     large enough to show their pictures), at most that of the widest hidden column. */
   GN.netLayout = function (sizes, W, H) {
-    const padX = 34, padTop = 10, padBottom = 10;
+    const padX = 60, padTop = 10, padBottom = 10;  // room for the inputs' names
     const L = sizes.length;
     const xs = sizes.map((_, i) => padX + (L === 1 ? 0 : (i * (W - 2 * padX)) / (L - 1)));
-    const biggest = Math.max(...sizes);
     const avail = H - padTop - padBottom;
-    const node = Math.max(4, Math.min(34, Math.floor(avail / biggest) - 2));
-    const gap = Math.min(14, Math.max(1, Math.floor((avail - biggest * node) / Math.max(1, biggest))));
+    const fit = (n) => Math.max(3, Math.min(34, Math.floor(avail / n) - 2));
+    const node = Math.min(...sizes.slice(1).map(fit), fit(Math.min(sizes[0], 16)));
     const cols = sizes.map((n, l) => {
-      const total = n * node + (n - 1) * gap;
+      const s = Math.min(node, fit(n));
+      const gap = Math.min(14, Math.max(1, Math.floor((avail - n * s) / Math.max(1, n))));
+      const total = n * s + (n - 1) * gap;
       const y0 = padTop + (avail - total) / 2;
-      return Array.from({ length: n }, (_, i) => ({ x: xs[l], y: y0 + i * (node + gap) + node / 2 }));
+      return Array.from({ length: n }, (_, i) => ({ x: xs[l], y: y0 + i * (s + gap) + s / 2, s }));
     });
     return { xs, cols, node };
   };
@@ -62,16 +65,27 @@
     ctx.textAlign = "start";
   }
 
-  function thumbImage(values, offset, res, sign) {
-    const img = new ImageData(res, res);
-    for (let i = 0; i < res * res; i++) {
+  /* Hidden unit j's incoming weights (column j of W, one per pixel) as an h x w image,
+     blue positive and orange negative, scaled to the column's largest. */
+  function weightImage(W, j, nOut, shape) {
+    const [h, w] = shape, n = h * w;
+    let top = 1e-12;
+    for (let k = 0; k < n; k++) top = Math.max(top, Math.abs(W[k * nOut + j]));
+    return thumbImage(null, 0, w, (k) => W[k * nOut + j] / top, h);
+  }
+  GN.weightImage = weightImage;
+
+  function thumbImage(values, offset, res, sign, rows) {
+    const H = rows || res;
+    const img = new ImageData(res, H);
+    for (let i = 0; i < res * H; i++) {
       const v = sign ? sign(i) : (values[offset + i] - 127.5) / 127.5;
       const c = GN.divergent(v);
       img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2];
       img.data[4 * i + 3] = 255;
     }
     const off = document.createElement("canvas");
-    off.width = off.height = res;
+    off.width = res; off.height = H;
     off.getContext("2d").putImageData(img, 0, 0);
     return off;
   }
@@ -91,7 +105,6 @@
     let maxw = 1e-9;
     for (const w of weights) for (let i = 0; i < w.length; i++) maxw = Math.max(maxw, Math.abs(w[i]));
     // edges, batched by colour and width bucket (fast even for 8 x 64 x 64 lines)
-    const half = lay.node / 2;
     const edges = [];
     const buckets = new Map();
     for (let l = 0; l < weights.length; l++) {
@@ -99,7 +112,7 @@
       for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) {
         const v = w[i * nOut + j];
         const a = lay.cols[l][i], b = lay.cols[l + 1][j];
-        const e = { l, i, j, v, x0: a.x + half, y0: a.y, x1: b.x - half, y1: b.y };
+        const e = { l, i, j, v, x0: a.x + a.s / 2, y0: a.y, x1: b.x - b.s / 2, y1: b.y };
         edges.push(e);
         const r = Math.abs(v) / maxw;
         const key = (v < 0 ? "n" : "p") + Math.min(9, Math.floor(r * 10));
@@ -130,20 +143,18 @@
     for (let l = 0; l < sizes.length; l++) {
       for (let i = 0; i < sizes[l]; i++) {
         const p = lay.cols[l][i];
-        const x = p.x - half, y = p.y - half, s = lay.node;
+        const s = p.s, x = p.x - s / 2, y = p.y - s / 2;
         let img = null;
-        if (l === 0) {
-          img = thumbImage(null, 0, 16, (k) => {
-            const col = k % 16, row = Math.floor(k / 16);
-            return i === 0 ? (col - 7.5) / 7.5 : (7.5 - row) / 7.5;
-          });
-        } else if (l < sizes.length - 1) {
+        if (tr && l < sizes.length - 1) {  // the inputs' features, then the hidden neurons
           img = thumbImage(thumbs, offset, tr, null);
           offset += tr * tr;
+        } else if (frame.images && l === 1 && sizes.length > 2) {  // its weights as an image
+          img = weightImage(weights[0], i, sizes[1], frame.images.shape);
         }
         if (img) ctx.drawImage(img, x, y, s, s);
         else {
-          ctx.fillStyle = GN.PALETTE[i % GN.PALETTE.length];
+          const output = l === sizes.length - 1 && !(data && data.problem === "regression");
+          ctx.fillStyle = output ? GN.PALETTE[i % GN.PALETTE.length] : "#d7dadd";  // a class
           ctx.fillRect(x, y, s, s);
         }
         ctx.strokeStyle = "rgba(0,0,0,0.35)";
@@ -159,11 +170,19 @@
     ctx.fillStyle = "#555";
     ctx.font = "11px system-ui, sans-serif";
     ctx.textAlign = "center";
-    ctx.fillText("x\u2081, x\u2082", lay.xs[0], H - 1);
+    const names = (data && data.features) || null;
+    ctx.fillText(names ? "features" : "pixels", lay.xs[0], H - 1);
+    if (names && names.length === sizes[0] && lay.cols[0][0].s >= 12) {  // each input's name
+      ctx.textAlign = "right";
+      ctx.font = "10px system-ui, sans-serif";
+      names.forEach((f, i) => ctx.fillText(f, lay.xs[0] - lay.cols[0][i].s / 2 - 3, lay.cols[0][i].y + 3));
+      ctx.textAlign = "center";
+    }
     const classes = data && data.classes;
-    ctx.fillText(classes ? "classes" : "softmax", lay.xs[sizes.length - 1], H - 1);
+    const out = data && data.problem === "regression" ? "linear" : classes ? "classes" : "softmax";
+    ctx.fillText(out, lay.xs[sizes.length - 1], H - 1);
     ctx.textAlign = "start";
-    return { nodes, edges, sizes, xs: lay.xs, classes, grads };
+    return { nodes, edges, sizes, xs: lay.xs, classes, grads, names, problem: data && data.problem };
   };
 
   /* After a single step: a violet shadow under each line, as wide as the size of the
@@ -236,6 +255,10 @@
     if (!point) return `${name}: bias ${n.b.toFixed(4)}`;
     const z = point.z[n.l - 1][j], a = point.a[n.l][j], d = point.delta[n.l - 1][j];
     const zLine = `z = \u03a3 w\u00b7a + b = ${fmt(z)} (b = ${fmt(n.b)})`;
+    if (n.l === L - 1 && model.problem === "regression") {
+      return `${name} at point ${point.index}: ${zLine}; y\u0302 = z = ${fmt(a)} (standardised); ` +
+        `\u03b4 = y\u0302 \u2212 y = ${fmt(d)}`;
+    }
     if (n.l === L - 1) {
       const y = point.label === j ? 1 : 0;
       return `${name} at point ${point.index}: ${zLine}; p = softmax(z) = ${fmt(a)}; ` +
@@ -263,13 +286,31 @@
 
   /* Text for what lies under (px, py), or null; with the frame's step and point, the
      formulas with their numbers. */
+  /* What lies under (px, py): {kind: "bias", layer, to} for a neuron of a layer with
+     weights, {kind: "weight", layer, from, to} for a line, or null; what the page edits. */
+  GN.pickNetwork = function (model, px, py) {
+    if (!model) return null;
+    for (const n of model.nodes) {
+      if (px >= n.x && px <= n.x + n.s && py >= n.y && py <= n.y + n.s) {
+        return n.b === null ? null : { kind: "bias", layer: n.l - 1, to: n.i, value: n.b };
+      }
+    }
+    let best = null, bestD = 5;
+    for (const e of model.edges) {
+      if (px < e.x0 - 3 || px > e.x1 + 3) continue;
+      const d = segDist(px, py, e);
+      if (d < bestD) { bestD = d; best = e; }
+    }
+    return best && { kind: "weight", layer: best.l, from: best.i, to: best.j, value: best.v };
+  };
+
   GN.hitNetwork = function (model, px, py, frame, config) {
     if (!model) return null;
     const point = frame && frame.point;
     for (const n of model.nodes) {
       if (px >= n.x && px <= n.x + n.s && py >= n.y && py <= n.y + n.s) {
         if (n.b === null) {
-          const x = ["x\u2081", "x\u2082"][n.i];
+          const x = model.names ? model.names[n.i] : `pixel ${n.i + 1}`;
           return point ? `input ${x} = ${fmt(point.a[0][n.i])} at point ${point.index}` : `input ${x}`;
         }
         return neuronText(n, model, point, config && config.activations);
