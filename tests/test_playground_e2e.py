@@ -308,3 +308,77 @@ def test_one_step_and_a_selected_point_show_the_numbers_of_backprop(server, brow
     page.screenshot(path=str(tmp_path / "playground-one-step.png"), full_page=True)
     png_is_not_blank(tmp_path / "playground-one-step.png", min_size=(1200, 800))
     assert errors == []
+
+
+def _count_frames(page, seconds: float) -> float:
+    """Frames drawn per second while playing: distinct frames seen by the page's
+    animation loop over ``seconds``."""
+    return page.evaluate(
+        "(ms) => new Promise((done) => { let n = 0, last = GN.state.frame;"
+        " const t0 = performance.now();"
+        " const tick = () => { if (GN.state.frame !== last) { n++; last = GN.state.frame; }"
+        "  if (performance.now() - t0 < ms) requestAnimationFrame(tick);"
+        "  else done(n / (ms / 1000)); };"
+        " requestAnimationFrame(tick); })",
+        seconds * 1000,
+    )
+
+
+def test_regression_a_feature_cross_an_edit_l1_and_digits_in_a_real_browser(
+    server, browser, tmp_path, capsys
+):
+    url, _ = server
+    page, errors = _page(browser, url)
+    page.select_option("#problem", "regression")
+    page.wait_for_function("() => GN.state.config.dataset === 'plane'")
+    page.click("#dataset-gauss")
+    page.click("#feature-x1\\*x2")
+    page.wait_for_function("() => GN.state.config.features.includes('x1*x2')")
+    page.select_option("#l1", "0.001")
+    page.wait_for_function("() => GN.state.config.l1 === 0.001")
+    page.click("#play")
+    page.wait_for_function("() => GN.state.frame.epoch >= 30", timeout=60_000)
+    page.click("#play")
+    page.wait_for_function("() => GN.state.playing === false")
+    frame = page.evaluate("() => GN.state.frame")
+    assert frame["heat"]["kind"] == "value" and frame["sizes"][0] == 3  # x1, x2, x1*x2
+    assert "features=x1%2Cx2%2Cx1*x2" in page.url or "x1*x2" in page.url
+    page.screenshot(path=str(tmp_path / "regression.png"), full_page=True)
+
+    # click a line of the network: type a new weight
+    xy = page.evaluate(
+        "() => { const e = GN.state.netModel.edges.find((e) => e.l === 0 && e.i === 2);"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + (e.x0 + e.x1) / 2, r.top + (e.y0 + e.y1) / 2, e.j]; }"
+    )
+    page.mouse.click(xy[0], xy[1])
+    page.wait_for_selector("#edit-box:not([hidden])")
+    page.fill("#edit-box", "1.5")
+    page.press("#edit-box", "Enter")
+    page.wait_for_function("() => GN.state.frame.edits === 1")
+    w = page.evaluate(f"() => GN.floats(GN.state.frame.weights[0])[2 * 8 + {xy[2]}]")
+    assert w == 1.5  # from x1*x2 (input 3) to hidden unit j: the typed value
+    page.click("#discretize")
+    page.wait_for_function("() => GN.state.config.discretize === true")
+    page.click("#show-formula")
+    assert "too large" in page.inner_text("#formula")  # 3 x 8 + 8 x 8 + 8 weights
+    page.click("#close-formula")
+
+    # digits with a 64-32-10 network: images, a confusion matrix, and the frame rate
+    digits, _ = _page(browser, url + "&dataset=digits&layers=32&activations=relu&batch_size=32")
+    digits.wait_for_function("() => GN.state.config.dataset === 'digits'")
+    assert digits.is_disabled("#noise") and digits.is_disabled("#feature-x1\\^2")
+    digits.click("#play")
+    digits.wait_for_function("() => GN.state.frame.epoch >= 3", timeout=60_000)
+    fps = _count_frames(digits, 4.0)
+    digits.click("#play")
+    digits.wait_for_function("() => GN.state.playing === false")
+    view = digits.evaluate("() => GN.state.frame.images")
+    assert digits.evaluate("() => GN.state.frame.sizes") == [64, 32, 10]
+    assert len(view["true"]) == 40 and sum(map(sum, view["confusion"])) > 800
+    digits.screenshot(path=str(tmp_path / "digits.png"), full_page=True)
+    png_is_not_blank(tmp_path / "digits.png", min_size=(1200, 800))
+    assert fps > 0  # the figure is measured, not asserted against a goal (a noisy machine)
+    assert errors == []
+    with capsys.disabled():
+        print(f"\ndigits 64-32-10 while playing: {fps:.1f} frames per second")

@@ -54,7 +54,7 @@ from .session import Session
 __all__ = ["create_app", "LiveSession"]
 
 STATIC = Path(__file__).parent / "static"
-FRAME_INTERVAL = 1 / 15  # seconds between frames while playing
+FRAME_INTERVAL = 1 / 30  # seconds between frames while playing (at most 30 a second)
 CHUNK_BUDGET = 0.05  # seconds of training at most between two frames
 STEP_BUDGET = 0.5  # seconds of training at most for one step message
 TRAIN_WORKERS = 8  # threads that train; more sessions than that take turns
