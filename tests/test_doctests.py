@@ -39,6 +39,7 @@ NAMES_WITH_EXAMPLES = [
     "glassnet.estimators.net.NetRegressor",
     "glassnet.data.datasets.moons",
     "glassnet.viz.plotting.plot_decision_boundary",
+    "glassnet.learn.checker.check",
 ]
 
 # the modules whose docstrings are searched for examples: the public API's
@@ -65,6 +66,7 @@ MODULES = [
     "glassnet.data.csvfile",
     "glassnet.viz.plotting",
     "glassnet.viz.animation",
+    "glassnet.learn.checker",
 ]
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

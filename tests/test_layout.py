@@ -18,7 +18,7 @@ def _env() -> dict:
 
 
 def test_import_contracts_hold():
-    """apps -> estimators | viz | data -> train -> the engine, imports inside functions
+    """apps -> learn -> estimators | viz | data -> train -> the engine, imports inside functions
     included (the contracts are in pyproject.toml's [tool.importlinter])."""
     exe = console_script("lint-imports")
     res = subprocess.run(

@@ -3,7 +3,8 @@
 The engine (layers, activations, losses, init, network, optim, schedules, gradcheck,
 layercheck, modelfile) sits at the top of the package; training lives in ``glassnet.train``, the
 scikit-learn estimators in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
-``glassnet.viz`` and the command line, playground and benchmarks in ``glassnet.apps``.
+``glassnet.viz``, graded exercises for learners in ``glassnet.learn`` (``gn.learn.check``)
+and the command line, playground and benchmarks in ``glassnet.apps``.
 
 The engine names things as the post does. ``z`` is a layer's weighted input and ``a``
 its activation; ``delta`` is the derivative of the loss with respect to a layer's output
@@ -56,7 +57,11 @@ _PUBLIC = {
     "glassnet.train.doctor": ["diagnose"],
     "glassnet.estimators": ["NetClassifier", "NetRegressor"],  # scikit-learn
 }
-_MODULES = {"datasets": "glassnet.data.datasets", "plotting": "glassnet.viz.plotting"}
+_MODULES = {
+    "datasets": "glassnet.data.datasets",
+    "plotting": "glassnet.viz.plotting",
+    "learn": "glassnet.learn",  # the graded exercises (gn.learn.check)
+}
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
 __all__ = [*_WHERE, "__version__"]
@@ -78,6 +83,7 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # what static tools and editors see
+    from . import learn
     from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
     from .data import datasets
     from .estimators import NetClassifier, NetRegressor

@@ -1,4 +1,4 @@
-"""The ``glassnet`` command line: ``glassnet tutorial``, ``train``, ``exercises``, ...
+"""The ``glassnet`` command line: ``glassnet tutorial``, ``train``, ``exercises``, ``learn``, ...
 
 Errors a user can cause (bad arguments, bad data, an output that cannot be written) are
 printed as one line without a traceback, with exit status 2; a training run that
@@ -133,6 +133,12 @@ def _doctor_options(p):
     add_doctor_arguments(p)
 
 
+def _learn_options(p):
+    from .learn_cmd import add_learn_arguments
+
+    add_learn_arguments(p)
+
+
 def _bench_options(p):
     from . import bench
 
@@ -219,9 +225,22 @@ COMMANDS = [
         "layers, gradient check, regression, dropout, Iris, one-hot labels) and the "
         "classic experiments (weight initialisation, vanishing gradients, optimizers, "
         "overfitting, hyperparameter search); print a one-line result and write a "
-        "figure for each.",
+        "figure for each. Here glassnet does the exercises for you; to write them "
+        "yourself and have them graded, see `glassnet learn`.",
         _exercises_options,
         _cmd_exercises,
+    ),
+    (
+        "learn",
+        "write the post's network and exercises yourself, graded against glassnet",
+        "Graded exercises: `glassnet learn list` names them (the post's forward pass, "
+        "loss and back-propagation, activations, minibatches, annealing, three classes, "
+        "two hidden layers), `glassnet learn start DIR` writes a file per exercise for "
+        "you to fill in, and `glassnet learn check DIR [EXERCISE]` compares your "
+        "functions with glassnet on random cases, with a hint at the first wrong "
+        "quantity. Here you write the exercises; `glassnet exercises` runs them for you.",
+        _learn_options,
+        None,
     ),
     (
         "sweep",

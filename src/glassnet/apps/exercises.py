@@ -5,6 +5,11 @@ it (``results``) and a matplotlib figure; ``glassnet exercises`` runs them all a
 writes the figures. The post's exercises: minibatch gradient descent, an annealed
 learning rate, other activations, three classes, four layers. The readers asked for:
 gradient checking, regression, dropout, Iris, one-hot labels.
+
+Here glassnet does the exercises for you. To write them yourself and have your code
+graded against glassnet, see ``glassnet learn`` (``glassnet.learn``): the same post
+exercises (``minibatch``, ``annealing``, ``three_classes``; ``four_layers`` there is
+``two_hidden_layers``) and the network's own forward, loss and back-propagation.
 """
 
 from __future__ import annotations
