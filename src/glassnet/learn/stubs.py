@@ -35,6 +35,18 @@ _DATA = """X : ndarray of shape (n_examples, n_features)
     y : ndarray of shape (n_examples,), integer labels 0 .. n_classes - 1
     reg_lambda : float, the strength of the L2 penalty"""
 
+_OWN_BACKWARD = """You may use your own backward: `from backward import backward` reads backward.py
+    from this folder."""
+
+# the docstring's middle for the post's (model, X, y, reg_lambda)
+_ARGS = f"""Parameters
+    ----------
+    {_MODEL}
+    {_DATA}
+
+    Returns
+    -------"""
+
 STUBS = {
     "forward": f'''
 
@@ -59,13 +71,7 @@ def forward(model, X):
 def calculate_loss(model, X, y, reg_lambda):
     """The post's loss of the model on (X, y), as its calculate_loss computes it.
 
-    Parameters
-    ----------
-    {_MODEL}
-    {_DATA}
-
-    Returns
-    -------
+    {_ARGS}
     loss : float
         The cross-entropy summed over the rows (-log of each row's probability at its
         true class), plus reg_lambda / 2 times the sum of the squares of the entries of
@@ -78,13 +84,7 @@ def calculate_loss(model, X, y, reg_lambda):
 def backward(model, X, y, reg_lambda):
     """The post's back-propagation: the gradients of its loss, one step's worth.
 
-    Parameters
-    ----------
-    {_MODEL}
-    {_DATA}
-
-    Returns
-    -------
+    {_ARGS}
     grads : dict
         "dW1" of W1's shape, "db1" of shape (n_hidden,) or (1, n_hidden), "dW2" of
         W2's shape, "db2" of shape (n_classes,) or (1, n_classes): the post's gradients,
@@ -142,8 +142,7 @@ def minibatch_epoch(model, X, y, epsilon, reg_lambda, batch_size, rng):
     -------
     model : dict, the same keys and shapes, after the pass
 
-    You may use your own backward: `from backward import backward` reads backward.py
-    from this folder.
+    {_OWN_BACKWARD}
     """
     raise NotImplementedError("write minibatch_epoch")
 ''',
@@ -174,8 +173,7 @@ def train_annealed(model, X, y, epsilon0, decay, reg_lambda, num_passes):
     -------
     model : dict, the same keys and shapes, after the passes
 
-    You may use your own backward: `from backward import backward` reads backward.py
-    from this folder.
+    {_OWN_BACKWARD}
     """
     raise NotImplementedError("write train_annealed")
 ''',
