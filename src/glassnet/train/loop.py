@@ -159,6 +159,7 @@ class TrainingRun:
         self.pos = 0
         self.sums = [0.0, 0.0, 0.0, 0.0]
         self.lr = None  # the learning rate of the epoch in progress
+        self.last_loss = None  # the last batch's loss, at the scale of an epoch's
         self.resume_mid_epoch = False  # set by Checkpoint.restore
         self.checkpoint_at = None  # (epoch, pos, epochs recorded) of the last checkpoint
         state = objective.net.state  # theta, then the buffers (BatchNorm's statistics)
@@ -250,8 +251,10 @@ class TrainingRun:
         """Add a batch's loss to the epoch's sums (and give the divergence watch its
         first loss)."""
         s, mean = self.sums, self.objective.loss.reduction == "mean"
-        if self.watch is not None and self.watch.first is None:
-            self.first_loss(data_loss + penalty, m, wb, mean)
+        if self.watch is not None:
+            if self.watch.first is None:
+                self.first_loss(data_loss + penalty, m, wb, mean)
+            self.last_loss = (data_loss + penalty) * (1.0 if mean else self.data.n / m)
         if self.rules.loss_per_row:  # scikit-learn: sum(batch loss * rows) / n
             s[0] += (data_loss + penalty) * m
             weight = m
@@ -297,7 +300,7 @@ class TrainingRun:
         if self.watch is None:
             return
         try:
-            self.watch.check(epoch, loss)
+            self.watch.check(epoch, loss, self.last_loss)
         except DivergenceError:
             self.objective.net.state[...] = self.last_good
             raise
