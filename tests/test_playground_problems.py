@@ -87,6 +87,7 @@ def test_the_snippet_run_on_its_own_prints_the_pages_test_loss(config, tmp_path)
     assert f"test loss after 4 epochs: {s.test_loss:.4f}" in out
     model = gn.load(tmp_path / "playground_model.npz")
     np.testing.assert_allclose(model.theta, s.model().theta, rtol=0, atol=1e-12)
+    assert model.metadata["playground"] == s.config  # every control, in the file
 
 
 def test_the_regression_download_predicts_raw_targets_from_raw_points(tmp_path):

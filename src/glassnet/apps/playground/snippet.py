@@ -62,6 +62,7 @@ def page_model(config: dict, net, scaling, target, classes):
     features = net.input_transform
     model.input_transform = scaling if features is None else Chain([scaling, features])
     model.classes_ = classes
+    model.metadata["playground"] = dict(config)  # every control of the page, for a look back
     return model
 
 
@@ -144,6 +145,7 @@ def _model_lines(config: dict) -> tuple[str, str, str]:
     if config["dataset"] == "csv" and not regression:
         note += " and the class labels"
         lines += "model.classes_ = data.classes\n"
+    lines += f"model.metadata['playground'] = {dict(config)!r}  # the page's settings\n"
     return note, predicts, lines
 
 
