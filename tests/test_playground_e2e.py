@@ -146,12 +146,13 @@ def test_a_link_reproduces_the_setup(server, browser):
     query = (
         "?dataset=moons&n_samples=300&noise=20&train_share=70&data_seed=4&layers=5,3"
         "&activations=relu,sigmoid&optimizer=rmsprop&lr=0.01&schedule=cosine&l2=0.001"
-        "&dropout=0.1&batch_size=20&seed=9"
+        "&dropout=0.1&batch_size=20&seed=9&features=x1,x2,x1*x2&l1=0.0001&discretize=true"
     )
     page, errors = _page(browser, url + "&" + query[1:])
     page.wait_for_function("() => window.GN.state.config.dataset === 'moons'")
     config = page.evaluate("() => window.GN.state.config")
     assert config == {
+        "problem": "classification",
         "dataset": "moons",
         "n_samples": 300,
         "noise": 20,
@@ -166,7 +167,13 @@ def test_a_link_reproduces_the_setup(server, browser):
         "dropout": 0.1,
         "batch_size": 20,
         "seed": 9,
+        "features": ["x1", "x2", "x1*x2"],
+        "l1": 0.0001,
+        "discretize": True,
     }
+    assert page.is_checked("#discretize") and "on" in page.get_attribute(
+        "#feature-x1\\*x2", "class"
+    )
     assert page.inner_text("#n-layers") == "2"
     assert page.input_value("#optimizer") == "rmsprop"
     assert "selected" in page.locator("#dataset-moons").get_attribute("class")
