@@ -61,7 +61,9 @@ class NetClassifier(ClassifierMixin, BaseNet):
     init : "auto" (scikit-learn's: weights and biases uniform, the same draws as
         ``MLPClassifier`` for the same ``random_state``), or a glassnet initializer such
         as "scaled_normal" (the post's)
-    callbacks : list of glassnet callbacks (or functions ``f(epoch, logs)``) run by ``fit``
+    callbacks : list of glassnet callbacks (or functions ``f(epoch, logs)``) run by ``fit``;
+        scikit-learn's callbacks (scikit-learn 1.9+) are set with ``set_callbacks``, one
+        task per epoch or L-BFGS iteration (``glassnet.estimators.sklearn_callbacks``)
     class_weight : dict {class: weight}, "balanced" or None
     binary_output : "logistic" (one sigmoid output, as scikit-learn) or "softmax"
         (two softmax outputs, as the post) for two classes

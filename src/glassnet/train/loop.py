@@ -131,6 +131,8 @@ class TrainingRun:
     Attributes
     ----------
     history : History
+    on_epoch_begin, on_epoch_end : the callbacks' hooks, ``f(epoch)`` (or None) and
+        ``f(epoch, logs)``
     optimizer, schedule : what the run steps with
     stop_training : bool, set by a callback to end training after the epoch
     interrupted : str or None, the signal (SIGINT, SIGTERM) that stopped the run
@@ -145,6 +147,7 @@ class TrainingRun:
         self.objective, self.data, self.watch, self.rules = objective, data, watch, rules
         self.optimizer, self.schedule = opts.optimizer, opts.schedule
         self.history, self.on_epoch_end = history, on_epoch_end
+        self.on_epoch_begin = None  # or f(epoch), called before an epoch's first batch
         bs = opts.batch_size
         self.batch_size = None if bs is None or bs >= data.n else bs
         self.shuffle = opts.shuffle and (self.batch_size is not None or rules.shuffle_one_batch)
@@ -174,6 +177,8 @@ class TrainingRun:
         for epoch in range(initial_epoch, epochs):
             self.epoch = epoch
             self.start_epoch(epoch)
+            if self.on_epoch_begin is not None:
+                self.on_epoch_begin(epoch)
             if not self.run_batches():
                 return  # interrupted between two minibatches
             logs = self.epoch_logs()
