@@ -6,9 +6,10 @@ the iteration's first evaluation) and ``on_epoch_end(epoch, logs)`` after it (``
 holds that epoch's history entries), then ``on_train_end(logs)`` once, also when
 training stopped early or was interrupted. An epoch that an interruption cut short, or an
 L-BFGS iteration that SciPy gave up (its line search failed, or ``max_fun`` ran out), has
-a begin and no end; a run resumed from a checkpoint inside an epoch begins it again. Before ``on_train_begin`` it sets ``callback.net`` and
-``callback.fit_state`` (whose ``history`` is the run's ``History``); setting
-``fit_state.stop_training = True`` ends training after the current epoch.
+a begin and no end; a run resumed from a checkpoint inside an epoch begins it again.
+Before ``on_train_begin`` it sets ``callback.net`` and ``callback.fit_state`` (whose
+``history`` is the run's ``History``); setting ``fit_state.stop_training = True`` ends
+training after the current epoch.
 """
 
 from __future__ import annotations
