@@ -248,6 +248,13 @@ def test_images_and_labels_must_match(tmp_path):
         load_mnist(path=folder)
 
 
+def test_gzipped_data_under_a_plain_name_is_named_so(tmp_path):
+    path = tmp_path / FILES[1]
+    path.write_bytes(gz(fake_mnist()[FILES[1]]))
+    with pytest.raises(ValueError, match=r"not an IDX file.*gzipped data: name the file \.gz"):
+        read_idx(path)
+
+
 def test_read_idx_reads_the_other_types(tmp_path):
     """IDX type 0x0D: big-endian float32, read in the machine's byte order."""
     a = np.arange(6, dtype=np.float32).reshape(2, 3) / 4

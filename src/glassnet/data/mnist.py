@@ -238,9 +238,10 @@ def read_idx(path) -> np.ndarray:
 def _read_idx(fh, path: Path) -> np.ndarray:
     magic = fh.read(4)
     if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in IDX_TYPES:
+        zipped = " (gzipped data: name the file .gz)" if magic[:2] == b"\x1f\x8b" else ""
         raise ValueError(
             f"{path} is not an IDX file: it starts with the bytes {magic.hex(' ') or 'nothing'}, "
-            "not 00 00, a type code (08 for unsigned bytes) and the number of dimensions"
+            "not 00 00, a type code (08 for unsigned bytes) and the number of dimensions" + zipped
         )
     ndim = magic[3]
     header = fh.read(4 * ndim)
@@ -276,8 +277,8 @@ def fetch(source: Source, folder: Path, timeout: float = TIMEOUT) -> dict:
             _check_sum(folder / name, *source.files[name])
     if missing:
         folder.mkdir(parents=True, exist_ok=True)
-    for name in missing:
-        _download(source, name, folder, missing, timeout)
+    for i, name in enumerate(missing):
+        _download(source, name, folder, missing[i:], timeout)
     return {name: folder / f"{name}.gz" for name in FILES}
 
 
@@ -301,7 +302,8 @@ def _check_sum(path: Path, size: int, sha256: str) -> None:
 
 def _download(source: Source, name: str, folder: Path, missing: list, timeout: float) -> None:
     """Download ``name`` from the first mirror that gives the published file, written
-    atomically (a bad copy never takes the file's name)."""
+    atomically (a bad copy never takes the file's name); ``missing``: the files still to
+    get, which the error names."""
     size, sha256 = source.files[name]
     failures = []
     for mirror in source.mirrors:
