@@ -338,7 +338,8 @@ def test_without_a_network_the_files_and_folder_are_named(cache, monkeypatch):
     assert "refused" in message.lower()
     for name in published(files):
         assert name in message
-    assert f"put them in {cache / 'mnist'}" in message and "path=" in message
+    assert f"put them in {cache / 'mnist'}" in message
+    assert "path= in Python, --data-dir on the command line" in message
 
 
 def test_downloads_are_bounded_in_size(server, tmp_path):

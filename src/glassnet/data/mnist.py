@@ -316,8 +316,8 @@ def _download(source: Source, name: str, folder: Path, missing: list, timeout: f
     raise DownloadError(
         f"could not download {source.title}'s {name} from any mirror ("
         + "; ".join(failures)
-        + f"). Download {', '.join(missing)} yourself and put them in {folder}, "
-        "or pass path= a folder that holds the files"
+        + f"). Download {', '.join(missing)} yourself and put them in {folder}, or "
+        "name a folder that holds the files (path= in Python, --data-dir on the command line)"
     )
 
 
