@@ -134,6 +134,7 @@ def _figure(results: dict):
         ylabel="test error (%)",
         title="MNIST: LeCun et al. 1998 (dashed) and glassnet",
         ylim=(0, None),
+        xticks=np.arange(1, len(r["curve"]) + 1),
     )
     ax.legend(fontsize=8)
     return fig
