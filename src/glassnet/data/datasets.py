@@ -3,6 +3,9 @@
 Each generator returns ``(X, y)`` with ``X`` of shape (n_samples, n_features) float64
 and ``y`` integer labels of shape (n_samples,) (float targets for the regression sets
 ``sine``, ``plane`` and ``gauss``), and is reproducible for a ``seed``.
+
+``load_mnist`` (from ``glassnet.data.mnist``) reads MNIST or Fashion-MNIST from their
+IDX files, downloaded once, and returns ``(X_train, y_train), (X_test, y_test)``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sklearn.datasets
 from .._checks import Interval, check_param
 from .._validation import check_memory
 from ..registry import Registry
+from .mnist import load_mnist
 
 __all__ = [
     "moons",
@@ -29,6 +33,7 @@ __all__ = [
     "digits",
     "load",
     "DATASETS",
+    "load_mnist",
 ]
 
 
