@@ -40,6 +40,7 @@ NAMES_WITH_EXAMPLES = [
     "glassnet.data.datasets.moons",
     "glassnet.viz.plotting.plot_decision_boundary",
     "glassnet.learn.checker.check",
+    "glassnet.export.model.to_onnx",
 ]
 
 # the modules whose docstrings are searched for examples: the public API's
@@ -67,6 +68,7 @@ MODULES = [
     "glassnet.viz.plotting",
     "glassnet.viz.animation",
     "glassnet.learn.checker",
+    "glassnet.export.model",
 ]
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -3,8 +3,9 @@
 The engine (layers, activations, losses, init, network, optim, schedules, gradcheck,
 layercheck, modelfile) sits at the top of the package; training lives in ``glassnet.train``, the
 scikit-learn estimators in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
-``glassnet.viz``, graded exercises for learners in ``glassnet.learn`` (``gn.learn.check``)
-and the command line, playground and benchmarks in ``glassnet.apps``.
+``glassnet.viz``, graded exercises for learners in ``glassnet.learn`` (``gn.learn.check``),
+ONNX export in ``glassnet.export`` (``gn.to_onnx``) and the command line, playground and
+benchmarks in ``glassnet.apps``.
 
 The engine names things as the post does. ``z`` is a layer's weighted input and ``a``
 its activation; ``delta`` is the derivative of the loss with respect to a layer's output
@@ -56,11 +57,13 @@ _PUBLIC = {
     "glassnet.train.monitor": ["Monitor"],
     "glassnet.train.doctor": ["diagnose"],
     "glassnet.estimators": ["NetClassifier", "NetRegressor"],  # scikit-learn
+    "glassnet.export": ["to_onnx"],  # needs the onnx extra
 }
 _MODULES = {
     "datasets": "glassnet.data.datasets",
     "plotting": "glassnet.viz.plotting",
     "learn": "glassnet.learn",  # the graded exercises (gn.learn.check)
+    "export": "glassnet.export",  # ONNX (gn.export.register_skl2onnx)
 }
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
@@ -83,10 +86,11 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # what static tools and editors see
-    from . import learn
+    from . import export, learn
     from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
     from .data import datasets
     from .estimators import NetClassifier, NetRegressor
+    from .export import to_onnx
     from .gradcheck import check_gradients
     from .layercheck import check_layer
     from .layers import BatchNorm, BufferSpec, Dense, Dropout, Layer, ParamSpec

@@ -143,6 +143,12 @@ def _predict_options(p):
     add_predict_arguments(p)
 
 
+def _export_options(p):
+    from .export_cmd import add_export_arguments
+
+    add_export_arguments(p)
+
+
 def _doctor_options(p):
     from .doctor_cmd import add_doctor_arguments
 
@@ -275,6 +281,17 @@ COMMANDS = [
         "Load a model file (glassnet train --save, or gn.save of a network or estimator) "
         "and write a prediction, with class probabilities, for each row.",
         _predict_options,
+        None,
+    ),
+    (
+        "export",
+        "write a saved model as an ONNX file (needs the 'onnx' extra)",
+        "Load a model file (glassnet train --save, or gn.save of a network or estimator) "
+        "and write it as an ONNX graph (gn.to_onnx) that onnxruntime and other runtimes "
+        "run: the input scaling the model carries, its layers (no dropout; BatchNorm "
+        "folded), and its labels and class probabilities (or its outputs, for "
+        "regression).",
+        _export_options,
         None,
     ),
     (
