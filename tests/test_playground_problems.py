@@ -102,6 +102,11 @@ def test_the_regression_download_predicts_raw_targets_from_raw_points(tmp_path):
     page = s.target.inverse(s.net.forward(s.X))
     np.testing.assert_allclose(model.forward(raw_X), page, rtol=1e-10, atol=1e-12)
     assert np.corrcoef(page[:, 0], raw_y)[0, 1] > 0  # it learns the bumps' sign, a little
+    onnxruntime = pytest.importorskip("onnxruntime")
+    graph = gn.to_onnx(model, dtype="float32")  # the task travels in the file
+    run = onnxruntime.InferenceSession(graph.SerializeToString())
+    (out,) = run.run(None, {"X": raw_X.astype(np.float32)})
+    np.testing.assert_allclose(out, page, rtol=1e-4, atol=1e-5)  # float32 from raw points
 
 
 def test_no_hidden_layer_on_squares_separates_the_circle():

@@ -63,6 +63,7 @@ def page_model(config: dict, net, scaling, target, classes):
     model.input_transform = scaling if features is None else Chain([scaling, features])
     model.classes_ = classes
     model.metadata["playground"] = dict(config)  # every control of the page, for a look back
+    model.metadata["task"] = config["problem"]  # as glassnet train notes it (ONNX reads it)
     return model
 
 
@@ -146,6 +147,7 @@ def _model_lines(config: dict) -> tuple[str, str, str]:
         note += " and the class labels"
         lines += "model.classes_ = data.classes\n"
     lines += f"model.metadata['playground'] = {dict(config)!r}  # the page's settings\n"
+    lines += f"model.metadata['task'] = {config['problem']!r}\n"
     return note, predicts, lines
 
 
