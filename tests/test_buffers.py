@@ -219,10 +219,13 @@ def test_a_checkpoint_of_format_2_resumes_to_the_end_of_the_uninterrupted_run(tm
     full = gn.mlp([2, 5, 4, 3], activation="relu", batch_norm=True, seed=0)
     settings = {"batch_size": 16, "shuffle": True, "seed": 3, "verbose": 0}
     gn.fit(full, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.Adam(0.01), epochs=4, **settings)
-    np.testing.assert_array_equal(resumed.state, full.state)
+    # the checkpoint's first epochs were computed by the glassnet that wrote format 2;
+    # the products' arithmetic has changed since in the last bits (Dense's column-major
+    # output), which four epochs of Adam carry to about 1e-10
+    np.testing.assert_allclose(resumed.state, full.state, rtol=1e-8, atol=1e-9)
     # and what glassnet computed then, in the old layout
     p, b = legacy_index(full.layers)
-    np.testing.assert_allclose(resumed.theta, then["theta"][p], rtol=1e-10)
+    np.testing.assert_allclose(resumed.theta, then["theta"][p], rtol=1e-8, atol=1e-9)
     np.testing.assert_allclose(resumed.buffer, then["theta"][b], rtol=1e-10)
 
 

@@ -164,7 +164,7 @@ def test_the_test_command_is_what_ci_runs():
     started = command_after((DOCS / "getting-started.md").read_text(), "Run the tests")
     ci_lines = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert readme == started == ci_lines[-1]
-    assert "pytest" in readme and '".[test,docs]"' in readme
+    assert "pytest" in readme and '".[test,docs,onnx]"' in readme
     tutorial = command_after((ROOT / "README.md").read_text(), "Run the tutorial")
     assert tutorial == command_after((DOCS / "getting-started.md").read_text(), "Run the tutorial")
 
@@ -202,3 +202,23 @@ def test_the_readme_says_what_to_install_when_venv_is_missing():
     text = (ROOT / "README.md").read_text().split("## A short example", 1)[0]
     assert "ensurepip" in text and "apt-get install python3-venv" in text
     assert "PEP 668" in text
+
+
+def test_the_playground_page_shows_each_screenshot_the_script_takes():
+    """docs/_ext/playground_screenshots.py takes SHOTS from a real server; the page shows
+    every one, and each file is a PNG of the script's viewport (1400 x 900)."""
+    import importlib.util
+    import struct
+
+    spec = importlib.util.spec_from_file_location(
+        "playground_screenshots", ROOT / "docs" / "_ext" / "playground_screenshots.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    page = (ROOT / "docs" / "guide" / "playground.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\(\.\./img/playground/([\w-]+)\.png\)", page))
+    assert shown == set(script.SHOTS)
+    for name in script.SHOTS:
+        head = (script.OUT / f"{name}.png").read_bytes()[:24]
+        assert head[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert struct.unpack(">II", head[16:24]) == (1400, 900), name

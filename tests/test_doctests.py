@@ -40,6 +40,8 @@ NAMES_WITH_EXAMPLES = [
     "glassnet.estimators.net.NetRegressor",
     "glassnet.data.datasets.moons",
     "glassnet.viz.plotting.plot_decision_boundary",
+    "glassnet.learn.checker.check",
+    "glassnet.export.model.to_onnx",
 ]
 
 # the modules whose docstrings are searched for examples: the public API's
@@ -67,6 +69,8 @@ MODULES = [
     "glassnet.data.csvfile",
     "glassnet.viz.plotting",
     "glassnet.viz.animation",
+    "glassnet.learn.checker",
+    "glassnet.export.model",
 ]
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -18,8 +18,8 @@ def _env() -> dict:
 
 
 def test_import_contracts_hold():
-    """apps -> learn -> estimators | viz | data -> train -> the engine, imports inside functions
-    included (the contracts are in pyproject.toml's [tool.importlinter])."""
+    """apps -> learn | export -> estimators | viz | data -> train -> the engine, imports
+    inside functions included (the contracts are in pyproject.toml's [tool.importlinter])."""
     exe = console_script("lint-imports")
     res = subprocess.run(
         [exe, "--no-cache"], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300

@@ -133,3 +133,41 @@ def test_registry():
     assert isinstance(get_optimizer("lbfgs"), gn.LBFGS)
     with pytest.raises(ValueError, match="did you mean 'adam'"):
         get_optimizer("adma")
+
+
+# one setting of each optimizer away from its defaults, so that a lost setting shows
+SETTINGS = {
+    "sgd": {"lr": 0.2, "momentum": 0.5, "nesterov": True},
+    "adam": {"lr": 0.2, "beta_1": 0.5, "beta_2": 0.75, "epsilon": 1e-3},
+    "rmsprop": {"lr": 0.2, "rho": 0.5, "epsilon": 1e-3},
+    "adagrad": {"lr": 0.2, "epsilon": 1e-3},
+    "lbfgs": {"max_fun": 7, "gtol": 1e-3, "ftol": 1e-4, "memory": 3},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_config_is_the_constructors_arguments(name):
+    """``config`` names every argument of the constructor, so ``get_config()`` rebuilds it."""
+    opt = get_optimizer(name, **SETTINGS[name])
+    assert opt.get_config() == SETTINGS[name]
+    assert type(opt)(**opt.get_config()).get_config() == SETTINGS[name]
+    args = ", ".join(f"{k}={v!r}" for k, v in SETTINGS[name].items())
+    assert repr(opt) == f"{type(opt).__name__}({args})"
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "adagrad"])
+def test_state_round_trip_and_reset(name):
+    """Every state array travels through ``state_dict``; ``reset`` forgets them all."""
+    opt = get_optimizer(name, **SETTINGS[name])
+    theta = T0.copy()
+    opt.step(theta, G)
+    state = opt.state_dict()
+    assert set(state) == {"t", "lr", *opt.state_arrays} and opt.state_arrays
+    clone = get_optimizer(name, **SETTINGS[name])
+    clone.load_state_dict(state)
+    a, b = theta.copy(), theta.copy()
+    opt.step(a, G)
+    clone.step(b, G)
+    np.testing.assert_array_equal(a, b)
+    opt.reset()
+    assert opt.t == 0 and all(getattr(opt, key) is None for key in opt.state_arrays)

@@ -250,3 +250,27 @@ def test_classes_a_model_file_cannot_hold_are_refused_at_save_time(tmp_path):
     with pytest.raises(TypeError, match=r"classes_ of dtype \|S1 cannot be saved"):
         gn.save(clf, tmp_path / "c.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_an_atomic_write_that_must_not_replace_never_does(tmp_path, monkeypatch, hard_links):
+    """``atomic_write(..., replace=False)`` (``glassnet learn start``'s files): a new file
+    is written whole; an existing one is left as it is, and no temporary stays behind, with
+    hard links or on a file system without them."""
+    from pathlib import Path
+
+    from glassnet._atomic import atomic_write
+
+    if not hard_links:
+
+        def no_link(src, dst):
+            raise PermissionError("no hard links here")
+
+        monkeypatch.setattr(os, "link", no_link)
+    path = Path(tmp_path / "mine.py")
+    atomic_write(path, lambda fh: fh.write(b"first\n"), replace=False)
+    assert path.read_text() == "first\n"
+    with pytest.raises(FileExistsError):
+        atomic_write(path, lambda fh: fh.write(b"second\n"), replace=False)
+    assert path.read_text() == "first\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.py"]

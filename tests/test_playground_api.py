@@ -25,6 +25,8 @@ from glassnet.apps.playground import _is_loopback, add_arguments  # noqa: E402
 from glassnet.apps.playground.config import (  # noqa: E402
     DEFAULTS,
     LIMITS,
+    OPTIONS,
+    SETTINGS,
     ConfigError,
     data_call,
     merge_config,
@@ -117,8 +119,13 @@ def test_limits_endpoint(client):
         "spiral",
         "moons",
         "spiral3",
+        "digits",
+        "plane",
+        "gauss",
         "csv",
     }
+    assert body["options"]["problems"]["regression"] == ["plane", "gauss", "csv"]
+    assert "x1*x2" in body["options"]["features"]
 
 
 def test_each_tab_gets_its_own_session(client):
@@ -169,7 +176,7 @@ def test_hello_config_data_and_frame(client):
         heat = base64.b64decode(frame["heat"]["data"])
         assert len(heat) == 2 * frame["heat"]["res"] ** 2
         thumbs = base64.b64decode(frame["thumbs"]["data"])
-        assert len(thumbs) == 16 * frame["thumbs"]["res"] ** 2  # one per hidden neuron
+        assert len(thumbs) == (2 + 16) * frame["thumbs"]["res"] ** 2  # per input and neuron
 
 
 def test_step_play_pause_reset(client):
@@ -414,6 +421,43 @@ def test_bad_uploads_are_refused_with_a_message(client, body, status, pattern):
         assert re.search(pattern, r.json()["error"]), r.json()["error"]
         ws.send_json({"type": "ping"})
         assert recv(ws, "pong") == {"type": "pong"}
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("l2", -0.001), ("l2", float("nan")), ("l2", "0.1"), ("lr", 0), ("lr", -1), ("dropout", 1.0)],
+)
+def test_the_page_refuses_what_the_engine_refuses_in_the_same_words(name, value):
+    """The page's checks of l2, lr and dropout are the engine's own constraints (fit's
+    table, the optimizers', Dropout's) with an upper cap, so a value the engine refuses
+    is refused on the page with the same description."""
+    engine = {
+        "l2": lambda v: gn.fit(gn.mlp([2, 2]), gn.SoftmaxCrossEntropy(), X2, Y2, l2=v),
+        "lr": lambda v: gn.Adam(lr=v),
+        "dropout": lambda v: gn.Dropout(v),
+    }[name]
+    with pytest.raises((TypeError, ValueError)) as refused:
+        engine(value)
+    allowed = str(refused.value).split(" must be ")[1].split(", got")[0]
+    with pytest.raises(ConfigError) as page:
+        merge_config(DEFAULTS, {name: value})
+    page_allowed = str(page.value).split(" must be ")[1].split(", got")[0]
+    # the same lower end, and the page's cap on top: "a finite number >= 0" becomes
+    # "a number between 0 and 10", "a finite number > 0" "a number in (0, 10]"
+    lower = {"l2": "0", "lr": "(0", "dropout": "0"}[name]
+    assert allowed.split()[-1] in ("0", "1)") and lower in page_allowed
+
+
+def test_every_setting_has_a_default_a_help_and_a_kind():
+    """SETTINGS declares each control once; DEFAULTS, the page's tooltips and the
+    link's parsing (options.kinds) are read from it, and each default passes its check."""
+    assert list(DEFAULTS) == list(SETTINGS) == list(OPTIONS["help"]) == list(OPTIONS["kinds"])
+    assert merge_config(DEFAULTS, dict(DEFAULTS)) == DEFAULTS
+    assert OPTIONS["help"]["l2"] == gn.train.fit_options.HELP["l2"]  # fit's own help line
+    assert {k for k, v in OPTIONS["kinds"].items() if v == "ints"} == {"layers"}
+
+
+X2, Y2 = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
 
 
 def test_merge_config_keeps_activations_per_layer():

@@ -146,12 +146,13 @@ def test_a_link_reproduces_the_setup(server, browser):
     query = (
         "?dataset=moons&n_samples=300&noise=20&train_share=70&data_seed=4&layers=5,3"
         "&activations=relu,sigmoid&optimizer=rmsprop&lr=0.01&schedule=cosine&l2=0.001"
-        "&dropout=0.1&batch_size=20&seed=9"
+        "&dropout=0.1&batch_size=20&seed=9&features=x1,x2,x1*x2&l1=0.0001&discretize=true"
     )
     page, errors = _page(browser, url + "&" + query[1:])
     page.wait_for_function("() => window.GN.state.config.dataset === 'moons'")
     config = page.evaluate("() => window.GN.state.config")
     assert config == {
+        "problem": "classification",
         "dataset": "moons",
         "n_samples": 300,
         "noise": 20,
@@ -166,7 +167,13 @@ def test_a_link_reproduces_the_setup(server, browser):
         "dropout": 0.1,
         "batch_size": 20,
         "seed": 9,
+        "features": ["x1", "x2", "x1*x2"],
+        "l1": 0.0001,
+        "discretize": True,
     }
+    assert page.is_checked("#discretize") and "on" in page.get_attribute(
+        "#feature-x1\\*x2", "class"
+    )
     assert page.inner_text("#n-layers") == "2"
     assert page.input_value("#optimizer") == "rmsprop"
     assert "selected" in page.locator("#dataset-moons").get_attribute("class")
@@ -249,3 +256,136 @@ def test_the_monitor_shows_live_beside_the_learning_rate(server, browser, tmp_pa
     page.screenshot(path=str(shot), full_page=True)
     png_is_not_blank(shot, min_size=(1200, 800))
     assert errors == []
+
+
+def test_one_step_and_a_selected_point_show_the_numbers_of_backprop(server, browser, tmp_path):
+    """The "1" button takes one minibatch step (the epoch stays 0); clicking a data point
+    selects it; hovering a hidden neuron shows z, a = tanh(z) and its delta there, and
+    hovering a weight its gradient over the batch and the point's share a * delta. The
+    numbers shown are the frame's, which tests/test_playground_api.py checks against the
+    engine's forward and backward."""
+    url, _ = server
+    page, errors = _page(browser, url)
+    page.click("#one-step")
+    page.wait_for_function("() => window.GN.state.frame.step !== null")
+    step = page.evaluate("() => window.GN.state.frame.step")
+    assert (step["batch"], page.evaluate("() => window.GN.state.frame.epoch")) == (1, 0)
+    assert len(step["rows"]) == 10  # the default batch size
+    assert page.is_visible("#step-info") and "Step 1 of" in page.inner_text("#step-info")
+
+    # click on a training point of the plot: it becomes the selected point
+    target = step["rows"][0]
+    xy = page.evaluate(
+        "(i) => { const d = GN.state.data, c = document.getElementById('heatmap');"
+        " const r = c.getBoundingClientRect(), [x0, x1, y0, y1] = d.domain;"
+        " return [r.left + (d.X[i][0] - x0) / (x1 - x0) * r.width,"
+        "         r.top + r.height - (d.X[i][1] - y0) / (y1 - y0) * r.height]; }",
+        target,
+    )
+    page.mouse.click(*xy)
+    page.wait_for_function("() => window.GN.state.frame.point !== null")
+    point = page.evaluate("() => window.GN.state.frame.point")
+    data = page.evaluate("() => window.GN.state.data")
+    picked = np.asarray(data["X"][point["index"]])
+    assert np.hypot(*(picked - data["X"][target])) < 0.2  # that point, or one drawn on it
+
+    def hover(js):
+        page.mouse.move(*page.evaluate(js))
+        page.wait_for_selector("#tooltip:not([hidden])")
+        return page.inner_text("#tooltip")
+
+    text = hover(
+        "() => { const n = GN.state.netModel.nodes.find((n) => n.l === 1 && n.i === 2);"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + n.x + n.s / 2, r.top + n.y + n.s / 2]; }"
+    )
+    z, a, delta = point["z"][0][2], point["a"][1][2], point["delta"][0][2]
+    assert f"hidden layer 1, neuron 3 at point {point['index']}" in text
+    assert f"= {z:.4g}" in text and f"a = tanh(z) = {a:.4g}" in text
+    assert f"(next) = {delta:.4g}" in text
+    text = hover(
+        "() => { const e = GN.state.netModel.edges"
+        "  .find((e) => e.l === 1 && e.i === 0 && e.j === 1);"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + (e.x0 + e.x1) / 2, r.top + (e.y0 + e.y1) / 2]; }"
+    )
+    assert "over the batch = mean of a·δ (+ l2·w)" in text
+    a_in, d_out = point["a"][1][0], point["delta"][1][1]
+    assert f"a·δ = {a_in:.4g} · {d_out:.4g}" in text
+    page.screenshot(path=str(tmp_path / "playground-one-step.png"), full_page=True)
+    png_is_not_blank(tmp_path / "playground-one-step.png", min_size=(1200, 800))
+    assert errors == []
+
+
+def _count_frames(page, seconds: float) -> float:
+    """Frames drawn per second while playing: distinct frames seen by the page's
+    animation loop over ``seconds``."""
+    return page.evaluate(
+        "(ms) => new Promise((done) => { let n = 0, last = GN.state.frame;"
+        " const t0 = performance.now();"
+        " const tick = () => { if (GN.state.frame !== last) { n++; last = GN.state.frame; }"
+        "  if (performance.now() - t0 < ms) requestAnimationFrame(tick);"
+        "  else done(n / (ms / 1000)); };"
+        " requestAnimationFrame(tick); })",
+        seconds * 1000,
+    )
+
+
+def test_regression_a_feature_cross_an_edit_l1_and_digits_in_a_real_browser(
+    server, browser, tmp_path, capsys
+):
+    url, _ = server
+    page, errors = _page(browser, url)
+    page.select_option("#problem", "regression")
+    page.wait_for_function("() => GN.state.config.dataset === 'plane'")
+    page.click("#dataset-gauss")
+    page.click("#feature-x1\\*x2")
+    page.wait_for_function("() => GN.state.config.features.includes('x1*x2')")
+    page.select_option("#l1", "0.001")
+    page.wait_for_function("() => GN.state.config.l1 === 0.001")
+    page.click("#play")
+    page.wait_for_function("() => GN.state.frame.epoch >= 30", timeout=60_000)
+    page.click("#play")
+    page.wait_for_function("() => GN.state.playing === false")
+    frame = page.evaluate("() => GN.state.frame")
+    assert frame["heat"]["kind"] == "value" and frame["sizes"][0] == 3  # x1, x2, x1*x2
+    assert "features=x1%2Cx2%2Cx1*x2" in page.url or "x1*x2" in page.url
+    page.screenshot(path=str(tmp_path / "regression.png"), full_page=True)
+
+    # click a line of the network: type a new weight
+    xy = page.evaluate(
+        "() => { const e = GN.state.netModel.edges.find((e) => e.l === 0 && e.i === 2);"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + (e.x0 + e.x1) / 2, r.top + (e.y0 + e.y1) / 2, e.j]; }"
+    )
+    page.mouse.click(xy[0], xy[1])
+    page.wait_for_selector("#edit-box:not([hidden])")
+    page.fill("#edit-box", "1.5")
+    page.press("#edit-box", "Enter")
+    page.wait_for_function("() => GN.state.frame.edits === 1")
+    w = page.evaluate(f"() => GN.floats(GN.state.frame.weights[0])[2 * 8 + {xy[2]}]")
+    assert w == 1.5  # from x1*x2 (input 3) to hidden unit j: the typed value
+    page.click("#discretize")
+    page.wait_for_function("() => GN.state.config.discretize === true")
+    page.click("#show-formula")
+    assert "too large" in page.inner_text("#formula")  # 3 x 8 + 8 x 8 + 8 weights
+    page.click("#close-formula")
+
+    # digits with a 64-32-10 network: images, a confusion matrix, and the frame rate
+    digits, _ = _page(browser, url + "&dataset=digits&layers=32&activations=relu&batch_size=32")
+    digits.wait_for_function("() => GN.state.config.dataset === 'digits'")
+    assert digits.is_disabled("#noise") and digits.is_disabled("#feature-x1\\^2")
+    digits.click("#play")
+    digits.wait_for_function("() => GN.state.frame.epoch >= 3", timeout=60_000)
+    fps = _count_frames(digits, 4.0)
+    digits.click("#play")
+    digits.wait_for_function("() => GN.state.playing === false")
+    view = digits.evaluate("() => GN.state.frame.images")
+    assert digits.evaluate("() => GN.state.frame.sizes") == [64, 32, 10]
+    assert len(view["true"]) == 40 and sum(map(sum, view["confusion"])) > 800
+    digits.screenshot(path=str(tmp_path / "digits.png"), full_page=True)
+    png_is_not_blank(tmp_path / "digits.png", min_size=(1200, 800))
+    assert fps > 0  # the figure is measured, not asserted against a goal (a noisy machine)
+    assert errors == []
+    with capsys.disabled():
+        print(f"\ndigits 64-32-10 while playing: {fps:.1f} frames per second")

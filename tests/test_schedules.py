@@ -1,5 +1,6 @@
 """Schedules: pure functions of the epoch, checked at the start, a boundary and the end."""
 
+import inspect
 import math
 
 import numpy as np
@@ -95,3 +96,22 @@ def test_registry_names():
     with pytest.raises(ValueError, match=r"drop must be a number in \(0, 1\], got 0$"):
         gn.StepDecay(0.1, drop=0)
     assert math.isfinite(gn.Exponential(0.1, gamma=0.5)(10000))
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        gn.Constant(0.5),
+        gn.StepDecay(0.5, drop=0.25, every=3),
+        gn.Exponential(0.5, gamma=0.25),
+        gn.InverseTime(0.5, decay=0.25, power=2.0),
+        gn.CosineWarmup(0.5, total=9, warmup=3, min_lr=0.25),
+        gn.ReduceOnPlateau(0.5, factor=0.25, patience=3, min_delta=0.0, min_lr=0.1, monitor="loss"),
+    ],
+    ids=repr,
+)
+def test_config_is_the_constructors_arguments(schedule):
+    """``get_config()`` holds every argument of the constructor, so it rebuilds the schedule."""
+    config = schedule.get_config()
+    assert list(config) == list(inspect.signature(type(schedule)).parameters)
+    assert type(schedule)(**config).get_config() == config

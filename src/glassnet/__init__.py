@@ -1,10 +1,11 @@
 """glassnet: neural networks from scratch on NumPy, every step of the math in view.
 
 The engine (layers, activations, losses, init, network, optim, schedules, gradcheck,
-layercheck, modelfile) sits at the top of the package; training lives in ``glassnet.train``,
-``gn.explain`` (one step with its numbers) in ``glassnet.learn``, the scikit-learn estimators
-in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
-``glassnet.viz`` and the command line, playground and benchmarks in ``glassnet.apps``.
+layercheck, modelfile) sits at the top of the package; training lives in ``glassnet.train``, the
+scikit-learn estimators in ``glassnet.estimators``, data in ``glassnet.data``, pictures in
+``glassnet.viz``, graded exercises for learners (``gn.learn.check``) and ``gn.explain`` (one
+step with its numbers) in ``glassnet.learn``, ONNX export in ``glassnet.export``
+(``gn.to_onnx``) and the command line, playground and benchmarks in ``glassnet.apps``.
 
 The engine names things as the post does. ``z`` is a layer's weighted input and ``a``
 its activation; ``delta`` is the derivative of the loss with respect to a layer's output
@@ -32,7 +33,7 @@ _PUBLIC = {
     "glassnet.activations": ["Tanh", "Sigmoid", "ReLU", "LeakyReLU", "ELU", "Softplus", "Identity"],
     "glassnet.losses": ["SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError"],
     "glassnet.network": ["Sequential", "mlp"],
-    "glassnet.transforms": ["Standardize"],
+    "glassnet.transforms": ["Standardize", "Features", "Chain", "fold_output_scaling"],
     "glassnet.optim": ["SGD", "Adam", "RMSProp", "Adagrad", "LBFGS"],
     "glassnet.schedules": [
         "Constant",
@@ -59,8 +60,14 @@ _PUBLIC = {
     "glassnet.train.doctor": ["diagnose"],
     "glassnet.learn.explain": ["explain"],
     "glassnet.estimators": ["NetClassifier", "NetRegressor"],  # scikit-learn
+    "glassnet.export": ["to_onnx"],  # needs the onnx extra
 }
-_MODULES = {"datasets": "glassnet.data.datasets", "plotting": "glassnet.viz.plotting"}
+_MODULES = {
+    "datasets": "glassnet.data.datasets",
+    "plotting": "glassnet.viz.plotting",
+    "learn": "glassnet.learn",  # the graded exercises (gn.learn.check)
+    "export": "glassnet.export",  # ONNX (gn.export.register_skl2onnx)
+}
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
 
 __all__ = [*_WHERE, "__version__"]
@@ -82,9 +89,11 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # what static tools and editors see
+    from . import export, learn
     from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
     from .data import datasets
     from .estimators import NetClassifier, NetRegressor
+    from .export import to_onnx
     from .gradcheck import check_gradients
     from .layercheck import check_layer
     from .layers import BatchNorm, BufferSpec, Dense, Dropout, Layer, ParamSpec

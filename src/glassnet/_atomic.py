@@ -23,10 +23,12 @@ STALE_AGE = 3600  # seconds: without advisory locks, an older temporary is taken
 NAME_BYTES = 64  # the most of the target's name a temporary's name repeats
 
 
-def atomic_write(path: Path, write) -> Path:
+def atomic_write(path: Path, write, replace: bool = True) -> Path:
     """Call ``write(binary file)`` on a temporary next to ``path``, then rename it to ``path``.
 
-    The folder must exist. Returns ``path``.
+    The folder must exist. Returns ``path``. With ``replace=False`` an existing ``path``
+    is never overwritten: ``FileExistsError`` is raised instead (the temporary is linked
+    to ``path``, which fails if ``path`` exists, even if it appeared during the write).
     """
     folder = path.parent if str(path.parent) else Path(".")
     stem = _short(path.name)
@@ -41,9 +43,9 @@ def atomic_write(path: Path, write) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
             if locked is not None:  # POSIX renames an open file; Windows cannot
-                os.replace(tmp, path)
+                _place(tmp, path, replace)
         if locked is None:
-            os.replace(tmp, path)
+            _place(tmp, path, replace)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -51,6 +53,23 @@ def atomic_write(path: Path, write) -> Path:
             pass
         raise
     return path
+
+
+def _place(tmp: str, path: Path, replace: bool) -> None:
+    """Give the finished temporary the name ``path``: a rename, or, when ``path`` must not
+    be replaced, a hard link (refused if ``path`` exists) and the temporary's removal."""
+    if replace:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: claim the name, then fill it
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
 
 
 def _short(name: str) -> str:

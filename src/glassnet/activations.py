@@ -153,7 +153,7 @@ class Identity(Activation):
         return delta
 
 
-ACTIVATIONS = Registry("activation")
+ACTIVATIONS = Registry("activation", base=Activation)
 for _cls in (Tanh, Sigmoid, ReLU, LeakyReLU, ELU, Softplus, Identity):
     ACTIVATIONS.register(_cls.name, _cls)
 ACTIVATIONS.alias("linear", "identity")
@@ -162,8 +162,4 @@ ACTIVATIONS.alias("logistic", "sigmoid")  # scikit-learn's name
 
 def get_activation(spec) -> Activation:
     """An activation from a name (``"tanh"``), a class or an instance."""
-    if isinstance(spec, Activation):
-        return spec
-    if isinstance(spec, type) and issubclass(spec, Activation):
-        return spec()
-    return ACTIVATIONS.create(spec, argname="activation")
+    return ACTIVATIONS.create(spec)

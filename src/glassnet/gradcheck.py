@@ -123,8 +123,7 @@ def check_gradients(
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons(20)
+    >>> X, y = gn.datasets.moons(20)
     >>> net = gn.mlp([2, 3, 2], seed=0)
     >>> errors = gn.check_gradients(net, gn.SoftmaxCrossEntropy(), X, y, l2=0.01)
     >>> sorted(errors), max(errors.values()) < 1e-7

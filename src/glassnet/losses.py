@@ -270,7 +270,7 @@ class MeanSquaredError(Loss):
         return d
 
 
-LOSSES = Registry("loss")
+LOSSES = Registry("loss", base=Loss)
 LOSSES.register("softmax_cross_entropy", SoftmaxCrossEntropy)
 LOSSES.register("mean_squared_error", MeanSquaredError)
 LOSSES.register("binary_cross_entropy", BinaryCrossEntropy)
@@ -282,8 +282,4 @@ LOSSES.alias("squared_error", "mean_squared_error")
 
 def get_loss(spec, **kwargs) -> Loss:
     """A loss from a name (``"cross_entropy"``, ``"mse"``), a class or an instance."""
-    if isinstance(spec, Loss):
-        return spec
-    if isinstance(spec, type) and issubclass(spec, Loss):
-        return spec(**kwargs)
-    return LOSSES.create(spec, argname="loss", **kwargs)
+    return LOSSES.create(spec, **kwargs)

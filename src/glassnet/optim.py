@@ -2,7 +2,9 @@
 
 ``step(theta, grad)`` applies one update; ``lr`` may be changed between steps (that is
 how schedules drive it); ``state_dict()``/``load_state_dict()`` save and restore the
-internal state (moments, step count) for checkpoints.
+internal state (moments, step count) for checkpoints. Each optimizer names its settings
+in ``config`` and its per-parameter state in ``state_arrays``; the base class does the
+rest (``get_config``, ``reset``, ``state_dict``, ``load_state_dict``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._checks import Interval, check_param
-from .registry import Registry
+from .registry import Configured, Registry
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSProp", "Adagrad", "LBFGS", "OPTIMIZERS", "get_optimizer"]
 
@@ -39,35 +41,40 @@ CONSTRAINTS = {
 }
 
 
-class Optimizer:
-    """Base class. ``lr`` is the learning rate of the next step."""
+class Optimizer(Configured):
+    """Base class. ``lr`` is the learning rate of the next step.
+
+    ``config`` names the constructor's arguments (``get_config``); ``state_arrays`` names
+    the arrays of the state, one number per parameter (SGD's velocity ``v``, Adam's
+    moments ``m`` and ``v``), ``None`` until the first step sizes them.
+    """
 
     name = "optimizer"
+    config = ("lr",)
+    state_arrays: tuple[str, ...] = ()
 
     def __init__(self, lr: float):
         self.lr = check_param("lr", lr, CONSTRAINTS["lr"])
-        self.t = 0  # steps taken
+        self.reset()
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
 
     def reset(self) -> None:
         """Forget the state (moments, step count)."""
-        self.t = 0
+        self.t = 0  # steps taken
+        for key in self.state_arrays:
+            setattr(self, key, None)
 
     def state_dict(self) -> dict:
-        return {"t": self.t, "lr": self.lr}
+        arrays = {key: getattr(self, key) for key in self.state_arrays}
+        return {"t": self.t, "lr": self.lr, **arrays}
 
     def load_state_dict(self, state: dict) -> None:
         self.t = int(state["t"])
         self.lr = float(state["lr"])
-
-    def get_config(self) -> dict:
-        return {"lr": self.lr}
-
-    def __repr__(self):
-        cfg = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({cfg})"
+        for key in self.state_arrays:
+            setattr(self, key, None if state.get(key) is None else np.array(state[key]))
 
 
 class SGD(Optimizer):
@@ -88,6 +95,8 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    config = ("lr", "momentum", "nesterov")
+    state_arrays = ("v",)
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
         super().__init__(lr)
@@ -96,7 +105,6 @@ class SGD(Optimizer):
         if nesterov and not self.momentum:
             raise ValueError("nesterov=True needs momentum > 0, got momentum=0")
         self.nesterov = bool(nesterov)
-        self.v = None
 
     def step(self, theta, grad):
         self.t += 1
@@ -113,20 +121,6 @@ class SGD(Optimizer):
         else:
             theta += v
 
-    def reset(self):
-        super().reset()
-        self.v = None
-
-    def state_dict(self):
-        return {**super().state_dict(), "v": self.v}
-
-    def load_state_dict(self, state):
-        super().load_state_dict(state)
-        self.v = None if state.get("v") is None else np.array(state["v"])
-
-    def get_config(self):
-        return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov}
-
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba): with ``t`` the step count::
@@ -138,6 +132,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    config = ("lr", "beta_1", "beta_2", "epsilon")
+    state_arrays = ("m", "v")
 
     def __init__(
         self, lr: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8
@@ -146,7 +142,6 @@ class Adam(Optimizer):
         self.beta_1 = check_param("beta_1", beta_1, CONSTRAINTS["beta_1"])
         self.beta_2 = check_param("beta_2", beta_2, CONSTRAINTS["beta_2"])
         self.epsilon = check_param("epsilon", epsilon, CONSTRAINTS["epsilon"])
-        self.m = self.v = None
 
     def step(self, theta, grad):
         if self.m is None or self.m.shape != theta.shape:
@@ -165,37 +160,18 @@ class Adam(Optimizer):
         denom += self.epsilon
         theta -= lr_t * (m / denom)
 
-    def reset(self):
-        super().reset()
-        self.m = self.v = None
-
-    def state_dict(self):
-        return {**super().state_dict(), "m": self.m, "v": self.v}
-
-    def load_state_dict(self, state):
-        super().load_state_dict(state)
-        self.m = None if state.get("m") is None else np.array(state["m"])
-        self.v = None if state.get("v") is None else np.array(state["v"])
-
-    def get_config(self):
-        return {
-            "lr": self.lr,
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-        }
-
 
 class RMSProp(Optimizer):
     """RMSProp: ``s <- rho s + (1 - rho) g^2``; ``theta <- theta - lr g / (sqrt(s) + eps)``."""
 
     name = "rmsprop"
+    config = ("lr", "rho", "epsilon")
+    state_arrays = ("s",)
 
     def __init__(self, lr: float = 0.001, rho: float = 0.9, epsilon: float = 1e-8):
         super().__init__(lr)
         self.rho = check_param("rho", rho, CONSTRAINTS["rho"])
         self.epsilon = check_param("epsilon", epsilon, CONSTRAINTS["epsilon"])
-        self.s = None
 
     def step(self, theta, grad):
         if self.s is None or self.s.shape != theta.shape:
@@ -207,20 +183,6 @@ class RMSProp(Optimizer):
         denom = np.sqrt(s)
         denom += self.epsilon
         theta -= self.lr * (grad / denom)
-
-    def reset(self):
-        super().reset()
-        self.s = None
-
-    def state_dict(self):
-        return {**super().state_dict(), "s": self.s}
-
-    def load_state_dict(self, state):
-        super().load_state_dict(state)
-        self.s = None if state.get("s") is None else np.array(state["s"])
-
-    def get_config(self):
-        return {"lr": self.lr, "rho": self.rho, "epsilon": self.epsilon}
 
 
 class LBFGS(Optimizer):
@@ -234,6 +196,7 @@ class LBFGS(Optimizer):
     """
 
     name = "lbfgs"
+    config = ("max_fun", "gtol", "ftol", "memory")
 
     def __init__(
         self, max_fun: int = 15000, gtol: float = 1e-9, ftol: float = 1e-12, memory: int = 10
@@ -270,14 +233,6 @@ class LBFGS(Optimizer):
         self.t += int(res.nit)
         return res
 
-    def get_config(self):
-        return {
-            "max_fun": self.max_fun,
-            "gtol": self.gtol,
-            "ftol": self.ftol,
-            "memory": self.memory,
-        }
-
 
 class Adagrad(Optimizer):
     """Adagrad: ``s <- s + g^2``; ``theta <- theta - lr g / (sqrt(s) + eps)``.
@@ -287,11 +242,12 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    config = ("lr", "epsilon")
+    state_arrays = ("s",)
 
     def __init__(self, lr: float = 0.01, epsilon: float = 1e-8):
         super().__init__(lr)
         self.epsilon = check_param("epsilon", epsilon, CONSTRAINTS["epsilon"])
-        self.s = None
 
     def step(self, theta, grad):
         if self.s is None or self.s.shape != theta.shape:
@@ -300,30 +256,12 @@ class Adagrad(Optimizer):
         self.s += grad * grad
         theta -= self.lr * (grad / (np.sqrt(self.s) + self.epsilon))
 
-    def reset(self):
-        super().reset()
-        self.s = None
 
-    def state_dict(self):
-        return {**super().state_dict(), "s": self.s}
-
-    def load_state_dict(self, state):
-        super().load_state_dict(state)
-        self.s = None if state.get("s") is None else np.array(state["s"])
-
-    def get_config(self):
-        return {"lr": self.lr, "epsilon": self.epsilon}
-
-
-OPTIMIZERS = Registry("optimizer")
+OPTIMIZERS = Registry("optimizer", base=Optimizer)
 for _cls in (SGD, Adam, RMSProp, Adagrad, LBFGS):
     OPTIMIZERS.register(_cls.name, _cls)
 
 
 def get_optimizer(spec, **kwargs) -> Optimizer:
     """An optimizer from a name (``"sgd"``, ``"adam"``, ...), a class or an instance."""
-    if isinstance(spec, Optimizer):
-        return spec
-    if isinstance(spec, type) and issubclass(spec, Optimizer):
-        return spec(**kwargs)
-    return OPTIMIZERS.create(spec, argname="optimizer", **kwargs)
+    return OPTIMIZERS.create(spec, **kwargs)

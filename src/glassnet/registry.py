@@ -1,10 +1,32 @@
-"""A small name -> factory registry with errors that list the valid names."""
+"""A small name -> factory registry with errors that list the valid names, and the base
+of the things it makes from their settings (``Configured``)."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
 from typing import Any
+
+
+class Configured:
+    """Something built by name from its settings: an optimizer, a schedule.
+
+    ``name`` is its name in its registry; ``config`` lists its constructor's arguments,
+    each kept as the attribute of the same name, so that ``get_config()`` returns them and
+    ``type(obj)(**obj.get_config())`` builds the same thing again (checkpoints store
+    ``{"type": obj.name, "config": obj.get_config()}``). The repr shows them too:
+    ``Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-08)``.
+    """
+
+    name = ""
+    config: tuple[str, ...] = ()
+
+    def get_config(self) -> dict:
+        return {key: getattr(self, key) for key in self.config}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 class Registry:
@@ -14,10 +36,14 @@ class Registry:
     ----------
     kind : str
         What the registry holds ("activation", "loss", ...), used in messages.
+    base : type, optional
+        The class of what it holds: then ``create`` also takes an instance of it (given
+        back as is) or a subclass of it (called), as well as a name.
     """
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, base: type | None = None):
         self.kind = kind
+        self.base = base
         self._items: dict[str, Callable[..., Any]] = {}
         self._aliases: dict[str, str] = {}
 
@@ -58,6 +84,13 @@ class Registry:
         return self._items[key]
 
     def create(self, name: Any, argname: str | None = None, **kwargs: Any) -> Any:
+        """The factory named ``name`` called with ``kwargs``; with a ``base``, ``name`` may
+        also be an instance of it (given back, ``kwargs`` unused) or a subclass (called)."""
+        if self.base is not None:
+            if isinstance(name, self.base):
+                return name
+            if isinstance(name, type) and issubclass(name, self.base):
+                return name(**kwargs)
         return self.get(name, argname)(**kwargs)
 
 

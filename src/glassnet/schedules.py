@@ -13,7 +13,7 @@ import math
 from numbers import Integral, Real
 
 from ._checks import Interval, StrOptions, check_param
-from .registry import Registry
+from .registry import Configured, Registry
 
 __all__ = [
     "Schedule",
@@ -54,23 +54,18 @@ def _check(name: str, value):
     return check_param(name, value, CONSTRAINTS[name])
 
 
-class Schedule:
-    """Base class: ``schedule(step) -> learning rate``; ``lr`` is the rate at step 0."""
+class Schedule(Configured):
+    """Base class: ``schedule(step) -> learning rate``; ``lr`` is the rate at step 0.
+    ``config`` names the constructor's arguments (``get_config``)."""
 
     name = "schedule"
+    config = ("lr",)
 
     def __init__(self, lr: float):
         self.lr = _check("lr", lr)
 
     def __call__(self, step: int) -> float:
         raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {"lr": self.lr}
-
-    def __repr__(self):
-        cfg = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({cfg})"
 
 
 class Constant(Schedule):
@@ -86,6 +81,7 @@ class StepDecay(Schedule):
     """``lr(step) = lr * drop ** floor(step / every)``: divide the rate every ``every`` epochs."""
 
     name = "step"
+    config = ("lr", "drop", "every")
 
     def __init__(self, lr: float, drop: float = 0.5, every: int = 1000):
         super().__init__(lr)
@@ -95,14 +91,12 @@ class StepDecay(Schedule):
     def __call__(self, step):
         return self.lr * self.drop ** (step // self.every)
 
-    def get_config(self):
-        return {"lr": self.lr, "drop": self.drop, "every": self.every}
-
 
 class Exponential(Schedule):
     """``lr(step) = lr * gamma ** step``."""
 
     name = "exponential"
+    config = ("lr", "gamma")
 
     def __init__(self, lr: float, gamma: float = 0.999):
         super().__init__(lr)
@@ -110,9 +104,6 @@ class Exponential(Schedule):
 
     def __call__(self, step):
         return self.lr * self.gamma**step
-
-    def get_config(self):
-        return {"lr": self.lr, "gamma": self.gamma}
 
 
 class InverseTime(Schedule):
@@ -129,6 +120,7 @@ class InverseTime(Schedule):
     """
 
     name = "inverse_time"
+    config = ("lr", "decay", "power")
 
     def __init__(self, lr: float, decay: float = 1e-3, power: float = 1.0):
         super().__init__(lr)
@@ -137,9 +129,6 @@ class InverseTime(Schedule):
 
     def __call__(self, step):
         return self.lr / (1.0 + self.decay * step) ** self.power
-
-    def get_config(self):
-        return {"lr": self.lr, "decay": self.decay, "power": self.power}
 
 
 class CosineWarmup(Schedule):
@@ -152,6 +141,7 @@ class CosineWarmup(Schedule):
     """
 
     name = "cosine"
+    config = ("lr", "total", "warmup", "min_lr")
 
     def __init__(self, lr: float, total: int = 1000, warmup: int = 0, min_lr: float = 0.0):
         super().__init__(lr)
@@ -169,9 +159,6 @@ class CosineWarmup(Schedule):
         p = min(1.0, (step - self.warmup) / (self.total - self.warmup))
         return self.min_lr + (self.lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * p))
 
-    def get_config(self):
-        return {"lr": self.lr, "total": self.total, "warmup": self.warmup, "min_lr": self.min_lr}
-
 
 class ReduceOnPlateau(Schedule):
     """Multiply the rate by ``factor`` when the watched loss has not improved by more
@@ -183,6 +170,7 @@ class ReduceOnPlateau(Schedule):
     """
 
     name = "plateau"
+    config = ("lr", "factor", "patience", "min_delta", "min_lr", "monitor")
 
     def __init__(
         self,
@@ -227,16 +215,6 @@ class ReduceOnPlateau(Schedule):
         self.current = float(state["current"])
         self.best = float(state["best"])
         self.wait = int(state["wait"])
-
-    def get_config(self):
-        return {
-            "lr": self.lr,
-            "factor": self.factor,
-            "patience": self.patience,
-            "min_delta": self.min_delta,
-            "min_lr": self.min_lr,
-            "monitor": self.monitor,
-        }
 
 
 SCHEDULES = Registry("schedule")

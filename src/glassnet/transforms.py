@@ -25,7 +25,17 @@ import numpy as np
 from ._validation import check_finite
 from .registry import Registry
 
-__all__ = ["InputTransform", "Standardize", "TRANSFORMS", "check_input_transform", "check_classes"]
+__all__ = [
+    "InputTransform",
+    "Standardize",
+    "Features",
+    "Chain",
+    "FEATURES",
+    "TRANSFORMS",
+    "check_input_transform",
+    "check_classes",
+    "fold_output_scaling",
+]
 
 TRANSFORMS = Registry("input transform")
 
@@ -116,6 +126,10 @@ class Standardize(InputTransform):
         z0 = (X - self.mean) / self.scale  # (n, n_features)
         return z0.astype(X.dtype, copy=False) if X.dtype.kind == "f" else z0
 
+    def inverse(self, Z: np.ndarray) -> np.ndarray:
+        """The raw values back: ``Z * scale + mean``."""
+        return Z * self.scale + self.mean
+
     def get_config(self) -> dict:
         # JSON numbers round-trip float64 exactly (json writes repr)
         return {"type": self.name, "mean": self.mean.tolist(), "scale": self.scale.tolist()}
@@ -132,6 +146,116 @@ class Standardize(InputTransform):
 
 
 TRANSFORMS.register(Standardize.name, Standardize)
+
+
+# the columns ``Features`` can compute from a point (x1, x2), by name: TensorFlow
+# Playground's input features
+FEATURES = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1 * x1,
+    "x2^2": lambda x1, x2: x2 * x2,
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin(x1)": lambda x1, x2: np.sin(x1),
+    "sin(x2)": lambda x1, x2: np.sin(x2),
+}
+
+
+class Features(InputTransform):
+    """Columns computed from the two inputs of a point, by name::
+
+        (x1, x2) -> [x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)]   (those asked for)
+
+    With ``["x1^2", "x2^2"]`` a network with no hidden layer computes
+    ``z = w1 x1^2 + w2 x2^2 + b``, and so separates the inside of a circle from its
+    outside: a linear model of new features, as the playground shows.
+
+    Parameters
+    ----------
+    features : list of str
+        Distinct names from ``FEATURES``, in the order of the columns they make.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> gn.Features(["x1", "x1*x2", "x2^2"])(np.array([[2.0, 3.0]])).tolist()
+    [[2.0, 6.0, 9.0]]
+    """
+
+    name = "features"
+
+    def __init__(self, features):
+        if isinstance(features, str) or not isinstance(features, (list, tuple)):
+            raise TypeError(f"features must be a list of names, got {features!r:.80}")
+        bad = [f for f in features if not isinstance(f, str) or f not in FEATURES]
+        if bad:
+            raise ValueError(
+                f"features must be names from {', '.join(FEATURES)}; got {bad[0]!r:.40}"
+            )
+        if not features or len(set(features)) != len(features):
+            raise ValueError(f"features must list at least one name, each once, got {features}")
+        self.features = list(features)
+        self.n_in, self.n_out = 2, len(self.features)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        x1, x2 = X[:, 0], X[:, 1]
+        columns = [FEATURES[name](x1, x2) for name in self.features]
+        return np.column_stack(columns).astype(X.dtype, copy=False)
+
+    def get_config(self) -> dict:
+        return {"type": self.name, "features": list(self.features)}
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.features == self.features
+
+    def __repr__(self) -> str:
+        return f"Features({self.features})"
+
+
+class Chain(InputTransform):
+    """Transforms applied one after the other, the first to the raw inputs::
+
+        Chain([gn.Standardize(mean, scale), gn.Features(["x1", "x1^2"])])
+
+    standardises a point, then computes the features of the standardised point.
+
+    Parameters
+    ----------
+    steps : list of InputTransform (or their descriptions)
+        Each step's output columns are the next one's inputs.
+    """
+
+    name = "chain"
+
+    def __init__(self, steps):
+        if not isinstance(steps, (list, tuple)) or not steps:
+            raise TypeError(
+                f"steps must be a non-empty list of input transforms, got {steps!r:.80}"
+            )
+        self.steps = [check_input_transform(step, None) for step in steps]
+        for a, b in zip(self.steps, self.steps[1:]):
+            if a.n_out != b.n_in:
+                raise ValueError(f"{a!r} gives {a.n_out} columns but {b!r} takes {b.n_in}")
+        self.n_in, self.n_out = self.steps[0].n_in, self.steps[-1].n_out
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        for step in self.steps:
+            X = step(X)
+        return X
+
+    def get_config(self) -> dict:
+        return {"type": self.name, "steps": [step.get_config() for step in self.steps]}
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.steps == self.steps
+
+    def __repr__(self) -> str:
+        return f"Chain({self.steps})"
+
+
+TRANSFORMS.register(Features.name, Features)
+TRANSFORMS.register(Chain.name, Chain)
 
 
 def check_input_transform(value, n_in: int | None) -> InputTransform | None:
@@ -173,3 +297,38 @@ def check_classes(classes, n_outputs: int) -> np.ndarray | None:
             f"{n_outputs} output(s), got {classes!r:.80}"
         )
     return arr
+
+
+def fold_output_scaling(net, scaling: Standardize):
+    """A copy of ``net`` that predicts in the targets' own units.
+
+    A regression network trained on standardised targets, ``t = (y - mean) / scale``,
+    predicts ``t``; its last layer is linear, ``t = a @ W + b``, so
+    ``y = t * scale + mean = a @ (W * scale) + (b * scale + mean)``: the copy's last
+    Dense layer holds ``W * scale`` and ``b * scale + mean``, and every door (Python,
+    ``glassnet predict``, ONNX) predicts ``y`` from the same file with no extra step.
+
+    Parameters
+    ----------
+    net : Sequential
+        Its last layer must be ``Dense`` (a linear output).
+    scaling : Standardize
+        The targets' scaling, one ``mean`` and ``scale`` per output.
+    """
+    from .layers import Dense  # (transforms is imported by the layers' network)
+
+    last = net.layers[-1]
+    if not isinstance(last, Dense):
+        raise ValueError(
+            f"the network's last layer must be Dense (a linear output) to fold a target "
+            f"scaling into it, got {type(last).__name__}"
+        )
+    if not isinstance(scaling, Standardize) or scaling.n_out != last.n_out:
+        raise ValueError(
+            f"scaling must be a Standardize of {last.n_out} output(s), got {scaling!r}"
+        )
+    folded = net.copy()
+    out = folded.layers[-1]
+    out.W *= scaling.scale  # (n_in, n_out) * (n_out,): each output column scaled
+    out.b[...] = out.b * scaling.scale + scaling.mean
+    return folded

@@ -1,4 +1,5 @@
-"""The ``glassnet`` command line: ``glassnet tutorial``, ``explain``, ``train``, ``exercises``, ...
+"""The ``glassnet`` command line: ``glassnet tutorial``, ``train``, ``exercises``, ``learn``,
+``explain``, ...
 
 Errors a user can cause (bad arguments, bad data, an output that cannot be written) are
 printed as one line without a traceback, with exit status 2; a training run that
@@ -59,6 +60,14 @@ TUTORIAL_OPTIONS = [
 
 EXERCISES_OPTIONS = [
     (
+        "names",
+        dict(
+            nargs="*",
+            metavar="NAME",
+            help="exercises to run (default: all but mnist, which needs the MNIST files)",
+        ),
+    ),
+    (
         "--out",
         dict(
             default=EXERCISES_OUT,
@@ -67,6 +76,14 @@ EXERCISES_OPTIONS = [
         ),
     ),
     ("--only", dict(metavar="NAMES", help="comma-separated exercise names")),
+    (
+        "--data-dir",
+        dict(
+            metavar="DIR",
+            help="the folder holding the MNIST files for `mnist` (default: downloaded once "
+            "into $GLASSNET_DATA/mnist or ~/.cache/glassnet/mnist)",
+        ),
+    ),
 ]
 
 EXPLAIN_OPTIONS = [
@@ -153,10 +170,22 @@ def _predict_options(p):
     add_predict_arguments(p)
 
 
+def _export_options(p):
+    from .export_cmd import add_export_arguments
+
+    add_export_arguments(p)
+
+
 def _doctor_options(p):
     from .doctor_cmd import add_doctor_arguments
 
     add_doctor_arguments(p)
+
+
+def _learn_options(p):
+    from .learn_cmd import add_learn_arguments
+
+    add_learn_arguments(p)
 
 
 def _bench_options(p):
@@ -183,20 +212,18 @@ def _cmd_tutorial(args) -> int:
 
 def _cmd_exercises(args) -> int:
     out = check_output_dir(args.out, "--out", default=EXERCISES_OUT)
-    from .exercises import EXERCISES, run_all
+    from .exercises import EXERCISES, OPTIONAL, run_all
 
-    names = None
+    valid = ", ".join([*EXERCISES, *OPTIONAL])
+    names = list(args.names) or None
     if args.only is not None:
-        names = [n.strip() for n in args.only.split(",") if n.strip()]
+        names = (names or []) + [n.strip() for n in args.only.split(",") if n.strip()]
         if not names:
-            raise UsageError(f"--only names no exercise; valid names: {', '.join(EXERCISES)}")
-        unknown = [n for n in names if n not in EXERCISES]
-        if unknown:
-            raise UsageError(
-                f"--only names unknown exercise(s) {', '.join(unknown)}; "
-                f"valid names: {', '.join(EXERCISES)}"
-            )
-    run_all(out, names)
+            raise UsageError(f"--only names no exercise; valid names: {valid}")
+    unknown = [n for n in names or () if n not in EXERCISES and n not in OPTIONAL]
+    if unknown:
+        raise UsageError(f"unknown exercise(s) {', '.join(unknown)}; valid names: {valid}")
+    run_all(out, names, options={"mnist": {"path": args.data_dir}})
     return 0
 
 
@@ -252,7 +279,11 @@ COMMANDS = [
         "layers, gradient check, regression, dropout, Iris, one-hot labels) and the "
         "classic experiments (weight initialisation, vanishing gradients, optimizers, "
         "overfitting, hyperparameter search); print a one-line result and write a "
-        "figure for each.",
+        "figure for each. Here glassnet does the exercises for you; to write them "
+        "yourself and have them graded, see `glassnet learn`. `glassnet exercises mnist` "
+        "trains the fully connected networks of LeCun et al. 1998 on MNIST and prints "
+        "their published test errors beside glassnet's (not in the default run: it needs "
+        "the MNIST files, downloaded once or given with --data-dir).",
         _exercises_options,
         _cmd_exercises,
     ),
@@ -265,6 +296,18 @@ COMMANDS = [
         "shape, its first rows and the line of glassnet that computed it.",
         _explain_options,
         _cmd_explain,
+    ),
+    (
+        "learn",
+        "write the post's network and exercises yourself, graded against glassnet",
+        "Graded exercises: `glassnet learn list` names them (the post's forward pass, "
+        "loss and back-propagation, activations, minibatches, annealing, three classes, "
+        "two hidden layers), `glassnet learn start DIR` writes a file per exercise for "
+        "you to fill in, and `glassnet learn check DIR [EXERCISE]` compares your "
+        "functions with glassnet on random cases, with a hint at the first wrong "
+        "quantity. Here you write the exercises; `glassnet exercises` runs them for you.",
+        _learn_options,
+        None,
     ),
     (
         "sweep",
@@ -282,6 +325,17 @@ COMMANDS = [
         "Load a model file (glassnet train --save, or gn.save of a network or estimator) "
         "and write a prediction, with class probabilities, for each row.",
         _predict_options,
+        None,
+    ),
+    (
+        "export",
+        "write a saved model as an ONNX file (needs the 'onnx' extra)",
+        "Load a model file (glassnet train --save, or gn.save of a network or estimator) "
+        "and write it as an ONNX graph (gn.to_onnx) that onnxruntime and other runtimes "
+        "run: the input scaling the model carries, its layers (no dropout; BatchNorm "
+        "folded), and its labels and class probabilities (or its outputs, for "
+        "regression).",
+        _export_options,
         None,
     ),
     (

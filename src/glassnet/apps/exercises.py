@@ -5,6 +5,11 @@ it (``results``) and a matplotlib figure; ``glassnet exercises`` runs them all a
 writes the figures. The post's exercises: minibatch gradient descent, an annealed
 learning rate, other activations, three classes, four layers. The readers asked for:
 gradient checking, regression, dropout, Iris, one-hot labels.
+
+Here glassnet does the exercises for you. To write them yourself and have your code
+graded against glassnet, see ``glassnet learn`` (``glassnet.learn``): the same post
+exercises (``minibatch``, ``annealing``, ``three_classes``; ``four_layers`` there is
+``two_hidden_layers``) and the network's own forward, loss and back-propagation.
 """
 
 from __future__ import annotations
@@ -23,11 +28,18 @@ from ..schedules import InverseTime
 from ..train.diagnostics import OscillationWarning
 from ..train.fit import fit
 from ..viz.plotting import plot_decision_boundary
-from . import classics
+from . import classics, mnist_exercise
 from ._exercise import Exercise
 from ._fp_path import varies
 
-__all__ = ["Exercise", "EXERCISES", "POST_AND_READERS", "markdown_table", "run_all"]
+__all__ = [
+    "Exercise",
+    "EXERCISES",
+    "OPTIONAL",
+    "POST_AND_READERS",
+    "markdown_table",
+    "run_all",
+]
 
 POST = {"lr": 0.01, "l2": 0.01}  # the post's step size and L2 strength
 
@@ -381,6 +393,9 @@ EXERCISES = {
 # the post's five exercises and the readers' five requests (the classics follow them)
 POST_AND_READERS = tuple(list(EXERCISES)[:10])
 
+# run only when named (``glassnet exercises mnist``): they need files that may be missing
+OPTIONAL = {"mnist": mnist_exercise.mnist}
+
 
 def markdown_table(done) -> str:
     """The Markdown table ``| exercise | result |`` of finished exercises, one row each.
@@ -393,8 +408,9 @@ def markdown_table(done) -> str:
     return "\n".join(rows)
 
 
-def run_all(out, names=None, say=None) -> list[Exercise]:
-    """Run the exercises (all, or ``names``), write ``NN_name.png`` files into ``out``."""
+def run_all(out, names=None, say=None, options=None) -> list[Exercise]:
+    """Run the exercises (those of the default run, or ``names``), write ``NN_name.png``
+    files into ``out``; ``options[name]`` holds keyword arguments for exercise ``name``."""
     import matplotlib.pyplot as plt  # only when figures are drawn: it picks a backend
 
     say = print if say is None else say
@@ -403,12 +419,14 @@ def run_all(out, names=None, say=None) -> list[Exercise]:
     names = list(EXERCISES) if names is None else list(names)
     done = []
     for i, name in enumerate(names, 1):
-        ex = EXERCISES[name]()
+        ex = {**EXERCISES, **OPTIONAL}[name](**(options or {}).get(name, {}))
         path = out / f"{i:02d}_{name}.png"
         ex.figure.tight_layout()
         ex.figure.savefig(path, dpi=90)
         plt.close(ex.figure)
         say(f"{name:>15}: {ex.summary}  [{path.name}]")
+        if ex.table:
+            say(ex.table)
         done.append(ex)
     say(f"Figures written to {out.resolve()}")
     return done

@@ -70,7 +70,7 @@ def _describe(model):
     raise UsageError(f"the model file holds a {type(model).__name__}, which cannot predict")
 
 
-def _load_model(path):
+def load_model(path):
     """The model in ``path``; a checkpoint of ``glassnet train`` gives its network."""
     from ..modelfile import load
     from ..train.checkpoint import Checkpoint
@@ -96,7 +96,7 @@ def run_predict(args) -> int:
         check_output_file(args.out, "--out")
     inputs = [("--model", args.model), ("--data", args.data)]
     check_distinct_files(inputs, [("--out", args.out)])
-    model = _load_model(args.model)
+    model = load_model(args.model)
     n_features, proba, predict, classes, names = _describe(model)
     target = args.target
     if target is None and isinstance(getattr(model, "metadata", None), dict):

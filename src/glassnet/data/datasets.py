@@ -1,7 +1,11 @@
 """Small data sets for learning and testing: all generated or shipped with scikit-learn.
 
 Each generator returns ``(X, y)`` with ``X`` of shape (n_samples, n_features) float64
-and ``y`` integer labels of shape (n_samples,), and is reproducible for a ``seed``.
+and ``y`` integer labels of shape (n_samples,) (float targets for the regression sets
+``sine``, ``plane`` and ``gauss``), and is reproducible for a ``seed``.
+
+``load_mnist`` (from ``glassnet.data.mnist``) reads MNIST or Fashion-MNIST from their
+IDX files, downloaded once, and returns ``(X_train, y_train), (X_test, y_test)``.
 """
 
 from __future__ import annotations
@@ -14,8 +18,23 @@ import sklearn.datasets
 from .._checks import Interval, check_param
 from .._validation import check_memory
 from ..registry import Registry
+from .mnist import load_mnist
 
-__all__ = ["moons", "circles", "blobs", "spirals", "xor", "sine", "iris", "load", "DATASETS"]
+__all__ = [
+    "moons",
+    "circles",
+    "blobs",
+    "spirals",
+    "xor",
+    "sine",
+    "plane",
+    "gauss",
+    "iris",
+    "digits",
+    "load",
+    "DATASETS",
+    "load_mnist",
+]
 
 
 SEED = [Interval(Integral, 0, 2**32 - 1), None]  # what RandomState takes
@@ -125,6 +144,51 @@ def sine(n_samples: int = 300, noise: float = 0.05, seed: int = 0):
     return x, np.sin(x[:, 0]) + _noise(noise) * rng.randn(n_samples)
 
 
+def plane(n_samples: int = 400, noise: float = 0.0, seed: int = 0):
+    """A regression set on the plane: ``x ~ U(-1, 1)^2``, ``y = (x1 + x2) / 2`` plus
+    ``noise * N(0, 1)``: a target a network with no hidden layer fits exactly.
+
+    Returns ``X`` of shape (n_samples, 2) and float targets ``y`` of shape (n_samples,).
+    """
+    n_samples = _n(n_samples, 2)
+    rng = _rng(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    return X, (X[:, 0] + X[:, 1]) / 2 + _noise(noise) * rng.randn(n_samples)
+
+
+# the bumps of ``gauss``: centre (x1, x2) and sign, two rows of three alternating
+GAUSS_BUMPS = [(-0.65, 0.4, 1), (0.0, 0.4, -1), (0.65, 0.4, 1)]
+GAUSS_BUMPS += [(-0.65, -0.4, -1), (0.0, -0.4, 1), (0.65, -0.4, -1)]
+GAUSS_WIDTH = 0.2  # each bump's standard deviation
+
+
+def gauss(n_samples: int = 400, noise: float = 0.0, seed: int = 0):
+    """A regression set on the plane: ``x ~ U(-1, 1)^2`` and a sum of six Gaussian bumps
+    of both signs, ``y = sum_k s_k exp(-|x - c_k|^2 / (2 * 0.2^2))`` (centres ``c_k``
+    and signs ``s_k`` in ``GAUSS_BUMPS``), plus ``noise * N(0, 1)``.
+
+    Returns ``X`` of shape (n_samples, 2) and float targets ``y`` of shape (n_samples,).
+    """
+    n_samples = _n(n_samples, 2)
+    rng = _rng(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    y = np.zeros(n_samples)
+    for c1, c2, sign in GAUSS_BUMPS:
+        d2 = (X[:, 0] - c1) ** 2 + (X[:, 1] - c2) ** 2
+        y += sign * np.exp(-d2 / (2 * GAUSS_WIDTH**2))
+    return X, y + _noise(noise) * rng.randn(n_samples)
+
+
+def digits():
+    """scikit-learn's handwritten digits: 1,797 images of 8 x 8 pixels, 10 classes.
+
+    Returns ``X`` of shape (1797, 64), each row an image read row by row with its
+    pixels scaled from 0-16 to [0, 1], and the digits ``y`` of shape (1797,).
+    """
+    X, y = sklearn.datasets.load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
 def iris(standardize: bool = True):
     """Fisher's Iris (150 x 4, three classes), shipped with scikit-learn.
 
@@ -137,7 +201,7 @@ def iris(standardize: bool = True):
 
 
 DATASETS = Registry("data set")
-for _f in (moons, circles, blobs, spirals, xor, sine, iris):
+for _f in (moons, circles, blobs, spirals, xor, sine, plane, gauss, iris, digits):
     DATASETS.register(_f.__name__, _f)
 DATASETS.alias("circle", "circles")
 DATASETS.alias("spiral", "spirals")

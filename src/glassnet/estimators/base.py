@@ -17,6 +17,7 @@ from ..network import mlp
 from ..optim import SGD, Adam
 from . import training
 from .params import check_estimator_params, estimator_init, hidden_activations, hidden_sizes
+from .sklearn_callbacks import CallbackSupport, fit_tasks, with_callbacks
 
 __all__ = ["BaseNet"]
 
@@ -30,7 +31,7 @@ def _fitted_views(name: str, what: str) -> property:
     )
 
 
-class BaseNet(BaseEstimator):
+class BaseNet(CallbackSupport, BaseEstimator):
     _classifier = False
 
     __init__ = estimator_init()
@@ -154,8 +155,10 @@ class BaseNet(BaseEstimator):
                 f"{fitted[0]} {fitted[1]} output(s): set warm_start=False to train a new network"
             )
 
+    @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        """scikit-learn's ``_fit``: check, (re)build on a first pass, train, check the result."""
+        """scikit-learn's ``_fit``: check, (re)build on a first pass, train, check the
+        result; scikit-learn's callbacks (``set_callbacks``) see it as one task."""
         check_estimator_params(self)
         if incremental:
             self._check_solver()
@@ -176,20 +179,23 @@ class BaseNet(BaseEstimator):
             if self.solver != "lbfgs":
                 self._continue_counters()
         self._loss_fn = self._make_loss()
+        tasks = fit_tasks(self, X, Y, sample_weight, incremental)  # None before sklearn 1.9
         sample_weight = self._class_weights(Y, sample_weight)
         if sample_weight is not None:
             check_some_weight(sample_weight, self._weight_name())
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.solver == "lbfgs":
-                training.fit_lbfgs(self, X, Y, sample_weight)
+                training.fit_lbfgs(self, X, Y, sample_weight, tasks)
             else:
-                training.fit_stochastic(self, X, Y, sample_weight, incremental)
+                training.fit_stochastic(self, X, Y, sample_weight, incremental, tasks)
         self.net_.clear_cache()
         if not np.isfinite(self.net_.theta).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."
             )
+        if tasks is not None:
+            tasks.close()
         return self
 
     def _weight_name(self) -> str:

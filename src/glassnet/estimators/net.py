@@ -61,7 +61,9 @@ class NetClassifier(ClassifierMixin, BaseNet):
     init : "auto" (scikit-learn's: weights and biases uniform, the same draws as
         ``MLPClassifier`` for the same ``random_state``), or a glassnet initializer such
         as "scaled_normal" (the post's)
-    callbacks : list of glassnet callbacks (or functions ``f(epoch, logs)``) run by ``fit``
+    callbacks : list of glassnet callbacks (or functions ``f(epoch, logs)``) run by ``fit``;
+        scikit-learn's callbacks (scikit-learn 1.9+) are set with ``set_callbacks``, one
+        task per epoch or L-BFGS iteration (``glassnet.estimators.sklearn_callbacks``)
     class_weight : dict {class: weight}, "balanced" or None
     binary_output : "logistic" (one sigmoid output, as scikit-learn) or "softmax"
         (two softmax outputs, as the post) for two classes
@@ -92,8 +94,7 @@ class NetClassifier(ClassifierMixin, BaseNet):
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons()
+    >>> X, y = gn.datasets.moons()
     >>> clf = gn.NetClassifier(
     ...     hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=2000, random_state=0
     ... ).fit(X, y)
@@ -264,8 +265,7 @@ class NetRegressor(RegressorMixin, BaseNet):
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.sine(200)
+    >>> X, y = gn.datasets.sine(200)
     >>> reg = gn.NetRegressor(
     ...     hidden_layer_sizes=(32, 32), activation="tanh", learning_rate_init=0.01,
     ...     max_iter=500, random_state=0,

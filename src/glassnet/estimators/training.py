@@ -23,7 +23,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from .._validation import check_some_weight
 from .._warn import warn
 from ..optim import LBFGS
-from ..train.callbacks import History, as_callbacks
+from ..train.callbacks import History, as_callbacks, epoch_begin
 from ..train.inputs import TrainData
 from ..train.lbfgs import train_lbfgs
 from ..train.loop import SKLEARN, Objective, TrainingRun
@@ -125,9 +125,9 @@ class SklearnEpochEnd:
     the validation score), the user's callbacks, the learning rate of "invscaling" and
     "adaptive", and the stop."""
 
-    def __init__(self, est, run, val):
+    def __init__(self, est, run, val, tasks=None):
         self.est, self.run, self.val = est, run, val
-        self.callbacks = _start_callbacks(est, run)
+        self.callbacks = _start_callbacks(est, run, tasks)
 
     def __call__(self, epoch: int, logs: dict) -> None:
         est = self.est
@@ -149,9 +149,10 @@ class SklearnEpochEnd:
                 est._no_improvement_count = 0
 
 
-def fit_stochastic(est, X, Y, w, incremental):
+def fit_stochastic(est, X, Y, w, incremental, tasks=None):
     """scikit-learn's ``_fit_stochastic``: minibatch epochs up to ``max_iter`` (one for
-    ``partial_fit``), stopping after ``n_iter_no_change`` epochs without improvement."""
+    ``partial_fit``), stopping after ``n_iter_no_change`` epochs without improvement;
+    ``tasks`` (``FitTasks`` or None) runs scikit-learn's callbacks."""
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer = est._make_optimizer()
     if est.early_stopping and incremental:
@@ -168,7 +169,7 @@ def fit_stochastic(est, X, Y, w, incremental):
     )
     objective = Objective(est.net_, est._loss_fn, l2=est.alpha, l2_per_example=True)
     run = TrainingRun(objective, data, opts, History(), None, None, rules=SKLEARN)
-    run.on_epoch_end = end = SklearnEpochEnd(est, run, val)
+    run.on_epoch_end = end = SklearnEpochEnd(est, run, val, tasks)
     est.n_iter_ = 0
     first = len(est.loss_curve_)  # the epochs of earlier calls count on
     try:
@@ -191,12 +192,16 @@ def fit_stochastic(est, X, Y, w, incremental):
     _finish(est, end.callbacks, run.history)
 
 
-def _start_callbacks(est, run) -> list:
-    """The run's History and the user's glassnet callbacks, wired to the network and run."""
+def _start_callbacks(est, run, tasks) -> list:
+    """The run's History, the user's glassnet callbacks and scikit-learn's epoch tasks
+    (``tasks``, if any), wired to the network and run."""
     callbacks = [run.history, *as_callbacks(est.callbacks)]
+    if tasks is not None:
+        callbacks += tasks.per_epoch()
     for cb in callbacks:
         cb.net, cb.fit_state = est.net_, run
         cb.on_train_begin()
+    run.on_epoch_begin = epoch_begin(callbacks)
     return callbacks
 
 
@@ -209,7 +214,7 @@ def _finish(est, callbacks, history) -> None:
 SCIPY_FTOL = 2.2204460492503131e-09  # L-BFGS-B's default ftol, which scikit-learn keeps
 
 
-def fit_lbfgs(est, X, Y, w):
+def fit_lbfgs(est, X, Y, w, tasks=None):
     """scikit-learn's ``_fit_lbfgs``: SciPy's L-BFGS-B on the packed parameters (glassnet's
     ``theta`` is scikit-learn's packing: all weights, then all biases), through
     ``glassnet.train.lbfgs`` with scikit-learn's settings."""
@@ -219,7 +224,7 @@ def fit_lbfgs(est, X, Y, w):
     objective = Objective(est.net_, est._loss_fn, l2=est.alpha, l2_per_example=True)
     run = TrainingRun(objective, data, opts, History(), None, None, rules=SKLEARN)
     run.lr = float("nan")
-    callbacks = _start_callbacks(est, run)
+    callbacks = _start_callbacks(est, run, tasks)
 
     def epoch_end(epoch, logs):
         for cb in callbacks:

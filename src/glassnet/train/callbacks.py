@@ -1,11 +1,15 @@
 """The callback protocol of ``fit`` and the callbacks that come with glassnet.
 
 ``fit`` calls, on every callback in order: ``on_train_begin()`` once, then
-``on_epoch_end(epoch, logs)`` after every epoch (``logs`` holds that epoch's history
-entries), then ``on_train_end(logs)`` once, also when training stopped early or was
-interrupted. Before ``on_train_begin`` it sets ``callback.net`` and
-``callback.fit_state`` (whose ``history`` is the run's ``History``); setting
-``fit_state.stop_training = True`` ends training after the current epoch.
+``on_epoch_begin(epoch)`` before every epoch (before its first batch; for L-BFGS, before
+the iteration's first evaluation) and ``on_epoch_end(epoch, logs)`` after it (``logs``
+holds that epoch's history entries), then ``on_train_end(logs)`` once, also when
+training stopped early or was interrupted. An epoch that an interruption cut short, or an
+L-BFGS iteration that SciPy gave up (its line search failed, or ``max_fun`` ran out), has
+a begin and no end; a run resumed from a checkpoint inside an epoch begins it again.
+Before ``on_train_begin`` it sets ``callback.net`` and ``callback.fit_state`` (whose
+``history`` is the run's ``History``); setting ``fit_state.stop_training = True`` ends
+training after the current epoch.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ class Callback:
     fit_state = None
 
     def on_train_begin(self) -> None:
+        pass
+
+    def on_epoch_begin(self, epoch: int) -> None:
         pass
 
     def on_epoch_end(self, epoch: int, logs: dict) -> None:
@@ -173,8 +180,7 @@ class EarlyStopping(Callback):
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons()
+    >>> X, y = gn.datasets.moons()
     >>> net = gn.mlp([2, 16, 2], seed=0)
     >>> history = gn.fit(
     ...     net, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.Adam(lr=0.05), epochs=5000,
@@ -283,6 +289,25 @@ def as_callbacks(callbacks) -> list[Callback]:
                 f"got {cb!r}"
             )
     return out
+
+
+def epoch_begin(callbacks):
+    """The callbacks' ``on_epoch_begin`` as one function ``f(epoch)`` for the run
+    (``TrainingRun.on_epoch_begin``), or None when none of them has one: the run then
+    calls nothing at an epoch's start."""
+    begins = [
+        cb.on_epoch_begin
+        for cb in callbacks
+        if getattr(type(cb), "on_epoch_begin", None) is not Callback.on_epoch_begin
+    ]
+    if not begins:
+        return None
+
+    def begin(epoch: int) -> None:
+        for f in begins:
+            f(epoch)
+
+    return begin
 
 
 def r2_parts(y: np.ndarray) -> float:

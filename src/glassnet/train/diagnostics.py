@@ -116,13 +116,24 @@ class LossWatch:
         if self.first is None and math.isfinite(value) and value > 0:
             self.first = value
             self.best = value
+            self.from_batch = True
 
-    def check(self, epoch: int, value: float) -> None:
+    from_batch = False  # the reference is one batch's loss (until the first epoch's check)
+
+    def check(self, epoch: int, value: float, last: float | None = None) -> None:
+        """Raise ``DivergenceError`` when the epoch's loss ``value`` is not finite, or
+        has grown ``GROWTH`` times past the best so far and ``OVER_START`` times past the
+        first. Against a reference of one batch, the epoch's last batch (``last``, at
+        the scale of an epoch) must have grown too: a network that starts well trained
+        has batches whose loss is near 0, and a later batch that is not is no blow-up,
+        where a run that blows up stays up."""
         if self.first is None:
             self.first = value
-        if not math.isfinite(value) or (
-            value > GROWTH * self.best and value > OVER_START * abs(self.first)
-        ):
+        grown = value > GROWTH * self.best and value > OVER_START * abs(self.first)
+        if grown and self.from_batch and last is not None:
+            grown = last > GROWTH * self.best
+        self.from_batch = False
+        if not math.isfinite(value) or grown:
             raise DivergenceError(self._message(epoch, value), epoch)
         if value < self.best:
             self.best = value

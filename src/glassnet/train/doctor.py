@@ -172,30 +172,29 @@ def check_units(net, X, when: str) -> list[Finding]:
     acts = layer_activations(net, X)[:-1]  # the output layer has no activation
     for k, (a, layer) in enumerate(acts):
         _, _, saturated, dead = activation_stats(a, layer)
-        if not math.isnan(dead):
-            out.append(
-                Finding(
-                    f"dead units, layer {k + 1} ({when})",
-                    _grade(dead, 0.2, 0.5),
-                    dead,
-                    f"{dead:.0%} of the ReLU units of hidden layer {k + 1} are 0 on every "
-                    f"one of {a.shape[0]} rows: they pass no gradient and never recover",
-                    "a smaller learning rate, biases not pushed negative, He "
-                    "initialisation (init='he_normal'), or LeakyReLU",
-                )
-            )
-        if not math.isnan(saturated):
-            out.append(
-                Finding(
-                    f"saturated units, layer {k + 1} ({when})",
-                    _grade(saturated, 0.2, 0.5),
-                    saturated,
-                    f"{saturated:.0%} of the {type(layer).__name__.lower()} activations "
-                    f"of hidden layer {k + 1} sit where the derivative is below 0.05",
-                    "smaller initial weights (Glorot), standardised features, a smaller "
-                    "learning rate, or BatchNorm (gn.mlp(..., batch_norm=True))",
-                )
-            )
+        shares = [  # (check, share of the units, what it means, what to try)
+            (
+                "dead units",
+                dead,
+                f"{dead:.0%} of the ReLU units of hidden layer {k + 1} are 0 on every "
+                f"one of {a.shape[0]} rows: they pass no gradient and never recover",
+                "a smaller learning rate, biases not pushed negative, He "
+                "initialisation (init='he_normal'), or LeakyReLU",
+            ),
+            (
+                "saturated units",
+                saturated,
+                f"{saturated:.0%} of the {type(layer).__name__.lower()} activations "
+                f"of hidden layer {k + 1} sit where the derivative is below 0.05",
+                "smaller initial weights (Glorot), standardised features, a smaller "
+                "learning rate, or BatchNorm (gn.mlp(..., batch_norm=True))",
+            ),
+        ]
+        for check, share, message, advice in shares:
+            if not math.isnan(share):  # NaN: this activation has no such units
+                title = f"{check}, layer {k + 1} ({when})"
+                grade = _grade(share, 0.2, 0.5)  # a warning from 20%, a problem from 50%
+                out.append(Finding(title, grade, share, message, advice))
     return out
 
 

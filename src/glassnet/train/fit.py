@@ -13,7 +13,7 @@ from ..losses import Loss
 from ..network import Sequential
 from ..optim import Optimizer
 from ..schedules import Schedule
-from .callbacks import Callback, History, LambdaCallback, as_callbacks
+from .callbacks import Callback, History, LambdaCallback, as_callbacks, epoch_begin
 from .checkpoint import Checkpoint, data_fingerprint, load_checkpoint
 from .diagnostics import (
     DivergenceError,
@@ -129,8 +129,7 @@ def fit(
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons()
+    >>> X, y = gn.datasets.moons()
     >>> net = gn.mlp([2, 3, 2], activation="tanh", seed=0)
     >>> loss = gn.SoftmaxCrossEntropy(reduction="sum")
     >>> history = gn.fit(
@@ -216,7 +215,7 @@ def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
     }
     bar = progress_bar(opts.verbose, opts.epochs - opts.initial_epoch)
     epoch_end = EpochEnd(run, callbacks, opts.checkpoint, opts.checkpoint_every, info, bar)
-    run.on_epoch_end = epoch_end
+    run.on_epoch_end, run.on_epoch_begin = epoch_end, epoch_begin(callbacks)
     for cb in callbacks:
         cb.net, cb.fit_state = net, run
         cb.on_train_begin()

@@ -2,8 +2,9 @@
 
 SciPy's L-BFGS-B sees one vector ``theta`` and a function returning the objective
 ``loss(net(X), y) + l2/2 * sum ||W||^2`` and its gradient, always on the full batch.
-One L-BFGS iteration is one epoch of the history; the run's ``check_divergence`` and
-``on_epoch_end`` serve it as they serve the gradient loop.
+One L-BFGS iteration is one epoch of the history; the run's ``check_divergence``,
+``on_epoch_begin`` (at the iteration's first evaluation) and ``on_epoch_end`` serve it as
+they serve the gradient loop.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ def train_lbfgs(run, initial_epoch: int, epochs: int):
     net = obj.net
     l2 = obj.batch_l2(data.n, data.w)
     last = {}  # the last point SciPy evaluated, and its history entries
+    epoch, begun = initial_epoch, False  # the iteration in progress; its begin called?
 
     def objective(theta):
+        nonlocal begun
+        if not begun and run.on_epoch_begin is not None:
+            run.on_epoch_begin(epoch)  # an iteration begins with its first evaluation
+        begun = True
         net.theta[...] = theta
         penalty = net.penalty(l2, obj.l1)
         data_loss, out = obj.gradient(data.X, data.y, data.w, l2)
@@ -31,10 +37,8 @@ def train_lbfgs(run, initial_epoch: int, epochs: int):
         last.update(theta=theta.copy(), logs=run.epoch_logs())
         return data_loss + penalty, net.grad.astype(np.float64)
 
-    epoch = initial_epoch
-
     def end_of_iteration(theta, *args):
-        nonlocal epoch
+        nonlocal epoch, begun
         if not np.array_equal(last.get("theta"), theta):
             objective(theta)
         net.theta[...] = theta
@@ -44,7 +48,7 @@ def train_lbfgs(run, initial_epoch: int, epochs: int):
         np.copyto(run.epoch_start, run.last_good)  # where this iteration started
         np.copyto(run.last_good, net.state)  # theta, then the buffers
         run.on_epoch_end(epoch, logs)
-        epoch += 1
+        epoch, begun = epoch + 1, False
         if run.stop_training or run.interrupted:
             raise StopIteration  # (SciPy stops by itself after epochs - initial_epoch)
 

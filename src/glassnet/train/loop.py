@@ -131,6 +131,8 @@ class TrainingRun:
     Attributes
     ----------
     history : History
+    on_epoch_begin, on_epoch_end : the callbacks' hooks, ``f(epoch)`` (or None) and
+        ``f(epoch, logs)``
     optimizer, schedule : what the run steps with
     stop_training : bool, set by a callback to end training after the epoch
     interrupted : str or None, the signal (SIGINT, SIGTERM) that stopped the run
@@ -145,6 +147,7 @@ class TrainingRun:
         self.objective, self.data, self.watch, self.rules = objective, data, watch, rules
         self.optimizer, self.schedule = opts.optimizer, opts.schedule
         self.history, self.on_epoch_end = history, on_epoch_end
+        self.on_epoch_begin = None  # or f(epoch), called before an epoch's first batch
         bs = opts.batch_size
         self.batch_size = None if bs is None or bs >= data.n else bs
         self.shuffle = opts.shuffle and (self.batch_size is not None or rules.shuffle_one_batch)
@@ -159,6 +162,7 @@ class TrainingRun:
         self.pos = 0
         self.sums = [0.0, 0.0, 0.0, 0.0]
         self.lr = None  # the learning rate of the epoch in progress
+        self.last_loss = None  # the last batch's loss, at the scale of an epoch's
         self.resume_mid_epoch = False  # set by Checkpoint.restore
         self.checkpoint_at = None  # (epoch, pos, epochs recorded) of the last checkpoint
         state = objective.net.state  # theta, then the buffers (BatchNorm's statistics)
@@ -173,6 +177,8 @@ class TrainingRun:
         for epoch in range(initial_epoch, epochs):
             self.epoch = epoch
             self.start_epoch(epoch)
+            if self.on_epoch_begin is not None:
+                self.on_epoch_begin(epoch)
             if not self.run_batches():
                 return  # interrupted between two minibatches
             logs = self.epoch_logs()
@@ -250,8 +256,10 @@ class TrainingRun:
         """Add a batch's loss to the epoch's sums (and give the divergence watch its
         first loss)."""
         s, mean = self.sums, self.objective.loss.reduction == "mean"
-        if self.watch is not None and self.watch.first is None:
-            self.first_loss(data_loss + penalty, m, wb, mean)
+        if self.watch is not None:
+            if self.watch.first is None:
+                self.first_loss(data_loss + penalty, m, wb, mean)
+            self.last_loss = (data_loss + penalty) * (1.0 if mean else self.data.n / m)
         if self.rules.loss_per_row:  # scikit-learn: sum(batch loss * rows) / n
             s[0] += (data_loss + penalty) * m
             weight = m
@@ -297,7 +305,7 @@ class TrainingRun:
         if self.watch is None:
             return
         try:
-            self.watch.check(epoch, loss)
+            self.watch.check(epoch, loss, self.last_loss)
         except DivergenceError:
             self.objective.net.state[...] = self.last_good
             raise

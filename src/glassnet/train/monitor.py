@@ -108,8 +108,7 @@ class Monitor(Callback):
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons()
+    >>> X, y = gn.datasets.moons()
     >>> net = gn.mlp([2, 3, 2], activation="tanh", seed=0)
     >>> mon = gn.Monitor(every=10)
     >>> _ = gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, callbacks=[mon], epochs=200, verbose=0)

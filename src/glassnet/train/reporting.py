@@ -46,8 +46,7 @@ def evaluate(net, loss, X, y, l2: float = 0.0) -> dict:
     Examples
     --------
     >>> import glassnet as gn
-    >>> from glassnet.data import datasets
-    >>> X, y = datasets.moons()
+    >>> X, y = gn.datasets.moons()
     >>> net = gn.mlp([2, 3, 2], seed=0)
     >>> logs = gn.evaluate(net, gn.SoftmaxCrossEntropy(), X, y, l2=0.01)
     >>> sorted(logs)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import Activation
 from ..layers import Dense
+from ..train.monitor import layer_activations
 from .animation import animate_training
 from .regions import (
     check_points,
@@ -251,16 +251,6 @@ def plot_history(history, ax=None, title: str | None = None):
 
 
 # ----------------------------------------------------------------------------- neurons
-def _hidden_outputs(net, G):
-    """Each hidden activation layer's output on the points ``G`` (list of (m, width))."""
-    outs, h = [], net.transform_input(np.asarray(G, dtype=net.dtype))
-    for layer in net.layers[:-1]:
-        h = layer.forward(h, training=False)
-        if isinstance(layer, Activation):
-            outs.append(h)
-    return outs
-
-
 def plot_neurons(net, X, ax=None, resolution: int = 60, pad: float = 0.1, max_units: int = 16):
     """What each hidden unit computes over the input plane, as a grid of thumbnails: one
     row per hidden layer, one thumbnail per unit (blue positive, red negative, each
@@ -271,7 +261,7 @@ def plot_neurons(net, X, ax=None, resolution: int = 60, pad: float = 0.1, max_un
     if net.n_inputs != 2:
         raise ValueError(f"plot_neurons needs a network with 2 inputs, got {net.n_inputs}")
     _, _, G, _ = grid(X, resolution, pad)
-    outs = _hidden_outputs(net, G)
+    outs = [a for a, _ in layer_activations(net, G)[:-1]]  # the hidden layers'
     if not outs:
         raise ValueError("the network has no hidden layer to show")
     width = min(max(o.shape[1] for o in outs), max_units)

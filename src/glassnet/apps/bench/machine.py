@@ -76,23 +76,16 @@ def _mem_total() -> str:
     return "unknown"
 
 
-def _git_commit() -> str:
+def _git(*args: str) -> subprocess.CompletedProcess:
+    """``git args...`` run in the folder of this file, its output as text."""
     here = Path(__file__).resolve().parent
+    return subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=5)
+
+
+def _git_commit() -> str:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
+        out = _git("rev-parse", "--short", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     if out.returncode != 0:

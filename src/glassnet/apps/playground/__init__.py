@@ -95,8 +95,14 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
 
     threading.Thread(target=_announce, args=(server, args, token), daemon=True).start()
+    # the page's networks are small: one BLAS thread each, the sessions side by side in
+    # their own threads. A BLAS pool per product that spins on cores another session is
+    # using made a frame of digits 15 times slower on a busy 2-core machine.
+    from threadpoolctl import threadpool_limits  # (scikit-learn's own dependency)
+
     try:
-        server.run()
+        with threadpool_limits(limits=1, user_api="blas"):
+            server.run()
     except (KeyboardInterrupt, SystemExit):
         pass
     if not server.started:

@@ -12,8 +12,12 @@ Routes
 
 Messages from the page: ``{"type": "config", "config": {...}}`` (a partial config),
 ``play`` (optional ``speed``: epochs per frame), ``pause``, ``step`` (optional
-``epochs``), ``reset``, ``regenerate``, ``ping``. The server answers with ``hello``,
-``config``, ``data``, ``frame``, ``status`` and ``error`` messages. A bad message gets
+``epochs``), ``one_step`` (one minibatch step: the next batch of the epoch),
+``select`` (``point``: a row of the data, or null; the frames then carry the network's
+numbers at that point), ``edit`` (``layer``, ``to``, ``value`` and, for a weight rather
+than a bias, ``from``: a value typed on the page), ``reset``, ``regenerate``, ``ping``.
+The server answers with ``hello``, ``config``, ``data``, ``frame``, ``status`` and
+``error`` messages. A bad message gets
 an ``error`` back and the connection stays open.
 
 Bounded work: training runs in a pool of its own threads (``TRAIN_WORKERS``), apart from
@@ -50,7 +54,7 @@ from .session import Session
 __all__ = ["create_app", "LiveSession"]
 
 STATIC = Path(__file__).parent / "static"
-FRAME_INTERVAL = 1 / 15  # seconds between frames while playing
+FRAME_INTERVAL = 1 / 30  # seconds between frames while playing (at most 30 a second)
 CHUNK_BUDGET = 0.05  # seconds of training at most between two frames
 STEP_BUDGET = 0.5  # seconds of training at most for one step message
 TRAIN_WORKERS = 8  # threads that train; more sessions than that take turns
@@ -207,9 +211,13 @@ class LiveSession:
             "config": {"config"},
             "play": {"speed"},
             "step": {"epochs"},
+            "select": {"point"},
+            "edit": {"layer", "from", "to", "value"},
         }.get(kind, set())
         extra = set(msg) - {"type"} - allowed
-        if kind not in ("config", "play", "pause", "step", "reset", "regenerate", "ping"):
+        kinds = ("config", "play", "pause", "step", "one_step", "select", "edit", "reset")
+        kinds += ("regenerate",)
+        if kind not in (*kinds, "ping"):
             raise ConfigError(f"unknown message type {kind!r}")
         if extra:
             raise ConfigError(f"{kind}: unknown field(s) {', '.join(sorted(extra))}")
@@ -228,6 +236,20 @@ class LiveSession:
                 await self.train(n, STEP_BUDGET, lambda: False)
             except FloatingPointError as exc:  # diverged: the message, then the last good
                 await self.error(str(exc))  # network's frame
+            await self.send_frame()
+        elif kind == "one_step":  # one minibatch step, and the numbers of it
+            await self.stop()
+            try:
+                await asyncio.to_thread(s.one_step)
+            except FloatingPointError as exc:
+                await self.error(str(exc))
+            await self.send_frame()
+        elif kind == "edit":  # a weight (from -> to) or, without "from", a bias
+            await self.stop()
+            s.edit(msg.get("layer"), msg.get("to"), msg.get("value"), msg.get("from"))
+            await self.send_frame()
+        elif kind == "select":
+            s.select(msg.get("point"))
             await self.send_frame()
         elif kind == "reset":
             await asyncio.to_thread(s.reset)

@@ -9,27 +9,25 @@ server slices it into chunks, and the snippet of ``config.snippet`` repeats it e
 
 from __future__ import annotations
 
-import base64
 import copy
 import os
 import tempfile
 import threading
 import time
 import unicodedata
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
 from ... import modelfile as gn_io
+from ..._checks import Interval, check_param
 from ...data.csvfile import load_csv
 from ...layers import Dense
-from ...losses import SoftmaxCrossEntropy
-from ...network import mlp
-from ...optim import SGD, Adam, RMSProp
 from ...schedules import get_schedule
 from ...train.diagnostics import DivergenceError
 from ...train.fit import fit
-from ...train.monitor import SATURATION, Monitor, layer_activations
+from ...train.monitor import Monitor
 from .config import (
     DEFAULTS,
     LIMITS,
@@ -37,8 +35,10 @@ from .config import (
     ConfigError,
     make_data,
     merge_config,
-    snippet,
 )
+from .inside import StepCursor, monitor_message, point_numbers, step_numbers
+from .snippet import build, page_model, snippet
+from .views import HEAT_RES, data_message, frame_message
 
 __all__ = ["Session", "parse_csv", "file_label", "Diverged"]
 
@@ -49,19 +49,6 @@ MAX_NAME_BYTES = 255  # a file name's limit on common file systems
 
 class Diverged(FloatingPointError):
     """A step or play chunk whose loss became NaN or inf; the last good network is kept."""
-
-
-HEAT_RES = 64  # cells per side of the decision-boundary heatmap
-
-
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
-
-
-def _f4(a: np.ndarray) -> np.ndarray:
-    """``a`` as little-endian float32 for the page, huge values clipped to float32's range."""
-    big = np.finfo(np.float32).max
-    return np.clip(a, -big, big).astype("<f4")
 
 
 def file_label(name) -> str:
@@ -90,7 +77,7 @@ def file_label(name) -> str:
     return label
 
 
-def parse_csv(data: bytes, name: str = "upload.csv"):
+def parse_csv(data: bytes, name: str = "upload.csv", regression: bool = False):
     """``(X, y, classes)`` from the bytes of an uploaded CSV: two numeric feature columns
     and a class label column (the last one). ``name`` is only a label (see ``file_label``).
 
@@ -108,7 +95,7 @@ def parse_csv(data: bytes, name: str = "upload.csv"):
         path = Path(tmp) / "upload.csv"  # the name is a label, never a path
         path.write_bytes(data)
         try:
-            parsed = load_csv(path, categorical=True)
+            parsed = load_csv(path, categorical=not regression)
         except ValueError as exc:
             raise ConfigError(str(exc).replace(str(path), label)) from None
     X, y = parsed.X, parsed.y
@@ -118,6 +105,8 @@ def parse_csv(data: bytes, name: str = "upload.csv"):
         raise ConfigError(f"the CSV has {len(X)} rows; the limit is {LIMITS['rows']}")
     if len(X) < 4:
         raise ConfigError(f"the CSV has {len(X)} rows; at least 4 are needed")
+    if regression:  # a numeric target (load_csv checked that it is finite)
+        return X, y, None
     k = len(parsed.classes)
     if not 2 <= k <= LIMITS["classes"]:
         raise ConfigError(f"the CSV has {k} classes; 2 to {LIMITS['classes']} are allowed")
@@ -143,42 +132,35 @@ class Session:
 
     # ------------------------------------------------------------------ setup
     def _rebuild_data(self) -> None:
-        X, y, train, test, self.scaling = make_data(self.config, self.csv)
+        data = make_data(self.config, self.csv)
+        X, y, train = data.X, data.y, data.train
+        self.scaling, self.target = data.scaling, data.target
         self.X, self.y = X, y
         self.X_train, self.y_train = X[train], y[train]
-        self.X_test, self.y_test = X[test], y[test]
+        self.X_test, self.y_test = X[data.test], y[data.test]
+        self.train_index = train  # X_train's rows in X
         self.is_train = np.zeros(len(X), dtype=bool)
         self.is_train[train] = True
-        self.n_classes = max(2, int(y.max()) + 1)
-        r = max(1.0, 1.1 * float(np.abs(X).max()))
+        regression = self.config["problem"] == "regression"
+        self.n_outputs = 1 if regression else max(2, int(y.max()) + 1)
+        r = max(1.0, 1.1 * float(np.abs(X[:, :2]).max()))
         self.domain = [-r, r, -r, r]
         g = np.linspace(-r, r, HEAT_RES)
         xx, yy = np.meshgrid(g, -g)  # row 0 at the top of the picture
         self.grid = np.c_[xx.ravel(), yy.ravel()]
         self.data_version = getattr(self, "data_version", 0) + 1
+        self.selected: int | None = None  # the point whose numbers the frames carry
         self.reset()
 
     def reset(self) -> None:
         """A fresh network and optimizer from the config's seed; epoch 0, empty history."""
         with self.lock:
             c = self.config
-            self.net = mlp(
-                [2, *c["layers"], self.n_classes],
-                activation=c["activations"],
-                dropout=c["dropout"],
-                seed=c["seed"],
-            )
-            self.loss = SoftmaxCrossEntropy()
+            self.net, self.loss, self.optimizer = build(c, self.X.shape[1], self.n_outputs)
             lr = c["lr"]
-            self.optimizer = {
-                "sgd": lambda: SGD(lr=lr),
-                "momentum": lambda: SGD(lr=lr, momentum=0.9),
-                "adam": lambda: Adam(lr=lr),
-                "rmsprop": lambda: RMSProp(lr=lr),
-            }[c["optimizer"]]()
             self.schedule = get_schedule(c["schedule"], lr=lr, **SCHEDULE_ARGS[c["schedule"]])
             self.epoch = 0
-            self.history: dict[str, list[float]] = {
+            self.history: dict[str, list] = {
                 "loss": [],
                 "val_loss": [],
                 "accuracy": [],
@@ -186,6 +168,9 @@ class Session:
             }
             self.run_version = getattr(self, "run_version", 0) + 1
             self.monitor = None  # the last monitor record, as the frame sends it
+            self.cursor: StepCursor | None = None  # the epoch single steps are taking
+            self.last_step: dict | None = None  # the last single step's rows and gradients
+            self.edits = 0  # weights and biases edited by hand in this run
             self._evaluate()
 
     def update(self, patch: dict) -> None:
@@ -211,22 +196,25 @@ class Session:
 
     def set_csv(self, data: bytes, name: str = "upload.csv") -> dict:
         """Use an uploaded CSV as the data set; returns a short description."""
-        X, y, classes = parse_csv(data, name)
+        X, y, classes = parse_csv(data, name, self.config["problem"] == "regression")
         with self.lock:
             self.csv, self.csv_classes, self.csv_name = (X, y), classes, file_label(name)
             self.config["dataset"] = "csv"
             self._rebuild_data()
-        return {"rows": int(len(X)), "classes": classes, "name": self.csv_name}
+        return {"rows": int(len(X)), "classes": classes or [], "name": self.csv_name}
 
     # ------------------------------------------------------------------ training
     def _evaluate(self) -> None:
+        """The losses (and, for classification, the accuracies) on both splits."""
         net, loss = self.net, self.loss
-        out = net.forward(self.X_train)
-        self.train_loss = float(loss.forward(out, self.y_train))
-        self.train_acc = float(np.mean(out.argmax(axis=1) == self.y_train))
-        out = net.forward(self.X_test)
-        self.test_loss = float(loss.forward(out, self.y_test))
-        self.test_acc = float(np.mean(out.argmax(axis=1) == self.y_test))
+        for part, X, y in (
+            ("train", self.X_train, self.y_train),
+            ("test", self.X_test, self.y_test),
+        ):
+            out = net.forward(X)
+            setattr(self, f"{part}_loss", float(loss.forward(out, y)))
+            acc = None if not loss.classification else float(np.mean(out.argmax(axis=1) == y))
+            setattr(self, f"{part}_acc", acc)
 
     def train(self, max_epochs: int = 1, budget: float | None = None, stop=None) -> int:
         """Train up to ``max_epochs`` epochs, or until ``budget`` seconds have passed or
@@ -251,43 +239,90 @@ class Session:
         return done
 
     def _train_epoch(self) -> None:
-        """One epoch: ``fit(..., epochs=1)`` with this epoch's seed and rate, then stats."""
+        """One epoch: ``fit(..., epochs=1)`` with this epoch's seed and rate, then stats;
+        an epoch that single steps began (``one_step``) is finished batch by batch."""
         c, e = self.config, self.epoch
-        good_theta, good_optimizer = self.net.theta.copy(), copy.deepcopy(self.optimizer)
-        self.optimizer.lr = self.schedule(e)
         mon = Monitor(every=1, sample_size=MONITOR_ROWS, seed=c["seed"])
-        mon = mon if e % MONITOR_EVERY == 0 else None
+        mon = mon if e % MONITOR_EVERY == 0 and self.cursor is None else None
+
+        def epoch():
+            if self.cursor is not None:
+                while not self.cursor.done:
+                    self._take_step()
+                return
+            self.optimizer.lr = self.schedule(e)
+            fit(
+                self.net,
+                self.loss,
+                self.X_train,
+                self.y_train,
+                optimizer=self.optimizer,
+                epochs=1,
+                batch_size=c["batch_size"] or None,
+                seed=c["seed"] + e,
+                l2=c["l2"],
+                l1=c["l1"],
+                callbacks=[mon] if mon is not None else None,
+            )
+
+        self._guarded(epoch, f"epoch {e + 1}", f"after epoch {e}")
+        self.last_step = None
+        self._end_epoch(mon)
+
+    def one_step(self) -> None:
+        """One minibatch step: the next batch of the epoch in progress, the one its
+        ``fit`` call would take next (``inside.StepCursor``). The step's rows and
+        gradient are kept for the page; the epoch ends with its last batch."""
+        with self.lock:
+            c = self.config
+            if self.cursor is None:
+                n = len(self.X_train)
+                self.cursor = StepCursor(n, c["batch_size"], c["seed"], self.epoch)
+            which = f"step {self.cursor.next + 1} of epoch {self.epoch + 1}"
+            rows = self._guarded(self._take_step, which, "before this step")
+            cursor = self.cursor
+            rows = self.train_index[rows]  # the rows of the page's points
+            self.last_step = step_numbers(self.net, rows, len(cursor.batches), cursor.next)
+            if self.cursor.done:
+                self._end_epoch(None)
+
+    def _take_step(self) -> np.ndarray:
+        self.optimizer.lr = self.schedule(self.epoch)
+        X, y, c = self.X_train, self.y_train, self.config
+        opt = self.optimizer
+        return self.cursor.take(self.net, self.loss, X, y, l2=c["l2"], l1=c["l1"], optimizer=opt)
+
+    def _guarded(self, work, what: str, kept: str):
+        """``work()``, then the stats; when the loss or the parameters become NaN or inf,
+        the network, the optimizer and the step cursor go back to where they were and
+        ``Diverged`` says so."""
+        good = self.net.theta.copy(), copy.deepcopy(self.optimizer), copy.deepcopy(self.cursor)
         try:
-            with np.errstate(all="ignore"):  # a diverging epoch overflows: caught below
-                fit(
-                    self.net,
-                    self.loss,
-                    self.X_train,
-                    self.y_train,
-                    optimizer=self.optimizer,
-                    epochs=1,
-                    batch_size=c["batch_size"] or None,
-                    seed=c["seed"] + e,
-                    l2=c["l2"],
-                    callbacks=[mon] if mon is not None else None,
-                )
+            with np.errstate(all="ignore"):  # a diverging step overflows: caught below
+                result = work()
                 self._evaluate()
             finite = np.isfinite(self.net.theta).all() and np.isfinite(self.train_loss)
         except DivergenceError:
             finite = False
         if not finite:
-            self.net.theta[...] = good_theta
-            self.optimizer = good_optimizer
+            self.net.theta[...] = good[0]
+            self.optimizer, self.cursor = good[1], good[2]
             self._evaluate()
             raise Diverged(
-                f"training diverged in epoch {e + 1} (the loss became NaN or inf): lower the "
-                f"learning rate (now {c['lr']:g}); the network is kept as it was after "
-                f"epoch {e}"
+                f"training diverged in {what} (the loss became NaN or inf): lower the "
+                f"learning rate (now {self.config['lr']:g}); the network is kept as it was "
+                f"{kept}"
             )
+        return result
+
+    def _end_epoch(self, mon: Monitor | None) -> None:
+        """The epoch's bookkeeping: its number, the monitor's record, the plateau
+        schedule's update and the history."""
         self.epoch += 1
+        self.cursor = None
         if mon is not None and mon.epochs:
-            self.monitor = self._monitor_message(mon)
-        if c["schedule"] == "plateau":
+            self.monitor = monitor_message(self.net, mon, self.epoch)
+        if self.config["schedule"] == "plateau":
             self.schedule.update(self.test_loss)
         h = self.history
         h["loss"].append(self.train_loss)
@@ -295,104 +330,60 @@ class Session:
         h["accuracy"].append(self.train_acc)
         h["val_accuracy"].append(self.test_acc)
 
-    def _monitor_message(self, mon: Monitor) -> dict:
-        """The monitor's last record for the page: per layer (the Dense layers, first to
-        last) the gradient and weight norms, the update/weight ratio, the activations'
-        mean and spread, the saturated and dead shares (None where they do not apply:
-        JSON has no NaN), and per hidden layer the indices of dead units (ReLU: zero on
-        every sampled row) and of saturated units (tanh/sigmoid: derivative below
-        ``SATURATION`` on more than half of the rows)."""
-        stats = mon.stats
-        msg = {"epoch": self.epoch, "layers": list(mon.layers)}
-        for key, values in stats.items():
-            msg[key] = [None if not np.isfinite(v) else float(v) for v in values[-1]]
-        ratios = [v for v in msg["update_ratio"] if v is not None]
-        msg["update_ratio_median"] = float(np.median(ratios)) if ratios else None
-        dead, saturated = [], []
-        for a, layer in layer_activations(self.net, mon.sample)[:-1]:  # hidden layers only
-            name = type(layer).__name__
-            if name == "ReLU":
-                dead.append(np.flatnonzero(~(a > 0).any(axis=0)).tolist())
-            else:
-                dead.append([])
-            slope = 1 - a * a if name == "Tanh" else a * (1 - a) if name == "Sigmoid" else None
-            if slope is None:
-                saturated.append([])
-            else:
-                saturated.append(np.flatnonzero((slope < SATURATION).mean(axis=0) > 0.5).tolist())
-        msg["dead_units"], msg["saturated_units"] = dead, saturated
-        return msg
-
     # ------------------------------------------------------------------ views
     def data_message(self) -> dict:
-        """The points (rounded), their labels and split, and the plot's domain."""
+        """The points, their labels and split, and the plot's domain (``views``)."""
         with self.lock:
-            return {
-                "type": "data",
-                "version": self.data_version,
-                "X": np.round(self.X, 4).tolist(),
-                "y": self.y.tolist(),
-                "train": self.is_train.astype(int).tolist(),
-                "domain": self.domain,
-                "n_classes": self.n_classes,
-                "classes": self.csv_classes if self.config["dataset"] == "csv" else None,
-            }
-
-    def _hidden_outputs(self, X: np.ndarray) -> list[np.ndarray]:
-        outs, layers = [], self.net.layers
-        for i, layer in enumerate(layers):
-            X = layer.forward(X, False)
-            if i > 0 and isinstance(layers[i - 1], Dense) and i < len(layers) - 1:
-                outs.append(X)  # the activation after a hidden Dense layer
-        return outs
+            return data_message(self)
 
     def frame(self, since: int = 0) -> dict:
-        """Everything the views draw: stats, the history from epoch ``since``, the
-        heatmap, a thumbnail per hidden neuron and the weights (arrays base64)."""
+        """Everything the views draw, the history from epoch ``since`` (``views``)."""
         with self.lock:
-            net = self.net
-            p = net.predict_proba(self.grid)  # softmax, or [1 - p, p] for one output
-            cls = p.argmax(axis=1)
-            conf = p[np.arange(len(p)), cls]
-            heat = np.empty(2 * len(p), dtype=np.uint8)
-            heat[0::2] = cls
-            heat[1::2] = np.round(conf * 255)
-            n_hidden = sum(self.config["layers"])
-            t = 20 if n_hidden <= 64 else 14 if n_hidden <= 160 else 10
-            g = np.linspace(self.domain[0], self.domain[1], t)
-            xx, yy = np.meshgrid(g, -g)
-            thumbs = []
-            for a in self._hidden_outputs(np.c_[xx.ravel(), yy.ravel()]):
-                scale = np.maximum(np.abs(a).max(axis=0), 1e-12)
-                thumbs.append(np.round((a / scale).T * 127.5 + 127.5).astype(np.uint8))
-            dense = [lay for lay in net.layers if isinstance(lay, Dense)]
-            since = max(0, min(since, self.epoch))
-            return {
-                "type": "frame",
-                "run": self.run_version,
-                "epoch": self.epoch,
-                "train_loss": self.train_loss,
-                "test_loss": self.test_loss,
-                "train_acc": self.train_acc,
-                "test_acc": self.test_acc,
-                "lr": float(self.optimizer.lr),
-                "history": {"start": since, **{k: v[since:] for k, v in self.history.items()}},
-                "heat": {"res": HEAT_RES, "data": _b64(heat)},
-                "thumbs": {"res": t, "data": _b64(np.concatenate(thumbs)) if thumbs else ""},
-                "sizes": [2, *self.config["layers"], self.n_classes],
-                "weights": [_b64(_f4(lay.W)) for lay in dense],
-                "biases": [_b64(_f4(lay.b)) for lay in dense],
-                "monitor": self.monitor,
-            }
+            return frame_message(self, since)
+
+    def select(self, index) -> None:
+        """Select the data point ``index`` (a row of the data, or None for none): the
+        frames then carry the network's numbers at that point (``inside.point_numbers``)."""
+        if index is not None:
+            _index("point", index, len(self.X))
+        with self.lock:
+            self.selected = index
+
+    def point(self) -> dict | None:
+        """The selected point's numbers (``inside.point_numbers``), or None."""
+        i = self.selected
+        if i is None:
+            return None
+        return {"index": i, **point_numbers(self.net, self.loss, self.X[i], self.y[i])}
+
+    def edit(self, layer: int, unit: int, value, source: int | None = None) -> None:
+        """Set a weight (from input ``source`` to ``unit`` of Dense layer ``layer``) or,
+        without ``source``, the unit's bias, to ``value``: training goes on from there,
+        the download holds it, and the snippet says that the run was edited by hand."""
+        dense = [lay for lay in self.net.layers if isinstance(lay, Dense)]
+        _index("layer", layer, len(dense))
+        target = dense[layer]
+        _index("to", unit, target.n_out)
+        if source is not None:
+            _index("from", source, target.n_in)
+        value = _index("value", value, EDIT_RANGE)
+        with self.lock:
+            if source is None:
+                target.b[unit] = value
+            else:
+                target.W[source, unit] = value
+            self.edits += 1
+            self._evaluate()
+
+    def model(self):
+        """The network the page downloads (``snippet.page_model``)."""
+        with self.lock:
+            classes = self.csv_classes if self.config["dataset"] == "csv" else None
+            return page_model(self.config, self.net, self.scaling, self.target, classes)
 
     def model_bytes(self) -> bytes:
-        """The network as the bytes of a ``gn.load``-able ``.npz`` file. The page trains
-        on standardised points; the file's network owns that scaling (and, for a CSV, the
-        class labels), so it predicts from raw points as the page does from scaled ones."""
-        with self.lock:
-            net = self.net.copy()
-            net.input_transform = self.scaling
-            net.classes_ = self.csv_classes if self.config["dataset"] == "csv" else None
+        """``model()`` as the bytes of a ``gn.load``-able ``.npz`` file."""
+        net = self.model()
         fd, tmp = tempfile.mkstemp(suffix=".npz")
         os.close(fd)
         try:
@@ -404,6 +395,27 @@ class Session:
     def snippet(self) -> str:
         """Python source that retrains this run for the current number of epochs."""
         with self.lock:
+            steps = None if self.cursor is None else (self.cursor.next, self.epoch)
             return snippet(
-                self.config, self.epoch, len(self.X), self.n_classes, filename=self.csv_name
+                self.config,
+                self.epoch,
+                len(self.X),
+                self.X.shape[1],
+                self.n_outputs,
+                filename=self.csv_name,
+                edits=self.edits,
+                steps=steps,
             )
+
+
+EDIT_RANGE = Interval(Real, -100, 100)  # a weight typed on the page: a finite number
+
+
+def _index(name: str, value, n):
+    """``value`` as an index below ``n`` (or checked by the constraint ``n``), or a
+    ``ConfigError`` naming ``name``."""
+    constraint = n if isinstance(n, Interval) else Interval(Integral, 0, n - 1)
+    try:
+        return check_param(name, value, constraint)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None

@@ -7,11 +7,8 @@
   const GN = window.GN;
   const $ = (id) => document.getElementById(id);
   const BATCHES = [1, 2, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100, 128, 200, 256, 500, 1000, 0];
-  const INT_FIELDS = ["n_samples", "noise", "train_share", "data_seed", "seed", "batch_size"];
-  const FLOAT_FIELDS = ["lr", "l2", "dropout"];
   const ICON_PLAY = '<svg viewBox="0 0 24 24" width="24" height="24"><path fill="currentColor" d="M8 5v14l11-7z"/></svg>';
   const ICON_PAUSE = '<svg viewBox="0 0 24 24" width="24" height="24"><path fill="currentColor" d="M6 5h4v14H6zM14 5h4v14h-4z"/></svg>';
-  const STR_FIELDS = ["dataset", "optimizer", "schedule"];
 
   const S = {
     ws: null, session: null, config: null, options: null, limits: null,
@@ -21,15 +18,18 @@
   window.GN.state = S;
 
   /* ------------------------------------------------------------ URL state */
-  function readUrl() {
+  function readUrl() {  // each field parsed as the server's SETTINGS say (options.kinds)
     const q = new URLSearchParams(location.search);
-    const patch = {};
+    const patch = {}, kinds = S.options.kinds;
+    const list = (v) => (v === "" ? [] : v.split(","));
     for (const [k, v] of q) {
-      if (INT_FIELDS.includes(k) && /^-?\d+$/.test(v)) patch[k] = parseInt(v, 10);
-      else if (FLOAT_FIELDS.includes(k) && v !== "" && isFinite(Number(v))) patch[k] = Number(v);
-      else if (STR_FIELDS.includes(k)) patch[k] = v;
-      else if (k === "layers") patch.layers = v === "" ? [] : v.split(",").map((s) => parseInt(s, 10));
-      else if (k === "activations") patch.activations = v === "" ? [] : v.split(",");
+      const kind = kinds[k];
+      if (kind === "int" && /^-?\d+$/.test(v)) patch[k] = parseInt(v, 10);
+      else if (kind === "float" && v !== "" && isFinite(Number(v))) patch[k] = Number(v);
+      else if (kind === "str") patch[k] = v;
+      else if (kind === "bool" && (v === "true" || v === "false")) patch[k] = v === "true";
+      else if (kind === "ints") patch[k] = list(v).map((s) => parseInt(s, 10));
+      else if (kind === "strs") patch[k] = list(v);
     }
     return Object.keys(patch).length ? patch : null;
   }
@@ -125,7 +125,26 @@
     fillSelect($("lr"), o.lr);
     fillSelect($("schedule"), o.schedules, o.schedules.map((s) => s.replace("_", " ")));
     fillSelect($("l2"), o.l2);
+    fillSelect($("l1"), o.l1);
+    const fbox = $("features");
+    fbox.innerHTML = "";
+    for (const f of o.features) {  // one toggle per input feature
+      const b = document.createElement("button");
+      b.textContent = f;
+      b.dataset.feature = f;
+      b.id = `feature-${f}`;
+      b.onclick = () => {
+        const on = S.config.features.includes(f);
+        const next = on ? S.config.features.filter((g) => g !== f) : [...S.config.features, f];
+        setConfig({ features: o.features.filter((g) => next.includes(g)) });
+      };
+      fbox.appendChild(b);
+    }
     fillSelect($("dropout"), o.dropout);
+    for (const [name, help] of Object.entries(o.help)) {  // each control's help, from SETTINGS
+      const el = $(name);
+      if (el) el.title = help;
+    }
     $("batch_size").max = BATCHES.length - 1;
     $("n_samples").max = S.limits.rows;
     const box = $("datasets");
@@ -168,6 +187,18 @@
     setSelect($("lr"), c.lr);
     setSelect($("schedule"), c.schedule);
     setSelect($("l2"), c.l2);
+    setSelect($("l1"), c.l1);
+    $("problem").value = c.problem;
+    $("discretize").checked = c.discretize;
+    const images = S.options.images.includes(c.dataset);
+    $("problem").querySelector("[value=regression]").disabled = images;  // no digits there
+    $("noise").disabled = $("n_samples").disabled = images;
+    for (const b of document.querySelectorAll("#features button")) {
+      b.classList.toggle("on", c.features.includes(b.dataset.feature));
+      b.disabled = images;
+    }
+    const sets = S.options.problems[c.problem];
+    for (const b of document.querySelectorAll(".dataset")) b.hidden = !sets.includes(b.dataset.name);
     setSelect($("dropout"), c.dropout);
     let bi = BATCHES.indexOf(c.batch_size);
     if (bi < 0) bi = BATCHES.findIndex((b) => b >= c.batch_size);
@@ -285,10 +316,24 @@
   }
 
   function drawAll() {
-    GN.drawHeatmap($("heatmap"), S.frame, S.data, $("show-test").checked);
+    GN.drawHeatmap($("heatmap"), S.frame, S.data, $("show-test").checked, S.config && S.config.discretize);
+    if (!$("formula-panel").hidden) $("formula").textContent = formulaText();
     GN.drawLossChart($("loss-chart"), S.hist);
     sizeNetCanvas();
     S.netModel = GN.drawNetwork($("net"), S.frame, S.data);
+    showStepInfo();
+  }
+
+  function showStepInfo() {  // what the single step and the selected point are
+    const f = S.frame, el = $("step-info");
+    const parts = [];
+    if (f && f.step) parts.push(`Step ${f.step.batch} of ${f.step.batches} in epoch ${f.epoch + 1}: its ${f.step.rows.length} rows are ringed on the data.`);
+    if (f && f.point) {
+      const p = S.data.X[f.point.index];
+      parts.push(`Point ${f.point.index} (${p[0].toFixed(2)}, ${p[1].toFixed(2)}), class ${f.point.label}: each neuron shows a and \u03b4 there.`);
+    }
+    el.hidden = !parts.length;
+    el.textContent = parts.join(" ");
   }
 
   /* ------------------------------------------------------------ wiring */
@@ -298,11 +343,23 @@
       else send({ type: "play", speed: Number($("speed").value) });
     };
     $("step").onclick = () => send({ type: "step" });
+    $("one-step").onclick = () => send({ type: "one_step" });
+    $("heatmap").onclick = (ev) => {
+      const r = $("heatmap").getBoundingClientRect();
+      const i = GN.pointAt($("heatmap"), S.data, ev.clientX - r.left, ev.clientY - r.top, $("show-test").checked);
+      send({ type: "select", point: i });
+    };
     $("reset").onclick = () => send({ type: "reset" });
     $("speed").onchange = () => { if (S.playing) send({ type: "play", speed: Number($("speed").value) }); };
     $("regenerate").onclick = () => send({ type: "regenerate" });
     for (const id of ["optimizer", "schedule"]) $(id).onchange = () => setConfig({ [id]: $(id).value });
-    for (const id of ["lr", "l2", "dropout"]) $(id).onchange = () => setConfig({ [id]: Number($(id).value) });
+    for (const id of ["lr", "l2", "l1", "dropout"]) $(id).onchange = () => setConfig({ [id]: Number($(id).value) });
+    $("problem").onchange = () => setConfig({ problem: $("problem").value });
+    $("discretize").onchange = () => setConfig({ discretize: $("discretize").checked });
+    wireEditing();
+    $("show-formula").onclick = showFormula;
+    $("close-formula").onclick = () => { $("formula-panel").hidden = true; };
+    $("formula-code").onclick = () => { $("formula-panel").hidden = true; showCode(); };
     $("batch_size").oninput = () => {
       const b = BATCHES[Number($("batch_size").value)];
       $("batch_size-val").textContent = b === 0 ? "full" : String(b);
@@ -331,7 +388,7 @@
     const net = $("net"), tip = $("tooltip");
     net.onmousemove = (ev) => {
       const r = net.getBoundingClientRect();
-      const text = GN.hitNetwork(S.netModel, ev.clientX - r.left, ev.clientY - r.top);
+      const text = GN.hitNetwork(S.netModel, ev.clientX - r.left, ev.clientY - r.top, S.frame, S.config);
       tip.hidden = !text;
       if (text) {
         tip.textContent = text;
@@ -360,6 +417,43 @@
     } catch (err) {
       showMessage(`upload failed: ${err}`);
     }
+  }
+
+  /* Click a line or a neuron of the network: a box to type its new weight or bias. */
+  function wireEditing() {
+    const net = $("net"), box = $("edit-box");
+    let target = null;
+    net.onclick = (ev) => {
+      const r = net.getBoundingClientRect();
+      target = GN.pickNetwork(S.netModel, ev.clientX - r.left, ev.clientY - r.top);
+      if (!target) { box.hidden = true; return; }
+      box.style.left = `${ev.clientX - r.left + 8}px`;
+      box.style.top = `${ev.clientY - r.top - 10}px`;
+      box.value = target.value.toFixed(4);
+      box.hidden = false;
+      box.focus();
+      box.select();
+    };
+    box.onkeydown = (ev) => {
+      if (ev.key === "Escape") { box.hidden = true; return; }
+      if (ev.key !== "Enter" || !target) return;
+      const value = Number(box.value);
+      if (box.value.trim() === "" || !Number.isFinite(value)) { showMessage(`not a number: ${box.value}`); return; }
+      const msg = { type: "edit", layer: target.layer, to: target.to, value };
+      if (target.kind === "weight") msg.from = target.from;
+      send(msg);
+      box.hidden = true;
+    };
+  }
+
+  function showFormula() {
+    $("formula").textContent = formulaText();
+    $("formula-panel").hidden = false;
+  }
+
+  function formulaText() {
+    return (S.frame && S.frame.formula) ||
+      "This network is too large to write out as a formula\n(it is written for networks of up to 60 weights);\nthe Python snippet rebuilds it.";
   }
 
   async function showCode() {
