@@ -69,7 +69,8 @@ def check_finite(arr: np.ndarray, name: str = "X") -> None:
     # temporary the size of arr; only then look for the culprit entry by entry. Summed
     # down the rows (axis 0), which adds whole rows at a time, twice as fast on a large
     # row-major X as the pairwise sum of every entry
-    sums = np.sum(arr, axis=0) if arr.ndim else arr
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is looked into below
+        sums = np.sum(arr, axis=0) if arr.ndim else arr
     if not np.isfinite(sums).all() and not np.isfinite(arr).all():
         bad = ~np.isfinite(arr)
         idx = np.argwhere(bad)[0]
