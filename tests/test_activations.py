@@ -72,6 +72,25 @@ def test_monotone_and_bounded_invariants(x):
         assert (np.diff(a, axis=1) >= 0).all(), name
 
 
+def test_relu_is_max_z_0_whatever_the_batch_shape_and_dtype():
+    # ReLU takes max(z, 0) against a kept array of zeros (ReLU.zeros, NumPy's vector loop);
+    # it must follow each batch's shape, dtype and layout, give np.maximum(z, 0)'s numbers
+    # (NaN stays NaN, -inf gives 0) and never be written into
+    relu = gn.ReLU()
+    special = np.array([np.nan, -np.inf, np.inf, -0.0, -1.5, 2.5])
+    batches = [
+        np.resize(special, (4, 3)),
+        np.resize(special, (2, 3)),  # the last, smaller batch of an epoch
+        np.asfortranarray(np.resize(special, (3, 4))),
+        np.resize(special, (4, 3)).astype(np.float32),
+    ]
+    for z in batches:
+        a = relu.forward(z)
+        assert a.dtype == z.dtype and a.shape == z.shape
+        np.testing.assert_array_equal(a, np.maximum(z, 0))
+        assert not relu.zeros(z).any()
+
+
 def test_float32_stays_float32():
     x = np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4)
     for name in ALL:

@@ -73,6 +73,39 @@ def test_dense_backward_writes_into_the_packed_gradient():
     np.testing.assert_array_equal(net.grad[net.slices["0.b"]], [12.0, 16.0])
 
 
+def test_wide_dense_layers_write_row_by_row_with_the_same_numbers(rng):
+    # glassnet.layers.WIDE: from 128 outputs on affine writes row-major arrays (the sum over
+    # the batch is the faster one there), narrower ones column-major; the numbers are x @ W + b
+    from glassnet.layers import WIDE, affine
+
+    x = rng.standard_normal((5, 4))
+    for width, column_major in ((WIDE - 1, True), (WIDE, False)):
+        W, b = rng.standard_normal((4, width)), rng.standard_normal(width)
+        z = affine(x, W, b)
+        assert (z.flags.f_contiguous, z.flags.c_contiguous) == (column_major, not column_major)
+        np.testing.assert_allclose(z, x @ W + b, rtol=1e-13, atol=1e-13)
+
+
+def test_dense_backward_writes_dW_without_a_temporary_the_size_of_W():
+    # affine(x.T, delta, out=self.dW): BLAS writes x.T @ delta straight into the view of the
+    # packed gradient; self.dW[...] = x.T @ delta made a (400, 300) temporary first, 960 kB
+    import tracemalloc
+
+    net = gn.mlp([400, 300], seed=0)
+    dense = net.layers[0]
+    x, delta = np.ones((4, 400)), np.ones((4, 300))
+    dense.forward(x)
+    tracemalloc.start()
+    try:
+        dense.backward(delta)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < dense.W.nbytes / 10
+    np.testing.assert_array_equal(dense.dW, x.T @ delta)  # 4 everywhere
+    assert dense.dW is net.grads["0.W"]
+
+
 def test_first_dense_skips_input_gradient():
     net = gn.mlp([2, 3, 2], seed=0)
     out = net.forward(np.ones((4, 2)))

@@ -122,6 +122,23 @@ def test_regression_targets_are_checked(y, match):
         gn.fit(gn.mlp([2, 3, 2]), gn.MeanSquaredError(), X5, y, epochs=1)
 
 
+def test_check_finite_tells_overflowing_sums_from_non_finite_values():
+    # check_finite sums down the rows (axis 0) and looks entry by entry only when a sum is
+    # not finite: finite values whose column sums overflow pass; +inf and -inf in one column
+    # (their sum is NaN) are found where they are, without NumPy's overflow warning
+    from glassnet._validation import check_finite
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor does NumPy's overflow warning reach the user
+        check_finite(np.full((4, 2), 3e38, np.float32))  # each column sums to inf in float32
+    X = np.zeros((3, 2))
+    X[1, 0], X[2, 0] = np.inf, -np.inf
+    with pytest.raises(ValueError, match=r"2 non-finite value\(s\), the first \(inf\) at \[1, 0\]"):
+        check_finite(X)
+    with pytest.raises(ValueError, match=r"y must be finite; it has 1 .*\(NaN\) at \[2\]"):
+        check_finite(np.array([0.0, 1.0, np.nan]), "y")
+
+
 def test_validation_data_and_sample_weight_are_checked():
     X, y = datasets.moons()
     with pytest.raises(ValueError, match="X_val has 3 features per row"):

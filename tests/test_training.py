@@ -157,6 +157,25 @@ def test_batches_in_order_are_cut_once_with_one_hot_targets():
         np.testing.assert_array_equal(yb, np.eye(3)[y[start:stop]])
 
 
+def test_shuffled_batches_are_the_rows_asked_for_gathered_into_new_arrays(rng):
+    # TrainData.batch with an index array gathers by np.take: X[rows], y[rows], w[rows] and
+    # the labels, copies (the next batch cannot change them); a sparse X gives sparse rows
+    import scipy.sparse as sp
+
+    from glassnet.train.inputs import TrainData
+
+    X, w = rng.standard_normal((7, 2)), rng.random(7)
+    y = np.array([0, 1, 1, 0, 2, 1, 0])
+    rows = np.array([5, 0, 3, 5])
+    xb, yb, wb, labels = TrainData(X, y, w, True).batch(rows)
+    for got, want in ((xb, X[rows]), (yb, y[rows]), (wb, w[rows]), (labels, y[rows])):
+        np.testing.assert_array_equal(got, want)
+    assert not np.shares_memory(xb, X)
+    xs = TrainData(sp.csr_matrix(X), y, None, True).batch(rows)[0]
+    assert sp.issparse(xs)
+    np.testing.assert_array_equal(xs.toarray(), X[rows])
+
+
 @pytest.mark.parametrize("batch_size", [None, 50])
 def test_batches_in_order_are_views_of_X_not_copies(batch_size):
     # full batch = one batch of all rows; shuffle=False minibatches are slices of X

@@ -2,8 +2,9 @@
 
 A batch is a ``slice`` of rows when they are taken in order (the full batch, or
 minibatches with ``shuffle=False``): ``X[rows]`` is then a view, nothing is copied.
-Shuffled minibatches are gathered by index (``X[rows]``), one batch at a time. The data
-set itself is not copied (``validation_fraction`` gathers its training rows once).
+Shuffled minibatches are gathered by index (``X.take(rows, axis=0)``), one batch at a
+time. The data set itself is not copied (``validation_fraction`` gathers its training
+rows once).
 """
 
 from __future__ import annotations
@@ -48,13 +49,23 @@ class TrainData:
 
     def batch(self, rows):
         """``(X, y, w, labels)`` of the rows ``rows``: a slice (views) or an index array
-        (copies, gathered by NumPy's fancy indexing, which on these shapes beats
-        ``np.take`` into a kept buffer: with ``out=`` that gathers into a temporary first)."""
-        return self.X[rows], self.y[rows], _take(self.w, rows), _take(self.labels, rows)
+        (copies, gathered by ``_take``)."""
+        return (
+            _take(self.X, rows),
+            _take(self.y, rows),
+            _take(self.w, rows),
+            _take(self.labels, rows),
+        )
 
 
 def _take(a, rows):
-    return None if a is None else a[rows]
+    """``a[rows]`` (None for no array). An index array gathers by ``np.take``: the same
+    rows, copied about 15% faster than fancy indexing copies them from W3's X (60,000 x
+    784), twice as fast from narrow arrays; gathering into a kept buffer (``out=``) would
+    gain no more than 3% on top."""
+    if a is None or isinstance(rows, slice) or not isinstance(a, np.ndarray):
+        return None if a is None else a[rows]  # a view, or a sparse X's rows
+    return a.take(rows, axis=0)
 
 
 def prepare_training_data(net, loss, X, y, sample_weight, validation_data, opts, ckpt):
