@@ -295,13 +295,14 @@ def test_numbers_are_the_posts(epoch, moons):
 
 # ----------------------------------------------------------------------------- lines
 DENSE_DELTA = r"affine\(delta, self\.W\.T\)|delta @ self\.W\.T"
+DENSE_DW = r"self\.dW\[\.\.\.\] = x\.T @ delta|affine\(x\.T, delta, out=self\.dW\)"
 LINE_CONTENT = {  # a step's name (pattern) -> what each line it names must compute
     r"z\d": [r"affine\(x, self\.W, self\.b\)|= x @ self\.W \+ self\.b"],
     r"a1": [r"np\.tanh\(x\)"],
     r"probs": [r"yhat = exp_scores / sums"],
     r"loss": [r"return .*total", r"0\.5 \* l2 \* .*np\.dot\(w, w\)"],
     r"delta3": [r"self\._yhat - self\._y"],
-    r"dW\d": [r"self\.dW\[\.\.\.\] = x\.T @ delta", r"\+= l2 \* self\._w"],
+    r"dW\d": [DENSE_DW, r"\+= l2 \* self\._w"],
     r"db\d": [r"self\.db\[\.\.\.\] = delta\.sum\(axis=0\)"],
     r"delta2": [DENSE_DELTA, r"delta \* \(1 - a \* a\)"],
     r"m1": [r"self\._mask = .*astype"],
@@ -315,7 +316,7 @@ LINE_CONTENT = {  # a step's name (pattern) -> what each line it names must comp
 CASE_LINES = {  # where a network differs from the post's
     "dropout": {"delta2": [r"delta \* \(1 - a \* a\)"]},  # da1 holds the Dense's part
     "batchnorm": {
-        "a1": [r"np\.maximum\(x, 0\)"],
+        "a1": [r"np\.maximum\(x, "],
         "dbn1": [DENSE_DELTA, r"delta \* \(self\._a > 0\)"],
         "delta2": [r"n \* dxhat - dxhat\.sum\(axis=0\) - xhat \* \(dxhat \* xhat\)"],
     },
@@ -371,6 +372,10 @@ def test_the_line_finder_follows_the_returned_name(tmp_path):
         "    self_ = x\n"
         "    d = x - 1\n"
         "    return d[:, None]\n"
+        "\n"
+        "def k(self, x):\n"
+        "    np.matmul(x, x.T, out=self.other)\n"
+        "    np.matmul(x.T, x, out=self.dW)\n"
     )
     m = _write_module(tmp_path, "finder_probe", code)
     line = result_line(m.f)
@@ -379,6 +384,7 @@ def test_the_line_finder_follows_the_returned_name(tmp_path):
     assert result_line(m.g).text == "return x"  # an argument: the return line itself
     assert result_line(m.h).text == "d = x - 1"
     assert assign_line(m.f, "y2").lineno == 4 and assign_line(m.f, "z") is None
+    assert assign_line(m.k, "self.dW").text == "np.matmul(x.T, x, out=self.dW)"  # in place
 
 
 # ----------------------------------------------------------------------------- shown

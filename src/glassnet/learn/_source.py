@@ -8,8 +8,8 @@ them and the trace follows. Three questions are asked of a method:
   when that returns a local name, ``return z``, the last line that assigns the name,
   ``z = affine(x, self.W, self.b)``);
 * ``assign_line(f, target)``: the last line that assigns ``target`` (``"yhat"``, or
-  ``"self.dW"``, which ``self.dW[...] = x.T @ delta`` assigns through its view), leaving
-  out assignments of ``None``;
+  ``"self.dW"``, which ``self.dW[...] = x.T @ delta`` assigns through its view and
+  ``affine(x.T, delta, out=self.dW)`` writes in place), leaving out assignments of ``None``;
 * ``match_line(f, pattern)``: the first line that matches a regular expression.
 
 Each answers with a ``SourceLine`` (file, line number, text), or None when the source
@@ -99,7 +99,18 @@ def _names(target) -> set[str]:
     return set()
 
 
+def _writes_out(stmt, target: str) -> bool:
+    """A call that writes into ``target`` in place: ``affine(x.T, delta, out=self.dW)``,
+    ``np.matmul(a, b, out=self.dW)``."""
+    value = stmt.value if isinstance(stmt, ast.Expr) else None
+    return isinstance(value, ast.Call) and any(
+        k.arg == "out" and target in _names(k.value) for k in value.keywords
+    )
+
+
 def _assigns(stmt, target: str) -> bool:
+    if _writes_out(stmt, target):
+        return True
     if isinstance(stmt, ast.Assign):
         is_none = isinstance(stmt.value, ast.Constant) and stmt.value.value is None
         return not is_none and any(target in _names(t) for t in stmt.targets)
