@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...activations import Activation
 from ...layers import Dense
-from ...losses import SoftmaxCrossEntropy, one_hot, softmax
+from ...learn.explain import explain
+from ...losses import SoftmaxCrossEntropy, one_hot
 from ...train.loop import step
 from ...train.monitor import SATURATION, layer_activations
 from .views import b64, f4
@@ -82,32 +82,25 @@ def step_numbers(net, rows: np.ndarray, batches: int, taken: int) -> dict:
 
 
 def point_numbers(net, loss, x: np.ndarray, y) -> dict:
-    """The network at one point ``x`` with label (or target) ``y``: per Dense layer its
-    weighted input ``z`` and, for that point's loss, its ``delta = dL/dz``; the
-    activations ``a`` of the input (the features the first layer takes), each hidden
-    layer and the output (``probs``, or the prediction of a regression). Computed by
-    the layers' own ``forward`` and ``backward`` on a copy of ``net``, so that the
-    gradient of the last step stays as it was."""
-    net, loss = net.copy(), type(loss)()
-    out = net.transform_input(x[None, :])
-    zs, acts = [], [_floats(out[0])]
-    for layer in net.layers:
-        out = layer.forward(out, False)
-        if isinstance(layer, Dense):
-            zs.append(_floats(out[0]))
-        elif isinstance(layer, Activation):
-            acts.append(_floats(out[0]))
+    """The network at one point ``x`` with label (or target) ``y``, as ``gn.explain``
+    names a training step's numbers there: per Dense layer ``k`` its weighted input
+    ``z{k}`` and, for that point's loss, its ``delta{k+1} = dL/dz{k}``; the activations
+    ``a`` of the input (``x0``, the features the first layer takes), each hidden layer
+    and the output (``probs``, or a regression's ``yhat``). ``explain`` leaves the
+    network as it found it, so the gradient of the last step stays."""
     classification = loss.classification
-    acts.append(_floats(softmax(out)[0] if classification else out[0]))
     target = np.array([y]) if classification else np.asarray(y, dtype=float).reshape(1, -1)
-    loss.forward(out, target)
-    delta, deltas = loss.backward(), []  # probs - onehot(y), or yhat - y: dL/dz at the output
-    for layer in reversed(net.layers):
-        if isinstance(layer, Dense):
-            deltas.append(_floats(delta[0]))
-        delta = layer.backward(delta)
-    label = int(y) if classification else float(np.asarray(y).ravel()[0])
-    return {"z": zs, "a": acts, "delta": deltas[::-1], "label": label}
+    steps = explain(net, type(loss)(), x[None, :], target)
+    dense = sum(isinstance(layer, Dense) for layer in net.layers)
+    first = steps["x0"] if "x0" in steps else x[None, :]
+    out = steps["probs" if classification else "yhat"]
+    hidden = [steps[f"a{k}"] for k in range(1, dense)]
+    return {
+        "z": [_floats(np.asarray(steps[f"z{k}"])[0]) for k in range(1, dense + 1)],
+        "a": [_floats(np.asarray(a)[0]) for a in [first, *hidden, out]],
+        "delta": [_floats(np.asarray(steps[f"delta{k + 1}"])[0]) for k in range(1, dense + 1)],
+        "label": int(y) if classification else float(np.asarray(y).ravel()[0]),
+    }
 
 
 def _floats(a: np.ndarray) -> list:
