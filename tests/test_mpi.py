@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,24 @@ def test_glassnet_train_under_mpiexec_writes_the_one_process_model(tmp_path):
     np.testing.assert_allclose(mpi.input_transform.mean, one.input_transform.mean, rtol=1e-15)
     assert mpi.metadata == one.metadata
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moons.csv", "mpi.npz", "one.npz"]
+
+
+def _documented_example() -> tuple[str, list[str]]:
+    """The script ``train_mpi.py`` of docs/guide/mpi.md and the lines the page shows it
+    printing under ``mpiexec -n 2``."""
+    text = (ROOT / "docs" / "guide" / "mpi.md").read_text()
+    code = re.search(r'```python title="train_mpi.py"\n(.*?)```', text, re.DOTALL).group(1)
+    shown = re.search(r"```text\n(process 0 of 2.*?)```", text, re.DOTALL).group(1)
+    return code, shown.strip().splitlines()
+
+
+def test_the_documented_example_prints_what_the_page_shows(tmp_path):
+    """docs/guide/mpi.md's script under ``mpiexec -n 2``: the lines the page shows (in
+    either order: the processes print at once), and one model file, rank 0's."""
+    code, shown = _documented_example()
+    (tmp_path / "train_mpi.py").write_text(code)
+    res = mpiexec(sys.executable, "train_mpi.py", cwd=tmp_path, timeout=60)
+    assert res.returncode == 0, res.stderr[-3000:]
+    printed = re.findall(r"process \d of 2: .*?loss \d+\.\d{4}", res.stdout)  # whole lines
+    assert sorted(printed) == sorted(shown)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moons.npz", "train_mpi.py"]

@@ -248,7 +248,7 @@ class Run:
         rows, each passing its own)."""
         if self.comm is None:
             return evaluate(self.net, self.loss, X, y, l2)
-        from ..train.distributed import evaluate as evaluate_shards
+        from ..train.distributed import evaluate_shards
 
         return evaluate_shards(self.net, self.loss, X, y, self.comm, l2)
 

@@ -60,7 +60,7 @@ from .inputs import (
 )
 from .loop import Objective, step
 
-__all__ = ["shard", "shard_range", "standardize", "evaluate", "Shards", "ShardError"]
+__all__ = ["shard", "shard_range", "standardize", "evaluate_shards", "Shards", "ShardError"]
 
 SIGNALS = (None, "SIGINT", "SIGTERM")  # a pending signal, as a number the processes reduce
 
@@ -313,7 +313,7 @@ def _column_sums(X, mean, block: int = 4096) -> np.ndarray:
     return out
 
 
-def evaluate(net, loss, X, y, comm, l2: float = 0.0) -> dict:
+def evaluate_shards(net, loss, X, y, comm, l2: float = 0.0) -> dict:
     """``gn.evaluate`` over the rows of every process: each passes its shard ``(X, y)``;
     every process gets the same logs (data loss, penalty, their sum, accuracy or R^2)."""
     with agreement(comm):

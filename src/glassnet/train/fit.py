@@ -171,24 +171,31 @@ def fit(
         l1=l1,
         comm=comm,
     )
-    if opts.comm is None:
-        ckpt = checkpoint_to_resume(resume_from, opts)
-        data, (X, y) = prepare_training_data(
-            net, loss, X, y, sample_weight, validation_data, opts, ckpt
-        )
-        fingerprint = (
-            data_fingerprint(X, y, net.input_transform) if opts.checkpoint or ckpt else None
-        )
-    else:  # MPI: (X, y) is this process's shard of the rows
-        from .distributed import prepare_shards
-
-        ckpt, data, fingerprint = prepare_shards(
-            net, loss, X, y, sample_weight, validation_data, opts, resume_from
-        )
+    ckpt, data, fingerprint = prepare(
+        net, loss, X, y, sample_weight, validation_data, opts, resume_from
+    )
     with together(data.shards):
         run, epoch_end = build_run(net, loss, data, opts, callbacks, ckpt, fingerprint)
     train(run, epoch_end, opts)
     return finish(run, epoch_end, opts)
+
+
+def prepare(net, loss, X, y, sample_weight, validation_data, opts: FitOptions, resume_from):
+    """The checkpoint to continue (or None), the checked data and the data's fingerprint
+    (None without checkpoints); under MPI, ``(X, y)`` are this process's shard of the rows
+    (``glassnet.train.distributed``)."""
+    if opts.comm is not None:
+        from .distributed import prepare_shards
+
+        return prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume_from)
+    ckpt = checkpoint_to_resume(resume_from, opts)
+    data, (X, y) = prepare_training_data(
+        net, loss, X, y, sample_weight, validation_data, opts, ckpt
+    )
+    fingerprint = None
+    if opts.checkpoint or ckpt:
+        fingerprint = data_fingerprint(X, y, net.input_transform)
+    return ckpt, data, fingerprint
 
 
 def together(shards):
