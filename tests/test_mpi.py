@@ -105,10 +105,10 @@ def test_bad_data_on_one_process_raises_on_every_process(tmp_path):
     naming process 1 and the error; neither waits for the other."""
     (tmp_path / "fail.py").write_text(FAILING)
     res = mpiexec(sys.executable, tmp_path / "fail.py", "data", timeout=60)
-    lines = sorted(res.stdout.strip().splitlines())
     assert res.returncode == 3, res.stderr[-2000:]
-    assert lines[0].startswith("rank 0: ShardError: process 1 of 2 failed: ValueError: X must")
-    assert lines[1].startswith("rank 1: ValueError: X must be finite")
+    # (the two processes print at once: their lines may run into each other)
+    assert "rank 0: ShardError: process 1 of 2 failed: ValueError: X must be finite" in res.stdout
+    assert "rank 1: ValueError: X must be finite" in res.stdout
 
 
 def test_an_error_while_training_ends_every_process(tmp_path):

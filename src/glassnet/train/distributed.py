@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import time
 import traceback
 from contextlib import contextmanager
 
@@ -63,6 +64,7 @@ from .loop import Objective, step
 __all__ = ["shard", "shard_range", "standardize", "evaluate_shards", "Shards", "ShardError"]
 
 SIGNALS = (None, "SIGINT", "SIGTERM")  # a pending signal, as a number the processes reduce
+ABORT_DELAY = 0.5  # seconds between printing an error and MPI_Abort, for mpiexec to show it
 
 
 class ShardError(ValueError):
@@ -241,20 +243,21 @@ class Shards:
         except BaseException:
             if self.size == 1:
                 raise
-            print(
+            said = (
                 f"glassnet: process {self.rank} of {self.size} failed; ending all "
-                f"{self.size} (MPI_Abort):",
-                file=sys.stderr,
+                f"{self.size} (MPI_Abort):\n{traceback.format_exc()}"
             )
-            traceback.print_exc()
+            sys.stderr.write(said)  # in one piece, and given mpiexec a moment to pass it on
             sys.stderr.flush()
+            time.sleep(ABORT_DELAY)
             self.comm.Abort(1)
 
 
 class ShardObjective(Objective):
     """``Objective`` on this process's share of each batch: the gradient and the loss of
     its rows are sums (a copy of the loss with ``reduction="sum"``), added up over the
-    processes by ``Shards.add_up`` inside ``step``, before the penalty."""
+    processes by ``Shards.add_up`` inside ``step``, before the penalty. The metric stays
+    this process's (the run adds it up at the epoch's end)."""
 
     def __init__(self, shards: Shards, net, loss, **kw):
         super().__init__(net, loss, **kw)
@@ -271,16 +274,13 @@ class ShardObjective(Objective):
             l2=l2, l1=self.l1, clip_norm=self.clip_norm, optimizer=optimizer, reduce=add_up,
         )  # fmt: skip
 
-    def metric(self, out, yb, labels_b) -> float:
-        return float(self.shards.total(super().metric(out, yb, labels_b))[0])
-
     def evaluate(self, X, y, ss_tot=None) -> dict:
         """``evaluate``'s data loss and accuracy (R^2, with the rows' ``ss_tot``) over
         every process's rows ``(X, y)``, in prediction mode."""
         out = self.net.forward(X)
         labels = class_labels(y) if self.loss.classification else None
         loss, rows, metric = self.shards.total(
-            self.shard_loss.forward(out, y), len(X), Objective.metric(self, out, y, labels)
+            self.shard_loss.forward(out, y), len(X), self.metric(out, y, labels)
         )
         logs = {"data_loss": float(loss / rows if self.mean and rows else loss)}
         if self.loss.classification:

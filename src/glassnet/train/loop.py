@@ -310,6 +310,10 @@ class TrainingRun:
         return logs
 
     def epoch_metric(self, metric: float) -> float:
+        """Accuracy (``metric`` rows right) or R^2 (``metric`` the squared error's sum);
+        under MPI ``metric`` counts this process's rows, added up here, once an epoch."""
+        if self.data.shards is not None:
+            metric = self.data.shards.total(metric)[0]
         if self.ss_tot is None:
             return metric / self.data.n
         return 1.0 - metric / self.ss_tot if self.ss_tot > 0 else 0.0
