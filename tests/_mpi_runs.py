@@ -43,6 +43,11 @@ def _scenario(name: str):
         kw = dict(optimizer=gn.SGD(lr=0.1, momentum=0.9), epochs=20, batch_size=16, seed=3)
     elif name == "adam":
         kw = dict(optimizer=gn.Adam(lr=0.01), epochs=20, batch_size=24, seed=4, l2=0.01)
+    elif name == "in_order":  # batches of 50 in order: each lies on one process only
+        kw = dict(optimizer=gn.SGD(lr=0.2), epochs=20, batch_size=50, shuffle=False)
+    elif name == "validation_data":  # each process passes its shard of the validation rows
+        kw = dict(optimizer=gn.Adam(lr=0.02), epochs=20, batch_size=40, seed=1)
+        kw["validation_data"] = gn.datasets.moons(n_samples=61, seed=1)
     elif name == "lbfgs":
         kw = dict(optimizer=gn.LBFGS(), epochs=30, l2=0.01)
     elif name == "early_stopping":  # the split, the validation loss and the stop: global
@@ -61,7 +66,10 @@ def _scenario(name: str):
     return net, loss, *moons, kw
 
 
-SCENARIOS = ("post", "minibatch", "adam", "lbfgs", "early_stopping", "regression", "resume")
+SCENARIOS = (
+    "post", "minibatch", "in_order", "adam", "lbfgs", "early_stopping", "validation_data",
+    "regression", "resume",
+)  # fmt: skip
 
 
 def run(name: str, comm=None, checkpoint=None):
@@ -75,6 +83,8 @@ def run(name: str, comm=None, checkpoint=None):
         X, y = shard(X, comm), shard(y, comm)
         if "sample_weight" in kw:
             kw["sample_weight"] = shard(kw["sample_weight"], comm)
+        if "validation_data" in kw:
+            kw["validation_data"] = tuple(shard(a, comm) for a in kw["validation_data"])
     if name != "resume":
         return net, gn.fit(net, loss, X, y, verbose=0, comm=comm, **kw)
     kw.update(epochs=25, validation_fraction=0.2)
@@ -83,6 +93,21 @@ def run(name: str, comm=None, checkpoint=None):
     kw.update(epochs=10, checkpoint=checkpoint, checkpoint_every=4)
     gn.fit(net, loss, X, y, verbose=0, comm=comm, **kw)
     return gn.resume(checkpoint, X, y, epochs=25, comm=comm, verbose=0)
+
+
+def helpers(comm=None) -> dict:
+    """``standardize`` and ``evaluate_shards`` on the regression rows (the scaling, and the
+    logs of a fresh network); with ``comm=None`` the one-process numbers they stand for."""
+    from glassnet.train.distributed import evaluate_shards, shard, standardize
+
+    X, y = _data("regression")
+    net, loss = gn.mlp([3, 6, 1], activation="relu", seed=0), gn.MeanSquaredError()
+    if comm is None:
+        scaling, logs = gn.Standardize.from_data(X), gn.evaluate(net, loss, X, y, l2=0.1)
+    else:
+        X, y = shard(X, comm), shard(y, comm)
+        scaling, logs = standardize(X, comm), evaluate_shards(net, loss, X, y, comm, l2=0.1)
+    return {"mean": scaling.mean.tolist(), "scale": scaling.scale.tolist(), "logs": logs}
 
 
 def main(out: str, checkpoint: str) -> None:
@@ -99,6 +124,7 @@ def main(out: str, checkpoint: str) -> None:
             "best_epoch": hist.best_epoch,
             "same_on_every_process": len(set(digests)) == 1,
         }
+    results["helpers"] = helpers(comm)
     if comm.rank == 0:
         with open(out, "w") as fh:
             json.dump(results, fh)

@@ -46,15 +46,16 @@ def mpiexec(*args, timeout: float = 120, cwd=None) -> subprocess.CompletedProces
 
 
 def test_every_scenario_is_the_one_process_run(tmp_path):
-    """Each scenario of ``_mpi_runs`` (full batch, minibatches, Adam, L-BFGS, early stopping,
-    regression with weights, checkpoint and resume) on 2 processes against 1: the final
-    parameters, the history, the best epoch; the processes' parameters agree, and rank 0
-    alone wrote the checkpoint."""
+    """Each scenario of ``_mpi_runs`` (full batch, minibatches shuffled and in order, Adam,
+    L-BFGS, early stopping, validation data, regression with weights, checkpoint and
+    resume) on 2 processes against 1: the final parameters, the history, the best epoch;
+    the processes' parameters agree, and rank 0 alone wrote the checkpoint. Then the
+    helpers ``standardize`` and ``evaluate_shards`` against their one-process numbers."""
     out = tmp_path / "out.json"
     res = mpiexec(sys.executable, HERE / "_mpi_runs.py", out, tmp_path / "ck.npz")
     assert res.returncode == 0, res.stderr[-3000:]
     results = json.loads(out.read_text())
-    assert sorted(results) == sorted(_mpi_runs.SCENARIOS)
+    assert sorted(results) == sorted([*_mpi_runs.SCENARIOS, "helpers"])
     for name in _mpi_runs.SCENARIOS:
         got = results[name]
         net, hist = _mpi_runs.run(name)
@@ -68,6 +69,13 @@ def test_every_scenario_is_the_one_process_run(tmp_path):
             )
         assert got["best_epoch"] == hist.best_epoch, name
     assert results["early_stopping"]["best_epoch"] is not None  # it did stop early
+    # standardize and evaluate_shards: the one-process numbers, up to the order of the sums
+    got, want = results["helpers"], _mpi_runs.helpers()
+    for key in ("mean", "scale"):
+        np.testing.assert_allclose(got[key], want[key], rtol=SAME, atol=SAME, err_msg=key)
+    assert sorted(got["logs"]) == sorted(want["logs"])
+    for key, value in want["logs"].items():
+        assert got["logs"][key] == pytest.approx(value, rel=SAME), key
     # rank 0 alone wrote the checkpoint: one file, the run's at its 25th epoch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.npz", "out.json"]
     ck = gn.load(tmp_path / "ck.npz")
