@@ -110,6 +110,25 @@ def helpers(comm=None) -> dict:
     return {"mean": scaling.mean.tolist(), "scale": scaling.scale.tolist(), "logs": logs}
 
 
+def refused(comm) -> dict:
+    """``type: message`` of what ``fit`` raises for a ``comm`` that is not a communicator,
+    a network with dropout, and a ``RandomState`` seed."""
+    X, y = gn.datasets.moons()
+    cases = {
+        "not a communicator": (gn.mlp([2, 3, 2], seed=0), dict(comm="world")),
+        "dropout": (gn.mlp([2, 3, 2], dropout=0.5, seed=0), dict(comm=comm)),
+        "RandomState": (gn.mlp([2, 3, 2], seed=0), dict(comm=comm, seed=np.random.RandomState(0))),
+    }
+    said = {}
+    for name, (net, kw) in cases.items():
+        try:
+            gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, epochs=1, verbose=0, **kw)
+            said[name] = "nothing raised"
+        except (TypeError, ValueError) as exc:
+            said[name] = f"{type(exc).__name__}: {exc}"
+    return said
+
+
 def main(out: str, checkpoint: str) -> None:
     from mpi4py import MPI
 
@@ -125,6 +144,7 @@ def main(out: str, checkpoint: str) -> None:
             "same_on_every_process": len(set(digests)) == 1,
         }
     results["helpers"] = helpers(comm)
+    results["refused"] = refused(comm)
     if comm.rank == 0:
         with open(out, "w") as fh:
             json.dump(results, fh)

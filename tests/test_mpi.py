@@ -55,7 +55,7 @@ def test_every_scenario_is_the_one_process_run(tmp_path):
     res = mpiexec(sys.executable, HERE / "_mpi_runs.py", out, tmp_path / "ck.npz")
     assert res.returncode == 0, res.stderr[-3000:]
     results = json.loads(out.read_text())
-    assert sorted(results) == sorted([*_mpi_runs.SCENARIOS, "helpers"])
+    assert sorted(results) == sorted([*_mpi_runs.SCENARIOS, "helpers", "refused"])
     for name in _mpi_runs.SCENARIOS:
         got = results[name]
         net, hist = _mpi_runs.run(name)
@@ -76,6 +76,11 @@ def test_every_scenario_is_the_one_process_run(tmp_path):
     assert sorted(got["logs"]) == sorted(want["logs"])
     for key, value in want["logs"].items():
         assert got["logs"][key] == pytest.approx(value, rel=SAME), key
+    # what fit refuses with comm=, before any collective call
+    refused = results["refused"]
+    assert refused["not a communicator"].startswith("TypeError: comm must be an mpi4py comm")
+    assert refused["dropout"].startswith("ValueError: comm=: Dropout(p=0.5) is not supported")
+    assert refused["RandomState"].startswith("TypeError: with comm=, seed must be an int or None")
     # rank 0 alone wrote the checkpoint: one file, the run's at its 25th epoch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.npz", "out.json"]
     ck = gn.load(tmp_path / "ck.npz")
@@ -177,3 +182,12 @@ def test_the_documented_example_prints_what_the_page_shows(tmp_path):
     printed = re.findall(r"process \d of 2: .*?loss \d+\.\d{4}", res.stdout)  # whole lines
     assert sorted(printed) == sorted(shown)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moons.npz", "train_mpi.py"]
+
+
+def test_import_glassnet_does_not_import_mpi4py():
+    """mpi4py (which starts MPI when imported) is imported by fit(..., comm=) only."""
+    code = "import sys, glassnet, glassnet.train.fit, glassnet.apps.cli\n"
+    code += "print('mpi4py' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert res.stdout.strip() == "False", res.stderr
