@@ -4,6 +4,7 @@ check the outputs, load the data, build the network, train, report, write."""
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 
 from .._checks import StrOptions
@@ -407,6 +408,8 @@ def run_train(args) -> int:
     from ._train_run import Run
 
     comm = mpi_world()
+    if comm is not None and comm.Get_rank() != 0:  # rank 0 speaks for all (same warnings)
+        warnings.simplefilter("ignore")
     with agreement(comm):  # under mpiexec: an error on one process stops every one
         ckpt = apply_resume(args) if args.resume else None
         check_outputs(args)
