@@ -5,6 +5,7 @@ Speed targets are never asserted here: they are measured by ``glassnet bench``.
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import json
 import math
@@ -14,6 +15,7 @@ import pytest
 
 from glassnet.apps import bench
 from glassnet.apps.bench import small
+from glassnet.apps.bench import w5 as w5mod
 from glassnet.apps.bench.core import QUICK_NOTE, Row, compare
 from glassnet.apps.tutorial_cmd import post_network
 
@@ -53,7 +55,7 @@ def _check_files(report):
 
 def _check_references(rows):
     labels = {r["workload"] for r in rows}
-    assert {"W1", "W2", "W3", "W4 digits", "W4 make_classification"} == labels
+    assert {"W1", "W2", "W3", "W4 digits", "W4 make_classification", "W5"} == labels
     for label in labels:
         refs = [r for r in rows if r["workload"] == label and r["reference"]]
         assert len(refs) == 1, label
@@ -94,7 +96,7 @@ def _check_ratios(rows):
             assert r["met"] is None, r
         else:
             assert r["ratio"] is None and r["met"] is None, r
-    assert ratios >= 12  # W1: 4 or 5, W2: 4, W3: 5 or 7
+    assert ratios >= 12  # W1: 4 or 5, W2: 4, W3: 5 or 7, W5: 2 or 3
 
 
 def _check_w1_same_network(rows):
@@ -133,7 +135,25 @@ def _check_w3(rows, checks):
     assert any("tracemalloc" in n for n in names), names
     assert any("RSS" in n for n in names), names
     for c in checks:
-        assert c["value"] is not None and c["value"] >= 0, c
+        if c["workload"] == "W3":
+            assert c["value"] is not None and c["value"] >= 0, c
+
+
+def _check_w5(rows, checks):
+    """W5: 2 MPI processes of 1 thread (not available without mpi4py) against 1 process of
+    1 and of 2 threads; the speed-ups and the memory per process as checks."""
+    w5 = {r["system"]: r for r in rows if r["workload"] == "W5"}
+    assert sorted(w5) == sorted([w5mod.MPI_ROW, w5mod.ONE_THREAD, w5mod.TWO_THREADS])
+    assert w5[w5mod.MPI_ROW]["reference"]
+    assert w5[w5mod.ONE_THREAD]["status"] == w5[w5mod.TWO_THREADS]["status"] == "ok"
+    mpi = importlib.util.find_spec("mpi4py") is not None
+    assert w5[w5mod.MPI_ROW]["status"] == ("ok" if mpi else "not available")
+    w5_checks = {c["name"]: c for c in checks if c["workload"] == "W5"}
+    assert len(w5_checks) == 3
+    speedup = next(c for name, c in w5_checks.items() if name.endswith("1 thread"))
+    assert speedup["target"] == ">= 1.7x"
+    for c in w5_checks.values():
+        assert (c["value"] is not None and c["value"] > 0) == mpi, c
 
 
 def _check_text(report):
@@ -175,6 +195,7 @@ def test_quick_suite(tmp_path):
     _check_w1_same_network(rows)
     _check_w2_same_networks(rows)
     _check_w3(rows, checks)
+    _check_w5(rows, checks)
     _check_text(report)
     _check_no_verdicts(report)
 

@@ -164,7 +164,7 @@ def test_the_test_command_is_what_ci_runs():
     started = command_after((DOCS / "getting-started.md").read_text(), "Run the tests")
     ci_lines = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert readme == started == ci_lines[-1]
-    assert "pytest" in readme and '".[test,docs,onnx]"' in readme
+    assert "pytest" in readme and '".[test,docs,onnx,mpi]"' in readme
     tutorial = command_after((ROOT / "README.md").read_text(), "Run the tutorial")
     assert tutorial == command_after((DOCS / "getting-started.md").read_text(), "Run the tutorial")
 

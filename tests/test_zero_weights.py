@@ -89,7 +89,7 @@ def test_estimator_early_stopping_split_with_no_weight_on_one_side(data):
 
 def test_fit_with_no_weight_on_the_training_rows_is_a_value_error(data):
     X, y = data
-    order, n_train = _split(X, y, 0.5, True, 0)  # the split fit draws from seed=0
+    order, n_train = _split(len(X), y, 0.5, 0)  # the split fit draws from seed=0
     w = np.zeros(30)
     w[order[n_train:]] = 1.0  # weight on the validation rows only
     net = gn.mlp([3, 4, 2], seed=0)

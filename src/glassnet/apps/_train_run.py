@@ -68,9 +68,14 @@ class Run:
     ``X`` stays in the data's own units: with ``--standardize`` the network owns the
     scaling (``Standardize``, ``z0 = (x - mean) / scale``, from the data) and applies it
     in ``forward``, so the saved model and its checkpoints predict from raw features. The
-    class names are the network's ``classes_``."""
+    class names are the network's ``classes_``.
 
-    def __init__(self, args, X, y, classes, feature_names, target_name):
+    Under ``mpiexec`` (``comm``), every process has read all ``n_rows`` rows; the scaling
+    is theirs, and each process keeps its shard (``X``, ``y``: contiguous rows in rank
+    order) and trains on it. Rank 0 keeps all the rows only for ``--plot``, and alone
+    prints and writes."""
+
+    def __init__(self, args, X, y, classes, feature_names, target_name, comm=None):
         self.args, self.X, self.y, self.classes = args, X, y, classes
         self.feature_names, self.target_name = feature_names, target_name
         self.regression = classes is None
@@ -78,6 +83,13 @@ class Run:
         # the CSV reader has refused columns whose mean or spread overflows
         self.input_transform = Standardize.from_data(X) if standardizes(args) else None
         self.hidden = args.hidden or [3]
+        self.comm, self.n_rows, self.all_rows = comm, len(X), (X, y)
+        self.rank0 = comm is None or comm.Get_rank() == 0
+        if comm is not None:  # MPI: this process's rows (a copy: all the rows may go)
+            from ..train.distributed import shard
+
+            self.X, self.y = shard(X, comm).copy(), shard(y, comm).copy()
+            self.all_rows = (X, y) if self.rank0 and args.plot else None
 
     def build(self, ckpt, schedule) -> None:
         """The network, loss, optimizer and callbacks the options describe."""
@@ -112,6 +124,9 @@ class Run:
 
     def _callbacks(self) -> None:
         a = self.args
+        if self.comm is not None and (a.animate or a.monitor):
+            what = "--animate" if a.animate else "--monitor"
+            raise UsageError(f"{what} records one process's view: it does not run under mpiexec")
         self.data_of = DataOf()
         self.callbacks, self.recorder = [self.data_of], None
         self.val_fraction = a.validation_fraction
@@ -119,10 +134,10 @@ class Run:
             self.val_fraction = self.val_fraction or 0.1
             self.callbacks.append(EarlyStopping(patience=a.early_stopping))
         self.bar = (not a.quiet) and sys.stderr.isatty() and a.epochs >= 100
-        n_val = int(np.ceil(self.val_fraction * len(self.X))) if self.val_fraction else 0
+        n_val = int(np.ceil(self.val_fraction * self.n_rows)) if self.val_fraction else 0
         summed = a.reduction == "sum"
-        self.rows = len(self.X) - n_val if summed else None  # what fit's loss sums over
-        if not a.quiet:
+        self.rows = self.n_rows - n_val if summed else None  # what fit's loss sums over
+        if not a.quiet and self.rank0:
             report = Report(a.epochs, self.metric, self.bar, self.rows, n_val if summed else None)
             self.callbacks.append(report)
         self.monitor = None
@@ -142,6 +157,8 @@ class Run:
     def announce(self, ckpt) -> None:
         """The "training ..." header (none with --quiet, except the epoch a resume starts at)."""
         a = self.args
+        if not self.rank0:
+            return
         start = "" if ckpt is None else f", resuming at epoch {ckpt.next_epoch + 1}"
         if self.done:
             start = f", already trained for {ckpt.next_epoch} epoch(s) of {a.epochs}"
@@ -152,7 +169,7 @@ class Run:
         what = "regression" if self.regression else f"{len(self.classes)} classes"
         print(
             f"training {self.net.n_params}-parameter network {self.sizes} ({a.activation}) on "
-            f"{a.data}: {self.X.shape[0]} rows, {what}{start}",
+            f"{a.data}: {self.n_rows} rows, {what}{start}{processes(self.comm)}",
             flush=True,
         )
         dropout = ", dropout on" if a.dropout else ""
@@ -197,6 +214,7 @@ class Run:
             checkpoint_every=a.checkpoint_every,
             resume_from=ckpt,
             checkpoint_metadata={"cli_args": stored_args, "model": self.model_metadata()},
+            comm=self.comm,
         )
 
     def report(self, hist) -> None:
@@ -204,8 +222,8 @@ class Run:
         held-out rows when there are some, at the weights the run ends with."""
         data = getattr(self.data_of, "data", None)
         X, y = (data.X, data.y) if data is not None else (self.X, self.y)
-        final = evaluate(self.net, self.loss, X, y, self.args.l2)
-        rows = loss_rows(self.loss, len(X))
+        final = self.evaluate(X, y, self.args.l2)
+        rows = loss_rows(self.loss, data.n if data is not None else self.n_rows)
         early = ""
         if hist.stopped_epoch is not None and hist.best_epoch is not None:
             early = (
@@ -218,13 +236,28 @@ class Run:
             f"{final[self.metric]:.4f}"
         )
         if data is not None and data.validation is not None:
-            val = evaluate(self.net, self.loss, *data.validation)
-            line += f"; validation {what} {val[self.metric]:.4f} ({len(data.validation[0])} rows)"
-        print(f"{line}{early}")
+            val = self.evaluate(*data.validation)
+            n_val = len(data.validation[0])
+            n_val = n_val if self.comm is None else self.comm.allreduce(n_val)
+            line += f"; validation {what} {val[self.metric]:.4f} ({n_val} rows)"
+        if self.rank0:
+            print(f"{line}{early}")
+
+    def evaluate(self, X, y, l2=0.0) -> dict:
+        """``gn.evaluate`` of the network on ``(X, y)`` (under MPI: on every process's
+        rows, each passing its own)."""
+        if self.comm is None:
+            return evaluate(self.net, self.loss, X, y, l2)
+        from ..train.distributed import evaluate_shards
+
+        return evaluate_shards(self.net, self.loss, X, y, self.comm, l2)
 
     def write(self, hist) -> None:
-        """The model (--save), the animation (--animate) and the figure (--plot)."""
+        """The model (--save), the animation (--animate) and the figure (--plot); under
+        MPI, by rank 0."""
         a = self.args
+        if not self.rank0:
+            return
         if a.save:
             self.net.metadata = self.model_metadata()
             save(self.net, a.save)
@@ -257,13 +290,19 @@ class Run:
             title = f"{a.data}: hidden {self.hidden}, {a.activation}"
             rows = None
             if a.reduction == "sum":
-                n_val = len(self.X) - self.rows
+                n_val = self.n_rows - self.rows
                 rows = (self.rows, n_val)
+            X, y = self.all_rows
             plot_training(
-                a.plot, self.net, self.X, self.y, hist, self.regression, title,
+                a.plot, self.net, X, y, hist, self.regression, title,
                 rows=rows, feature_names=self.feature_names, class_names=self.classes,
             )  # fmt: skip
             print(f"figure written to {a.plot}")
+
+
+def processes(comm) -> str:
+    """ ", on N processes (MPI)" under mpiexec, else nothing."""
+    return "" if comm is None else f", on {comm.Get_size()} processes (MPI)"
 
 
 def _history_of(ckpt) -> History:

@@ -4,6 +4,7 @@ check the outputs, load the data, build the network, train, report, write."""
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 
 from .._checks import StrOptions
@@ -379,17 +380,46 @@ def check_outputs(args) -> None:
             check_figure_file(path, option_name(key))
 
 
+def mpi_world():
+    """``MPI.COMM_WORLD`` when ``mpiexec`` started this process among two or more (its
+    environment says so: MPICH's ``PMI_SIZE``, Open MPI's ``OMPI_COMM_WORLD_SIZE``),
+    else None. Data-parallel training needs mpi4py: ``pip install "glassnet[mpi]"``."""
+    import os
+
+    size = next((os.environ[v] for v in MPI_SIZE_VARIABLES if v in os.environ), "1")
+    if not size.isdigit() or int(size) < 2:
+        return None
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        raise UsageError(
+            f"started by mpiexec as one of {size} processes, but mpi4py is not installed: pip "
+            f'install "glassnet[mpi]" (or run one process)'
+        ) from None
+    return MPI.COMM_WORLD
+
+
+MPI_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
+
+
 def run_train(args) -> int:
     """``glassnet train``: check, load, build, train, report, write."""
+    from ..train.distributed import agreement
     from ._train_run import Run
 
-    ckpt = apply_resume(args) if args.resume else None
-    check_outputs(args)
-    X, y, classes, feature_names, target = load_data(args)
-    if classes is not None:
-        check_target(y, classes, target, args.data)
-    run = Run(args, X, y, classes, feature_names, target)
-    run.build(ckpt, parse_schedule(args.schedule, args.lr, args.epochs) if args.schedule else None)
+    comm = mpi_world()
+    if comm is not None and comm.Get_rank() != 0:  # rank 0 speaks for all (same warnings)
+        warnings.simplefilter("ignore")
+    with agreement(comm):  # under mpiexec: an error on one process stops every one
+        ckpt = apply_resume(args) if args.resume else None
+        check_outputs(args)
+        X, y, classes, feature_names, target = load_data(args)
+        if classes is not None:
+            check_target(y, classes, target, args.data)
+        run = Run(args, X, y, classes, feature_names, target, comm)
+        del X, y  # under mpiexec, each process keeps its shard of the rows
+        schedule = parse_schedule(args.schedule, args.lr, args.epochs) if args.schedule else None
+        run.build(ckpt, schedule)
     run.announce(ckpt)
     hist = run.fit(ckpt, _stored_args(args))
     run.report(hist)

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 
 from ..losses import Loss
@@ -58,6 +60,7 @@ def fit(
     checkpoint_metadata: dict | None = None,
     min_classes: int = 2,
     l1: float = 0.0,
+    comm=None,
 ) -> History:
     """Train ``net`` on ``(X, y)``; returns the per-epoch ``History``.
 
@@ -113,6 +116,13 @@ def fit(
     min_classes : int, default 2
         Classification labels must hold at least this many distinct classes (a data
         set of one class is an error); 0 turns the check off.
+    comm : mpi4py communicator or None
+        Train data-parallel on the processes of ``comm`` (``MPI.COMM_WORLD`` under
+        ``mpiexec -n N``): each process passes its own shard of the rows (``X``, ``y``,
+        ``sample_weight``, ``validation_data``), contiguous ranges in rank order
+        (``glassnet.train.distributed.shard`` cuts them), and the run is the run of one
+        process on all the rows, up to the order of the sums. See
+        ``glassnet.train.distributed``; needs ``pip install "glassnet[mpi]"``.
 
     Returns
     -------
@@ -159,15 +169,39 @@ def fit(
         checkpoint_metadata=checkpoint_metadata,
         min_classes=min_classes,
         l1=l1,
+        comm=comm,
     )
+    ckpt, data, fingerprint = prepare(
+        net, loss, X, y, sample_weight, validation_data, opts, resume_from
+    )
+    with together(data.shards):
+        run, epoch_end = build_run(net, loss, data, opts, callbacks, ckpt, fingerprint)
+    train(run, epoch_end, opts)
+    return finish(run, epoch_end, opts)
+
+
+def prepare(net, loss, X, y, sample_weight, validation_data, opts: FitOptions, resume_from):
+    """The checkpoint to continue (or None), the checked data and the data's fingerprint
+    (None without checkpoints); under MPI, ``(X, y)`` are this process's shard of the rows
+    (``glassnet.train.distributed``)."""
+    if opts.comm is not None:
+        from .distributed import prepare_shards
+
+        return prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume_from)
     ckpt = checkpoint_to_resume(resume_from, opts)
     data, (X, y) = prepare_training_data(
         net, loss, X, y, sample_weight, validation_data, opts, ckpt
     )
-    fingerprint = data_fingerprint(X, y, net.input_transform) if opts.checkpoint or ckpt else None
-    run, epoch_end = build_run(net, loss, data, opts, callbacks, ckpt, fingerprint)
-    train(run, epoch_end, opts)
-    return finish(run, epoch_end, opts)
+    fingerprint = None
+    if opts.checkpoint or ckpt:
+        fingerprint = data_fingerprint(X, y, net.input_transform)
+    return ckpt, data, fingerprint
+
+
+def together(shards):
+    """Under MPI, an error that the block raises on one process is raised on every one
+    (``distributed.agreement``); one process: nothing to agree on."""
+    return nullcontext() if shards is None else shards.agreement()
 
 
 def checkpoint_to_resume(resume_from, opts: FitOptions) -> Checkpoint | None:
@@ -195,7 +229,15 @@ def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
     if opts.lbfgs and (opts.schedule is not None or opts.clip_norm is not None):
         what = "schedule" if opts.schedule is not None else "clip_norm"
         raise ValueError(f"LBFGS chooses its own steps: {what}= does not apply to it")
-    objective = Objective(net, loss, opts.l2, opts.clip_norm, opts.l2_per_example, opts.l1)
+    settings = dict(
+        l2=opts.l2, clip_norm=opts.clip_norm, l2_per_example=opts.l2_per_example, l1=opts.l1
+    )
+    if data.shards is None:
+        objective = Objective(net, loss, **settings)
+    else:  # MPI: each process's share of a batch, added up over the processes
+        from .distributed import ShardObjective
+
+        objective = ShardObjective(data.shards, net, loss, **settings)
     warn_large_summed_step(loss, opts.optimizer, min(opts.batch_size or data.n, data.n))
     watch = LossWatch(
         getattr(opts.optimizer, "lr", None) if not opts.lbfgs else None,
@@ -213,7 +255,8 @@ def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
         "fingerprint": fingerprint,
         "extra": {**(ckpt.metadata if ckpt else {}), **(opts.checkpoint_metadata or {})},
     }
-    bar = progress_bar(opts.verbose, opts.epochs - opts.initial_epoch)
+    rank0 = data.shards is None or data.shards.rank == 0
+    bar = progress_bar(opts.verbose if rank0 else 0, opts.epochs - opts.initial_epoch)
     epoch_end = EpochEnd(run, callbacks, opts.checkpoint, opts.checkpoint_every, info, bar)
     run.on_epoch_end, run.on_epoch_begin = epoch_end, epoch_begin(callbacks)
     for cb in callbacks:
@@ -225,11 +268,14 @@ def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
 
 
 def train(run: TrainingRun, epoch_end: EpochEnd, opts: FitOptions) -> None:
-    """Loop over the epochs; Ctrl-C or SIGTERM stop it between two batches."""
+    """Loop over the epochs; Ctrl-C or SIGTERM stop it between two batches (under MPI,
+    at the end of the epoch, and an error on one process ends them all)."""
+    shards = run.data.shards
     try:
         with (
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-            graceful_interrupt(run),
+            graceful_interrupt(run if shards is None else shards),
+            nullcontext() if shards is None else shards.abort_on_error(),
         ):
             if opts.lbfgs:
                 train_lbfgs(run, opts.initial_epoch, opts.epochs)
@@ -246,7 +292,7 @@ def finish(run: TrainingRun, epoch_end: EpochEnd, opts: FitOptions) -> History:
     history = run.history
     history.interrupted = bool(run.interrupted)
     history.interrupted_by = run.interrupted
-    if run.interrupted:
+    if run.interrupted and (run.data.shards is None or run.data.shards.rank == 0):
         say_interrupted(run, len(history), opts.checkpoint)
     final = history.last()
     for cb in epoch_end.callbacks:

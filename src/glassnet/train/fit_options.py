@@ -67,6 +67,7 @@ class FitOptions:
         2, Interval(Integral, 0, None), "the fewest classes the labels must hold (0: any)"
     )
     l1: float = option(0.0, Interval(Real, 0, None), "L1 strength: the penalty l1 * sum |W|")
+    comm: object = None  # an mpi4py communicator or None (checked by check_fit_args)
 
     @property
     def lbfgs(self) -> bool:

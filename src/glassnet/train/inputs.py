@@ -28,6 +28,8 @@ class TrainData:
     """The training rows (``X``, ``y``, weights ``w``, class ``labels``) and the
     validation pair ``validation`` (or None); ``split`` is the stored validation split."""
 
+    shards = None  # under MPI, the processes (ShardData, glassnet.train.distributed)
+
     def __init__(self, X, y, w, classification, validation=None, split=None, one_hot_k=None):
         self.X, self.y, self.w = X, y, w
         self.labels = class_labels(y) if classification else None
@@ -83,17 +85,28 @@ def prepare_training_data(net, loss, X, y, sample_weight, validation_data, opts,
         if ckpt is not None and "val_index" in ckpt.arrays:
             split = (ckpt.arrays["val_index"], int(ckpt.meta.get("n_train", 0)))
         else:
-            split = _split(X, y, opts.validation_fraction, classification, opts.seed)
+            labels = class_labels(y) if classification else None
+            split = _split(X.shape[0], labels, opts.validation_fraction, opts.seed)
         X, y, w, validation_data = _apply_split(X, y, w, split)
         if w is not None:
             check_some_weight(w, rows="training row (after holding out validation_fraction)")
-    validation = None
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError("validation_data must be a pair (X_val, y_val)")
-        validation = prepare_data(net, loss, *validation_data, name_X="X_val", name_y="y_val")
-    one_hot_k = net.n_outputs if isinstance(loss, SoftmaxCrossEntropy) and y.ndim == 1 else None
+    validation = check_validation_data(net, loss, validation_data)
+    one_hot_k = one_hot_width(net, loss, y)
     return TrainData(X, y, w, classification, validation, split, one_hot_k), checked
+
+
+def check_validation_data(net, loss, validation_data):
+    """``validation_data`` checked as ``(X_val, y_val)`` (or None)."""
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise TypeError("validation_data must be a pair (X_val, y_val)")
+    return prepare_data(net, loss, *validation_data, name_X="X_val", name_y="y_val")
+
+
+def one_hot_width(net, loss, y):
+    """k, for labels that the loss takes as one-hot rows of k columns (else None)."""
+    return net.n_outputs if isinstance(loss, SoftmaxCrossEntropy) and y.ndim == 1 else None
 
 
 def _check_classes(y, min_classes):
@@ -105,24 +118,29 @@ def _check_classes(y, min_classes):
         )
 
 
-def _check_sample_weight(sample_weight, n, dtype):
+def _check_sample_weight(sample_weight, n, dtype, some=True):
+    """The weights as an array of ``dtype``; ``some``: refuse weights that are all 0 (a
+    process's shard under MPI may hold only rows of weight 0)."""
     if sample_weight is None:
         return None
     w = check_X(np.asarray(sample_weight).reshape(-1, 1), "sample_weight")[:, 0]
     if w.shape[0] != n or (w < 0).any():
         raise ValueError("sample_weight must hold one number >= 0 per row of X")
-    check_some_weight(w)
+    if some:
+        check_some_weight(w)
     return w.astype(dtype)
 
 
-def _split(X, y, fraction, classification, seed):
+def _split(n, labels, fraction, seed):
+    """The validation split of ``n`` rows, stratified by the class ``labels`` (None for
+    regression) where every class has two rows: ``(training then validation indices,
+    number of training rows)``."""
     from sklearn.model_selection import train_test_split  # import glassnet stays light
 
-    n = X.shape[0]
     n_val = int(math.ceil(fraction * n))
     if n_val < 1 or n - n_val < 1:
         raise ValueError(f"validation_fraction={fraction} leaves no rows to train on ({n} rows)")
-    strat = class_labels(y) if classification else None
+    strat = labels
     if strat is not None and (np.bincount(strat).min(initial=n) < 2 or n_val < len(set(strat))):
         strat = None
     idx_tr, idx_val = train_test_split(
@@ -134,10 +152,15 @@ def _split(X, y, fraction, classification, seed):
 def _apply_split(X, y, sample_weight, split):
     """Training rows, their weights and the validation pair from ``split``: the training
     indices followed by the validation indices, and the number of training rows."""
-    order, n_tr = split
-    n = X.shape[0]
-    if order.shape != (n,) or not 0 < n_tr < n or not np.array_equal(np.sort(order), np.arange(n)):
-        raise ValueError("the stored validation split does not fit the data")
+    order, n_tr = check_split(split, X.shape[0])
     idx_tr, idx_val = order[:n_tr], order[n_tr:]
     sw = None if sample_weight is None else sample_weight[idx_tr]
     return X[idx_tr], y[idx_tr], sw, (X[idx_val], y[idx_val])
+
+
+def check_split(split, n: int):
+    """``split`` (indices, training rows), refused unless it splits ``n`` rows."""
+    order, n_tr = split
+    if order.shape != (n,) or not 0 < n_tr < n or not np.array_equal(np.sort(order), np.arange(n)):
+        raise ValueError("the stored validation split does not fit the data")
+    return order, n_tr

@@ -19,7 +19,7 @@ def train_lbfgs(run, initial_epoch: int, epochs: int):
     returns SciPy's result."""
     obj, data = run.objective, run.data
     net = obj.net
-    l2 = obj.batch_l2(data.n, data.w)
+    l2 = obj.batch_l2(*run.whole_batch(0, data.n, data.X, data.w))  # under MPI: all rows'
     last = {}  # the last point SciPy evaluated, and its history entries
     epoch, begun = initial_epoch, False  # the iteration in progress; its begin called?
 

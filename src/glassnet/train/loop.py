@@ -32,13 +32,19 @@ __all__ = ["step", "Objective", "Rules", "SKLEARN", "TrainingRun", "no_weight", 
 MIN_REFERENCE_ROWS = 8  # the fewest rows whose loss serves as the run's first loss
 
 
-def step(net, loss, xb, yb, wb=None, *, l2=0.0, l1=0.0, clip_norm=None, optimizer=None):
+def step(
+    net, loss, xb, yb, wb=None, *, l2=0.0, l1=0.0, clip_norm=None, optimizer=None, reduce=None
+):
     """One training step on the batch ``(xb, yb)`` (sample weights ``wb``); returns
     ``(data loss, outputs)``. Without an ``optimizer`` it stops at the gradient
-    ``net.grad`` (L-BFGS takes its own steps)."""
+    ``net.grad`` (L-BFGS takes its own steps). ``reduce(grad, data_loss)``, under MPI,
+    turns this process's share of the batch into the whole batch's gradient (in place)
+    and loss (``glassnet.train.distributed``)."""
     out = net.forward(xb, training=True)  # z1, a1, z2 in the post
     data_loss = loss.forward(out, yb, wb)
     net.backward(loss.backward())  # delta3 = yhat - y, back to dW1, db1
+    if reduce is not None:  # MPI: add up the processes' shares (all-reduce)
+        data_loss = reduce(net.grad, data_loss)
     net.add_penalty_grad(l2, l1)  # dW += reg_lambda * W
     if clip_norm is not None:
         clip(net.grad, clip_norm)
@@ -169,7 +175,9 @@ class TrainingRun:
         # the parameters and buffers at the start of this epoch and of the previous one
         self.epoch_start, self.last_good = state.copy(), state.copy()
         self.metric_name = "accuracy" if data.labels is not None else "r2"
-        self.ss_tot = None if data.labels is not None or not rules.metric else r2_parts(data.y)
+        self.ss_tot = None
+        if data.labels is None and rules.metric:  # R^2: under MPI, over every process's rows
+            self.ss_tot = r2_parts(data.y) if data.shards is None else data.ss_tot
 
     # ---------------------------------------------------------------- the loop
     def train(self, initial_epoch: int, epochs: int) -> None:
@@ -191,15 +199,15 @@ class TrainingRun:
         """One ``step`` per batch; False when a signal stopped the epoch before its end."""
         obj = self.objective
         for stop, (xb, yb, wb, labels_b) in self.batches():
-            m = xb.shape[0]
-            if no_weight(wb):  # no data, no step
+            m, w = self.whole_batch(self.pos, stop, xb, wb)
+            if no_weight(w):  # no data, no step
                 self.skip(xb, yb, labels_b)
             else:
-                l2 = obj.batch_l2(m, wb)
+                l2 = obj.batch_l2(m, w)
                 penalty = obj.net.penalty(l2, obj.l1)  # at the parameters the batch's loss sees
                 data_loss, out = obj.gradient(xb, yb, wb, l2, self.optimizer)  # the step
                 metric = obj.metric(out, yb, labels_b) if self.rules.metric else 0
-                self.add_to_sums(data_loss, penalty, metric, m, wb)
+                self.add_to_sums(data_loss, penalty, metric, m, w)
             self.pos = stop
             if self.interrupted and stop < self.data.n:
                 return False
@@ -207,6 +215,14 @@ class TrainingRun:
         return True
 
     # ---------------------------------------------------------------- bookkeeping
+    def whole_batch(self, start: int, stop: int, xb, wb) -> tuple:
+        """The rows and the sample weights (or None) of the batch at ``start:stop`` of the
+        epoch's order: ``xb``'s and ``wb``'s; under MPI, where ``xb`` is this process's
+        share of the batch, those of the whole batch (``glassnet.train.distributed``)."""
+        if self.data.shards is None:
+            return xb.shape[0], wb
+        return self.data.whole(self.order[start:stop] if self.shuffle else slice(start, stop))
+
     def start_epoch(self, epoch: int) -> None:
         """Remember the epoch's starting parameters, set its learning rate, order its rows."""
         if self.resume_mid_epoch:  # a checkpoint stopped inside this epoch: finish it
@@ -294,6 +310,10 @@ class TrainingRun:
         return logs
 
     def epoch_metric(self, metric: float) -> float:
+        """Accuracy (``metric`` rows right) or R^2 (``metric`` the squared error's sum);
+        under MPI ``metric`` counts this process's rows, added up here, once an epoch."""
+        if self.data.shards is not None:
+            metric = self.data.shards.total(metric)[0]
         if self.ss_tot is None:
             return metric / self.data.n
         return 1.0 - metric / self.ss_tot if self.ss_tot > 0 else 0.0

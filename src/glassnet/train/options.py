@@ -61,6 +61,11 @@ def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> 
         raise ValueError("pass validation_data or validation_fraction, not both")
     kw.setdefault("l1", 0.0)
     check_param("seed", kw["seed"], SEED)
+    comm = kw.get("comm")
+    if comm is not None:  # MPI (imported only when asked for)
+        from .distributed import check_comm
+
+        check_comm(comm, net, kw["seed"])
     checked = check_params({name: kw[name] for name in CONSTRAINTS}, CONSTRAINTS)
     return FitOptions(
         optimizer=optimizer,
@@ -68,5 +73,6 @@ def check_fit_args(net, loss, *, optimizer, schedule, validation_data, **kw) -> 
         seed=kw["seed"],
         checkpoint=_checkpoint_path(kw["checkpoint"], optimizer, net),
         checkpoint_metadata=_checkpoint_metadata(kw["checkpoint_metadata"]),
+        comm=comm,
         **checked,
     )

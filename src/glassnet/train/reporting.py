@@ -109,6 +109,8 @@ class EpochEnd:
             self.add_validation(logs)
         for cb in self.callbacks:
             cb.on_epoch_end(epoch, logs)
+        if run.data.shards is not None:  # MPI: every process stops when one does
+            run.data.shards.agree_to_stop(run)
         if run.stop_training and run.history.stopped_epoch is None:
             run.history.stopped_epoch = epoch
         if isinstance(run.schedule, ReduceOnPlateau):
@@ -119,8 +121,11 @@ class EpochEnd:
             self.update_bar(logs)
 
     def add_validation(self, logs: dict) -> None:
-        obj = self.run.objective
-        v = evaluate_checked(obj.net, obj.loss, *self.run.data.validation)
+        obj, data = self.run.objective, self.run.data
+        if data.shards is None:
+            v = evaluate_checked(obj.net, obj.loss, *data.validation)
+        else:  # MPI: over every process's validation rows
+            v = obj.evaluate(*data.validation, data.val_ss_tot)
         logs["val_loss"] = v["data_loss"]
         key = self.run.metric_name
         logs["val_" + key] = v[key]
@@ -133,8 +138,13 @@ class EpochEnd:
             bar.set_postfix(loss=describe_loss(logs["loss"], rows, digits=4), refresh=False)
 
     def write_checkpoint(self) -> None:
-        run = self.run
-        Checkpoint.capture(run, **self.checkpoint_info).write(self.checkpoint)
+        """Write the checkpoint (under MPI: rank 0 writes it, the others wait until it
+        is written)."""
+        run, shards = self.run, self.run.data.shards
+        if shards is None or shards.rank == 0:
+            Checkpoint.capture(run, **self.checkpoint_info).write(self.checkpoint)
+        if shards is not None:
+            shards.barrier()
         run.checkpoint_at = (run.epoch, run.pos, len(run.history))
 
     def finish(self) -> None:

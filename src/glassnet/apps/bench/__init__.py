@@ -10,7 +10,9 @@ target. Workloads (details in each module and in ``benchmarks/README.md``):
   sweep of seven hidden sizes) against the post's code run in sequence;
 * W3 (``large``): one minibatch SGD epoch, 60,000 x 784 float32, 784-256-10 ReLU, with
   GFLOP/s against the measured float32 GEMM peak and ``fit``'s added peak memory;
-* W4 (``estimators``): ``NetClassifier`` against ``MLPClassifier`` on two data sets.
+* W4 (``estimators``): ``NetClassifier`` against ``MLPClassifier`` on two data sets;
+* W5 (``w5``): W3's epoch data-parallel on 2 MPI processes of one BLAS thread each,
+  against one process of one and of two threads, with each process's peak memory.
 
 Use from the command line (``glassnet bench``, ``python -m glassnet.apps.bench``) or as
 ``run_suite(["W1"], repeat=5)``, which returns the results as a dict.
@@ -41,7 +43,7 @@ from .machine import cores, machine_info
 
 __all__ = ["add_arguments", "run", "run_suite", "main", "WORKLOADS"]
 
-WORKLOADS = ("W1", "W2", "W3", "W4")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
 
 
 def _configs(quick: bool, n_jobs: int):
@@ -49,12 +51,14 @@ def _configs(quick: bool, n_jobs: int):
     from .estimators import W4Config
     from .small import W1Config, W2Config
     from .w3 import W3Config
+    from .w5 import W5Config
 
     tiny = {
         "W1": W1Config(steps=20),
         "W2": W2Config(passes=20, n_jobs=n_jobs),
         "W3": W3Config(n=512, d=64, h=32, batch_size=128, peak_n=128, rss=False),
         "W4": W4Config(n_classification=400, max_iter={"digits": 2, "make_classification": 2}),
+        "W5": W5Config(n=512, d=64, h=32, batch_size=128),  # (each W5 process warms itself up)
     }
     if quick:
         real = {
@@ -62,6 +66,7 @@ def _configs(quick: bool, n_jobs: int):
             "W2": W2Config(passes=50, n_jobs=n_jobs),
             "W3": W3Config(n=2048, d=784, h=256, batch_size=128, peak_n=256, rss=True),
             "W4": W4Config(n_classification=1000, max_iter={"digits": 3, "make_classification": 3}),
+            "W5": W5Config(n=2048, d=64, h=32, batch_size=128),
         }
     else:
         real = {
@@ -69,6 +74,7 @@ def _configs(quick: bool, n_jobs: int):
             "W2": W2Config(n_jobs=n_jobs),
             "W3": W3Config(),
             "W4": W4Config(),
+            "W5": W5Config(),
         }
     return real, tiny
 
@@ -94,6 +100,10 @@ def _run_workload(name, cfg, warm, repeat, log):
         from .monitor_cost import monitor_cost  # issue 15: Monitor(every=10) <= 10% slower
 
         return rows, checks + monitor_cost(cfg, repeat=min(repeat, 3), log=log)
+    if name == "W5":
+        from .w5 import run_w5
+
+        return run_w5(cfg, warm, repeat, log)
     from .estimators import run_w4
 
     return run_w4(cfg, warm, repeat, log)
@@ -197,7 +207,7 @@ OPTIONS = [
         dict(
             default=",".join(WORKLOADS),
             metavar="LIST",
-            help="comma-separated workloads to run (default: W1,W2,W3,W4)",
+            help="comma-separated workloads to run (default: W1,W2,W3,W4,W5)",
         ),
     ),
     (
