@@ -97,7 +97,8 @@ def test_sweep_table_is_what_a_run_prints(tmp_path, monkeypatch, capsys):
     for hidden in (1, 5, 20):  # the same on every path: to the digit (seconds aside)
         assert rows[hidden] == page[hidden], hidden
     train, test, loss = (float(v) for v in rows[3])
-    assert (train, test) == (0.993, 0.933) and loss == pytest.approx(0.049105, abs=5e-6)
+    # the 3-unit loss: 0.049105 on the AVX2 machine, 0.049099 with OpenBLAS SkylakeX
+    assert (train, test) == (0.993, 0.933) and loss == pytest.approx(0.049102, abs=1e-5)
     train, test, loss = (float(v) for v in rows[2])  # path-dependent: a band
     assert 0.8 <= train <= 1.0 and 0.75 <= test <= 1.0 and 0.05 <= loss <= 0.35
     # and the page says so, with the row it shows among the runs it lists

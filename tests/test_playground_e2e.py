@@ -271,7 +271,8 @@ def test_one_step_and_a_selected_point_show_the_numbers_of_backprop(server, brow
     step = page.evaluate("() => window.GN.state.frame.step")
     assert (step["batch"], page.evaluate("() => window.GN.state.frame.epoch")) == (1, 0)
     assert len(step["rows"]) == 10  # the default batch size
-    assert page.is_visible("#step-info") and "Step 1 of" in page.inner_text("#step-info")
+    page.wait_for_selector("#step-info:not([hidden])")  # drawn at the next animation frame
+    assert "Step 1 of" in page.inner_text("#step-info")
 
     # click on a training point of the plot: it becomes the selected point
     target = step["rows"][0]

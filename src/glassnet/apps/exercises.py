@@ -231,7 +231,7 @@ def four_layers() -> Exercise:
             )
         res[f"{len(sizes)} layers"] = _score_panel(ax, net, X, y, Xt, yt, str(sizes))
     fig.suptitle("Exercise 5: a second hidden layer")
-    return Exercise("four_layers", _scores_line(res, varying=("test",)), res, fig)
+    return Exercise("four_layers", _scores_line(res, varying=("train", "test")), res, fig)
 
 
 def gradient_check() -> Exercise:
