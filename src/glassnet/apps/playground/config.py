@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULTS",
     "OPTIONS",
     "ConfigError",
+    "checked",
     "merge_config",
     "make_data",
     "data_call",
@@ -190,7 +191,9 @@ class ConfigError(ValueError):
     """A setting from the page that is not valid; the message is shown to the user."""
 
 
-def _checked(name, value, constraint):
+def checked(name, value, constraint):
+    """``check_param(name, value, constraint)``, its error a ``ConfigError`` (the page
+    shows those): the one check of every value a message from the page carries."""
     try:
         return check_param(name, value, constraint)
     except (TypeError, ValueError) as exc:  # the page shows ConfigError messages
@@ -203,10 +206,10 @@ def _check_field(key, value):
         raise ConfigError(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
     check = setting.check
     if not isinstance(check, ListOf):
-        return _checked(key, value, check)
+        return checked(key, value, check)
     if not isinstance(value, list) or len(value) > check.most:
         raise ConfigError(f"{key} must be {check}, got {value!r:.80}")
-    return [_checked(check.what, v, check.item) for v in value]
+    return [checked(check.what, v, check.item) for v in value]
 
 
 def merge_config(base: dict, patch) -> dict:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import modelfile as gn_io
-from ..._checks import Interval, check_param
+from ..._checks import Interval
 from ...data.csvfile import load_csv
 from ...layers import Dense
 from ...schedules import get_schedule
@@ -33,6 +33,7 @@ from .config import (
     LIMITS,
     SCHEDULE_ARGS,
     ConfigError,
+    checked,
     make_data,
     merge_config,
 )
@@ -345,7 +346,7 @@ class Session:
         """Select the data point ``index`` (a row of the data, or None for none): the
         frames then carry the network's numbers at that point (``inside.point_numbers``)."""
         if index is not None:
-            _index("point", index, len(self.X))
+            checked("point", index, _below(len(self.X)))
         with self.lock:
             self.selected = index
 
@@ -361,12 +362,12 @@ class Session:
         without ``source``, the unit's bias, to ``value``: training goes on from there,
         the download holds it, and the snippet says that the run was edited by hand."""
         dense = [lay for lay in self.net.layers if isinstance(lay, Dense)]
-        _index("layer", layer, len(dense))
+        checked("layer", layer, _below(len(dense)))
         target = dense[layer]
-        _index("to", unit, target.n_out)
+        checked("to", unit, _below(target.n_out))
         if source is not None:
-            _index("from", source, target.n_in)
-        value = _index("value", value, EDIT_RANGE)
+            checked("from", source, _below(target.n_in))
+        value = checked("value", value, EDIT_RANGE)
         with self.lock:
             if source is None:
                 target.b[unit] = value
@@ -411,11 +412,6 @@ class Session:
 EDIT_RANGE = Interval(Real, -100, 100)  # a weight typed on the page: a finite number
 
 
-def _index(name: str, value, n):
-    """``value`` as an index below ``n`` (or checked by the constraint ``n``), or a
-    ``ConfigError`` naming ``name``."""
-    constraint = n if isinstance(n, Interval) else Interval(Integral, 0, n - 1)
-    try:
-        return check_param(name, value, constraint)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(str(exc)) from None
+def _below(n: int) -> Interval:
+    """An index into ``n`` things: an integer from 0 to ``n - 1``."""
+    return Interval(Integral, 0, n - 1)

@@ -15,16 +15,23 @@ from ...optim import SGD, Adam, RMSProp
 from ...transforms import Chain, Features, fold_output_scaling
 from .config import DATASETS, IMAGES, SCHEDULE_ARGS, data_call
 
-__all__ = ["build", "page_model", "snippet", "OPTIMIZER_CALLS"]
+__all__ = ["build", "page_model", "snippet", "optimizer_call", "OPTIMIZER_CLASSES"]
 
-# the optimizer of each page name, as the snippet writes it (and ``build`` calls it)
-OPTIMIZER_CALLS = {
-    "sgd": "gn.SGD(lr={lr!r})",
-    "momentum": "gn.SGD(lr={lr!r}, momentum=0.9)",
-    "adam": "gn.Adam(lr={lr!r})",
-    "rmsprop": "gn.RMSProp(lr={lr!r})",
+# each page name's optimizer: its class and its settings besides lr; ``build`` calls it
+# and the snippet writes the same call (``optimizer_call``)
+OPTIMIZER_CLASSES = {
+    "sgd": (SGD, {}),
+    "momentum": (SGD, {"momentum": 0.9}),
+    "adam": (Adam, {}),
+    "rmsprop": (RMSProp, {}),
 }
-_OPTIMIZERS = {"gn.SGD": SGD, "gn.Adam": Adam, "gn.RMSProp": RMSProp}
+
+
+def optimizer_call(config: dict) -> str:
+    """The snippet's line for the optimizer of ``config``: ``gn.SGD(lr=0.1, momentum=0.9)``."""
+    cls, settings = OPTIMIZER_CLASSES[config["optimizer"]]
+    args = "".join(f", {k}={v!r}" for k, v in settings.items())
+    return f"gn.{cls.__name__}(lr={config['lr']!r}{args})"
 
 
 def plain_features(config: dict) -> bool:
@@ -47,10 +54,8 @@ def build(config: dict, n_inputs: int, n_outputs: int):
     net.input_transform = features
     regression = config["problem"] == "regression"
     loss = MeanSquaredError() if regression else SoftmaxCrossEntropy()
-    call = OPTIMIZER_CALLS[config["optimizer"]]
-    name, args = call.split("(", 1)
-    momentum = {"momentum": 0.9} if "momentum" in args else {}
-    return net, loss, _OPTIMIZERS[name](lr=config["lr"], **momentum)
+    cls, settings = OPTIMIZER_CLASSES[config["optimizer"]]
+    return net, loss, cls(lr=config["lr"], **settings)
 
 
 def page_model(config: dict, net, scaling, target, classes):
@@ -221,7 +226,7 @@ def snippet(
             else ""
         ),
         loss="gn.MeanSquaredError()" if regression else "gn.SoftmaxCrossEntropy()",
-        optimizer=OPTIMIZER_CALLS[config["optimizer"]].format(lr=config["lr"]),
+        optimizer=optimizer_call(config),
         schedule=config["schedule"],
         lr=config["lr"],
         schedule_args=sargs,

@@ -88,7 +88,7 @@ def images_view(s) -> dict:
     confusion = np.zeros((k, k), dtype=int)
     np.add.at(confusion, (s.y_test, pred), 1)
     shown = slice(0, SHOWN_IMAGES)
-    raw = s.scaling.mean + s.X_test[shown] * s.scaling.scale  # the pixels in [0, 1]
+    raw = s.scaling.inverse(s.X_test[shown])  # the pixels in [0, 1]
     pixels = np.round(np.clip(raw, 0, 1) * 255).astype(np.uint8)
     return {
         "shape": [h, w],
