@@ -69,6 +69,39 @@ def _page(browser, url):
     return page, errors
 
 
+def point_xy(page, index: int) -> list[float]:
+    """Where the page draws data point ``index`` on the plot, in page coordinates."""
+    return page.evaluate(
+        "(i) => { const d = GN.state.data, c = document.getElementById('heatmap');"
+        " const r = c.getBoundingClientRect(), [x0, x1, y0, y1] = d.domain;"
+        " return [r.left + (d.X[i][0] - x0) / (x1 - x0) * r.width,"
+        "         r.top + r.height - (d.X[i][1] - y0) / (y1 - y0) * r.height]; }",
+        index,
+    )
+
+
+def node_xy(page, layer: int, i: int = 0) -> list[float]:
+    """The centre of neuron ``i`` of column ``layer`` of the network diagram."""
+    return page.evaluate(
+        "([l, i]) => { const n = GN.state.netModel.nodes.find((n) => n.l === l && n.i === i);"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + n.x + n.s / 2, r.top + n.y + n.s / 2]; }",
+        [layer, i],
+    )
+
+
+def edge_xy(page, layer: int, i: int, j: int | None = None) -> list[float]:
+    """The middle of the line from neuron ``i`` of column ``layer`` to neuron ``j`` of
+    the next (the first such line without ``j``), and that ``j``."""
+    return page.evaluate(
+        "([l, i, j]) => { const e = GN.state.netModel.edges"
+        "  .find((e) => e.l === l && e.i === i && (j === null || e.j === j));"
+        " const r = document.getElementById('net').getBoundingClientRect();"
+        " return [r.left + (e.x0 + e.x1) / 2, r.top + (e.y0 + e.y1) / 2, e.j]; }",
+        [layer, i, j],
+    )
+
+
 def _slow_click(page, selector, held_ms):
     """Press and release the mouse over ``selector`` ``held_ms`` apart, as a hand does;
     ``page.click`` presses and releases at once."""
@@ -103,12 +136,7 @@ def test_xor_trains_live_in_a_real_browser(server, browser, tmp_path, capsys):
     _slow_click(page, "#play", held_ms=400)
     page.wait_for_function("() => window.GN.state.playing === false")
     # hovering a hidden neuron shows its bias; the network diagram was drawn
-    box = page.evaluate(
-        "() => { const n = GN.state.netModel.nodes.find((n) => n.l === 1);"
-        " const r = document.getElementById('net').getBoundingClientRect();"
-        " return [r.left + n.x + n.s / 2, r.top + n.y + n.s / 2]; }"
-    )
-    page.mouse.move(*box)
+    page.mouse.move(*node_xy(page, 1))
     page.wait_for_selector("#tooltip:not([hidden])")
     assert "hidden layer 1, neuron 1: bias" in page.inner_text("#tooltip")
 
@@ -276,40 +304,24 @@ def test_one_step_and_a_selected_point_show_the_numbers_of_backprop(server, brow
 
     # click on a training point of the plot: it becomes the selected point
     target = step["rows"][0]
-    xy = page.evaluate(
-        "(i) => { const d = GN.state.data, c = document.getElementById('heatmap');"
-        " const r = c.getBoundingClientRect(), [x0, x1, y0, y1] = d.domain;"
-        " return [r.left + (d.X[i][0] - x0) / (x1 - x0) * r.width,"
-        "         r.top + r.height - (d.X[i][1] - y0) / (y1 - y0) * r.height]; }",
-        target,
-    )
-    page.mouse.click(*xy)
+    page.mouse.click(*point_xy(page, target))
     page.wait_for_function("() => window.GN.state.frame.point !== null")
     point = page.evaluate("() => window.GN.state.frame.point")
     data = page.evaluate("() => window.GN.state.data")
     picked = np.asarray(data["X"][point["index"]])
     assert np.hypot(*(picked - data["X"][target])) < 0.2  # that point, or one drawn on it
 
-    def hover(js):
-        page.mouse.move(*page.evaluate(js))
+    def hover(xy):
+        page.mouse.move(*xy[:2])
         page.wait_for_selector("#tooltip:not([hidden])")
         return page.inner_text("#tooltip")
 
-    text = hover(
-        "() => { const n = GN.state.netModel.nodes.find((n) => n.l === 1 && n.i === 2);"
-        " const r = document.getElementById('net').getBoundingClientRect();"
-        " return [r.left + n.x + n.s / 2, r.top + n.y + n.s / 2]; }"
-    )
+    text = hover(node_xy(page, 1, 2))
     z, a, delta = point["z"][0][2], point["a"][1][2], point["delta"][0][2]
     assert f"hidden layer 1, neuron 3 at point {point['index']}" in text
     assert f"= {z:.4g}" in text and f"a = tanh(z) = {a:.4g}" in text
     assert f"(next) = {delta:.4g}" in text
-    text = hover(
-        "() => { const e = GN.state.netModel.edges"
-        "  .find((e) => e.l === 1 && e.i === 0 && e.j === 1);"
-        " const r = document.getElementById('net').getBoundingClientRect();"
-        " return [r.left + (e.x0 + e.x1) / 2, r.top + (e.y0 + e.y1) / 2]; }"
-    )
+    text = hover(edge_xy(page, 1, 0, 1))
     assert "over the batch = mean of a·δ (+ l2·w)" in text
     a_in, d_out = point["a"][1][0], point["delta"][1][1]
     assert f"a·δ = {a_in:.4g} · {d_out:.4g}" in text
@@ -354,11 +366,7 @@ def test_regression_a_feature_cross_an_edit_l1_and_digits_in_a_real_browser(
     page.screenshot(path=str(tmp_path / "regression.png"), full_page=True)
 
     # click a line of the network: type a new weight
-    xy = page.evaluate(
-        "() => { const e = GN.state.netModel.edges.find((e) => e.l === 0 && e.i === 2);"
-        " const r = document.getElementById('net').getBoundingClientRect();"
-        " return [r.left + (e.x0 + e.x1) / 2, r.top + (e.y0 + e.y1) / 2, e.j]; }"
-    )
+    xy = edge_xy(page, 0, 2)
     page.mouse.click(xy[0], xy[1])
     page.wait_for_selector("#edit-box:not([hidden])")
     page.fill("#edit-box", "1.5")

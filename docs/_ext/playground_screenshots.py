@@ -40,6 +40,8 @@ def _play(page, epochs: int) -> None:
 
 def take(browser, url: str) -> list[Path]:
     """Each view of ``SHOTS``, saved; returns the files written."""
+    from tests.test_playground_e2e import node_xy, point_xy  # the browser test's own
+
     shots = {}
     page = _open(browser, url, "&dataset=spiral&layers=8,8,6&noise=10")
     _play(page, 300)
@@ -54,21 +56,9 @@ def take(browser, url: str) -> list[Path]:
     _play(page, 30)
     page.click("#one-step")
     page.wait_for_function("() => GN.state.frame.step !== null")
-    xy = page.evaluate(
-        "() => { const d = GN.state.data, c = document.getElementById('heatmap');"
-        " const r = c.getBoundingClientRect(), [x0, x1, y0, y1] = d.domain;"
-        " const i = GN.state.frame.step.rows[0];"
-        " return [r.left + (d.X[i][0] - x0) / (x1 - x0) * r.width,"
-        "         r.top + r.height - (d.X[i][1] - y0) / (y1 - y0) * r.height]; }"
-    )
-    page.mouse.click(*xy)
+    page.mouse.click(*point_xy(page, page.evaluate("() => GN.state.frame.step.rows[0]")))
     page.wait_for_function("() => GN.state.frame.point !== null")
-    node = page.evaluate(
-        "() => { const n = GN.state.netModel.nodes.find((n) => n.l === 1 && n.i === 1);"
-        " const r = document.getElementById('net').getBoundingClientRect();"
-        " return [r.left + n.x + n.s / 2, r.top + n.y + n.s / 2]; }"
-    )
-    page.mouse.move(*node)
+    page.mouse.move(*node_xy(page, 1, 1))
     page.wait_for_selector("#tooltip:not([hidden])")
     shots["one-step"] = page
     page = _open(browser, url, "&dataset=circle&layers=&features=x1^2,x2^2&lr=0.1")
