@@ -126,6 +126,7 @@ def _check_w3(rows, checks):
     in_order = w3["PyTorch, batches in order"]
     assert in_order["target"] == 0.8 and in_order["versus"] == "glassnet fit, batches in order"
     assert w3["glassnet fit, batches in order"]["status"] == "ok"
+    assert w3["NumPy floor (preallocated, in place)"]["status"] == "ok"
     for r in rows:
         if r["workload"] == "W3" and r["status"] == "ok":
             assert r["info"]["dtype"] == "float32", r
@@ -134,6 +135,7 @@ def _check_w3(rows, checks):
     assert any("GEMM peak" in n for n in names), names
     assert any("tracemalloc" in n for n in names), names
     assert any("RSS" in n for n in names), names
+    assert "NumPy floor over matrix products alone" in names
     for c in checks:
         if c["workload"] == "W3":
             assert c["value"] is not None and c["value"] >= 0, c
@@ -143,13 +145,16 @@ def _check_w5(rows, checks):
     """W5: 2 MPI processes of 1 thread (not available without mpi4py) against 1 process of
     1 and of 2 threads; the speed-ups and the memory per process as checks."""
     w5 = {r["system"]: r for r in rows if r["workload"] == "W5"}
-    assert sorted(w5) == sorted([w5mod.MPI_ROW, w5mod.ONE_THREAD, w5mod.TWO_THREADS])
+    on_mpi = [w5mod.MPI_ROW, w5mod.FLOOR_MPI, w5mod.FLOOR_ALONE]
+    alone = [w5mod.ONE_THREAD, w5mod.TWO_THREADS, w5mod.FLOOR_ONE]
+    assert sorted(w5) == sorted(on_mpi + alone)
     assert w5[w5mod.MPI_ROW]["reference"]
-    assert w5[w5mod.ONE_THREAD]["status"] == w5[w5mod.TWO_THREADS]["status"] == "ok"
+    assert all(w5[name]["status"] == "ok" for name in alone)
     mpi = importlib.util.find_spec("mpi4py") is not None
-    assert w5[w5mod.MPI_ROW]["status"] == ("ok" if mpi else "not available")
+    for name in on_mpi:
+        assert w5[name]["status"] == ("ok" if mpi else "not available"), name
     w5_checks = {c["name"]: c for c in checks if c["workload"] == "W5"}
-    assert len(w5_checks) == 3
+    assert len(w5_checks) == 5
     speedup = next(c for name, c in w5_checks.items() if name.endswith("1 thread"))
     assert speedup["target"] == ">= 1.7x"
     for c in w5_checks.values():
@@ -208,6 +213,26 @@ def test_engine_loop_is_fits_arithmetic(hidden):
     bare = small.engine_loop(X, y, hidden, passes=200)
     net, _ = post_network(X, y, hidden, epochs=200)
     np.testing.assert_array_equal(bare.theta, net.theta)
+
+
+def test_numpy_floor_is_fits_epoch():
+    """W3's NumPy floor does fit's work and nothing less: from the same network, one
+    shuffled epoch of each gives the same parameters up to float32 rounding (their sums
+    run in another order), though the epoch moves them by far more. Shared halves of each
+    batch (W5's floor without the all-reduce) still divide by the whole batch's rows."""
+    from glassnet.apps.bench.w3 import W3Config, fit_one_epoch, floor_epoch, make_data, w3_net
+
+    cfg = W3Config(n=1000, d=20, h=16, k=3, batch_size=32)
+    X, y = make_data(cfg)
+    start, fitted, floored = w3_net(cfg), w3_net(cfg), w3_net(cfg)
+    fit_one_epoch(fitted, X, y, cfg)
+    floor_epoch(floored, X, y, cfg)
+    moved = np.abs(fitted.theta - start.theta).max()
+    assert moved > 1e-3
+    np.testing.assert_allclose(floored.theta, fitted.theta, rtol=0, atol=1e-6)
+    half = w3_net(cfg)
+    floor_epoch(half, X, y, cfg, batch_size=16)  # a half batch each step, scaled as a whole
+    assert 0 < np.abs(half.theta - start.theta).max() < 2 * moved
 
 
 def test_missing_systems_are_not_available(monkeypatch):

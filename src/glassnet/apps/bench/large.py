@@ -16,7 +16,7 @@ from . import machine
 from .core import Check, NotAvailable, System, time_systems
 from .machine import cores, gemm_gflops
 from .memory import rss_increase, tracemalloc_increase
-from .w3 import W3Config, fit_one_epoch, make_data, w3_net
+from .w3 import W3Config, fit_one_epoch, floor_epoch, make_data, w3_net
 
 __all__ = ["W3Config", "make_data", "epoch_flops", "w3_systems", "run_w3"]
 
@@ -41,6 +41,13 @@ def w3_glassnet(data, cfg: W3Config, shuffle: bool = True):
 
 def w3_glassnet_in_order(data, cfg: W3Config):
     return w3_glassnet(data, cfg, shuffle=False)
+
+
+def w3_floor(data, cfg: W3Config):
+    X, y = data
+    net = w3_net(cfg)
+    floor_epoch(net, X, y, cfg)
+    return net.theta.dtype
 
 
 def w3_products(data, cfg: W3Config):
@@ -169,6 +176,8 @@ def _dtype_note(dt) -> dict:
 
 
 IN_ORDER = "glassnet fit, batches in order"
+FLOOR = "NumPy floor (preallocated, in place)"
+PRODUCTS = "matrix products alone"
 
 
 def w3_systems() -> list[System]:
@@ -179,10 +188,16 @@ def w3_systems() -> list[System]:
         System("glassnet fit", w3_glassnet, reference=True, describe=_dtype_note),
         System(IN_ORDER, w3_glassnet_in_order, note="slices of X", describe=_dtype_note),
         System(
-            "matrix products alone",
+            PRODUCTS,
             w3_products,
             target=1.4,
             note="the 5 products of every batch, nothing else",
+            describe=_dtype_note,
+        ),
+        System(
+            FLOOR,
+            w3_floor,
+            note="the same epoch, nothing around the arithmetic: bench.w3.floor_epoch",
             describe=_dtype_note,
         ),
         System(
@@ -274,7 +289,17 @@ def _speed_checks(rows, cfg: W3Config, peak: float, repeat: int) -> list[Check]:
         share_check = Check("W3", name, share, "%", ">= 45%", share >= 45, shapes)
     else:
         share_check = Check("W3", name, None, "%", ">= 45%", None)
-    return [share_check, Check("W3", "float32 GEMM peak", peak, "GFLOP/s", "", None, shapes)]
+    peak_check = Check("W3", "float32 GEMM peak", peak, "GFLOP/s", "", None, shapes)
+    return [share_check, peak_check, _floor_check(rows)]
+
+
+def _floor_check(rows) -> Check:
+    """How far above its matrix products NumPy's leanest loop of the epoch runs: the
+    least that ``fit``'s ratio to the products can be on this machine."""
+    best = {r.system: r.best for r in rows}
+    value = best[FLOOR] / best[PRODUCTS] if best.get(FLOOR) and best.get(PRODUCTS) else None
+    detail = "gathering the shuffled rows and updating every parameter, at the least"
+    return Check("W3", "NumPy floor over matrix products alone", value, "x", "", None, detail)
 
 
 def _tracemalloc_check(X, y, cfg: W3Config) -> Check:

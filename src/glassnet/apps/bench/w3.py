@@ -1,5 +1,5 @@
-"""W3's settings, data and glassnet's epoch, shared by the timing (``large``) and the
-memory measurement (``memory``)."""
+"""W3's settings, data, glassnet's epoch and NumPy's floor for it, shared by the timing
+(``large``, ``w5``) and the memory measurement (``memory``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 import glassnet as gn
 
-__all__ = ["W3Config", "make_data", "w3_net", "fit_one_epoch"]
+__all__ = ["W3Config", "make_data", "w3_net", "fit_one_epoch", "floor_epoch"]
 
 
 @dataclass
@@ -51,3 +51,55 @@ def fit_one_epoch(net, X, y, cfg: W3Config, shuffle: bool = True) -> None:
         shuffle=shuffle,
         seed=0,
     )
+
+
+def floor_epoch(net, X, y, cfg: W3Config, batch_size: int | None = None, reduce=None) -> None:
+    """W3's epoch as lean as NumPy allows: the least any NumPy loop spends on it.
+
+    The same shuffled minibatch SGD on ``net``'s packed parameters, with nothing around
+    the arithmetic: every array made once before the loop; each batch gathered into a
+    kept buffer (``np.take(out=)``); ReLU, softmax and their gradients in place; one
+    multiply and one subtract to update all parameters; no checks, no loss value, no
+    history. What it spends beyond ``matrix products alone`` is what a NumPy loop
+    cannot avoid: gathering the batch's rows from memory and a pass over every parameter
+    to update it (besides the small elementwise steps). ``reduce(grad)``, under MPI,
+    adds up the processes' gradients as ``fit(comm=)`` does, one all-reduce per batch;
+    ``batch_size`` is then the process's share of a batch."""
+    (dense1, _relu, dense2) = net.layers
+    W1, b1, W2, b2 = dense1.W, dense1.b, dense2.W, dense2.b
+    dW1, db1, dW2, db2 = dense1.dW, dense1.db, dense2.dW, dense2.db
+    theta, grad = net.theta, net.grad
+    bs = batch_size or cfg.batch_size
+    shares = cfg.batch_size // bs  # the processes that share each batch
+    dt = theta.dtype
+    xb, a1 = np.empty((bs, cfg.d), dt), np.empty((bs, cfg.h), dt)
+    z2, delta2 = np.empty((bs, cfg.k), dt), np.empty((bs, cfg.h), dt)
+    active, step = np.empty((bs, cfg.h), bool), np.empty_like(theta)
+    lr, rows = dt.type(cfg.lr), np.arange(bs)
+    order = np.random.default_rng(0).permutation(X.shape[0])
+    for start in range(0, X.shape[0], bs):
+        idx = order[start : start + bs]
+        m = idx.size
+        x = np.take(X, idx, axis=0, out=xb[:m], mode="clip")  # clip: no bounds-check copy
+        a, z, delta, mask = a1[:m], z2[:m], delta2[:m], active[:m]
+        np.matmul(x, W1, out=a)
+        a += b1
+        np.maximum(a, 0, out=a)  # a1 = relu(x W1 + b1)
+        np.matmul(a, W2, out=z)
+        z += b2
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)  # yhat = softmax(a1 W2 + b2)
+        z[rows[:m], y[idx]] -= 1  # delta3 = yhat - y
+        z /= dt.type(m * shares)  # the mean over the whole batch
+        np.matmul(a.T, z, out=dW2)
+        z.sum(axis=0, out=db2)
+        np.matmul(z, W2.T, out=delta)
+        np.greater(a, 0, out=mask)
+        delta *= mask  # delta2 = delta3 W2^T * relu'(z1)
+        np.matmul(x.T, delta, out=dW1)
+        delta.sum(axis=0, out=db1)
+        if reduce is not None:
+            reduce(grad)
+        np.multiply(grad, lr, out=step)
+        theta -= step  # theta -= lr * grad

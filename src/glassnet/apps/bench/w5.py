@@ -6,7 +6,11 @@ shuffled), timed three ways, each in fresh processes that read the data from a f
 * ``fit(..., comm=MPI.COMM_WORLD)`` under ``mpiexec -n 2``, one BLAS thread per process,
   each process reading only its shard of the rows;
 * one process with one BLAS thread (the issue's target: 2 processes at least 1.7x as
-  fast), and one process with two BLAS threads (the same two cores used by threads).
+  fast), and one process with two BLAS threads (the same two cores used by threads);
+* NumPy's floor for the epoch (``w3.floor_epoch``) the same ways: on 2 processes with one
+  all-reduce of the gradient per batch, on 2 processes without it (each process its half
+  of every batch, nothing exchanged: what no data-parallel run can beat), and on one
+  process. Their speed-ups bound what ``fit``'s can be on this machine.
 
 Each process times ``repeat`` epochs (a fresh network each, after one untimed warm-up
 on the first rows); a data-parallel epoch takes as long as its slowest process. The
@@ -15,8 +19,9 @@ process adds over an interpreter with NumPy, BLAS and MPI loaded (its data inclu
 the kernel's high-water mark, reset after the warm-up); each of the 2 processes should
 add about half of what the one process adds (at most 60%).
 
-Run as ``python -m glassnet.apps.bench.w5 DIR N D H K BATCH REPEAT`` (under ``mpiexec`` or
-not) it is one such process, printing its measurements (rank 0: everyone's) as JSON.
+Run as ``python -m glassnet.apps.bench.w5 DIR KIND N D H K BATCH REPEAT`` (under ``mpiexec``
+or not; KIND ``fit``, ``floor`` or ``floor-alone``) it is one such process, printing its
+measurements (rank 0: everyone's) as JSON.
 """
 
 from __future__ import annotations
@@ -35,13 +40,16 @@ import numpy as np
 
 from .core import Check, Row, compare
 from .memory import _status_kib
-from .w3 import W3Config, make_data, w3_net
+from .w3 import W3Config, floor_epoch, make_data, w3_net
 
 __all__ = ["W5Config", "run_w5"]
 
 MPI_ROW = "glassnet fit, 2 processes x 1 thread (MPI)"
 ONE_THREAD = "glassnet fit, 1 process x 1 thread"
 TWO_THREADS = "glassnet fit, 1 process x 2 threads"
+FLOOR_MPI = "NumPy floor, 2 processes x 1 thread (MPI)"
+FLOOR_ALONE = "NumPy floor, 2 processes x 1 thread, no all-reduce"
+FLOOR_ONE = "NumPy floor, 1 process x 1 thread"
 SPEEDUP_TARGET = 1.7  # the issue's: 2 processes of 1 thread over 1 process of 1 thread
 MEMORY_TARGET = 60  # % of one process's added memory that each of 2 may add: half + 10
 
@@ -75,7 +83,14 @@ def _read_rows(folder: Path, start: int, stop: int, cfg: W3Config):
     return X.reshape(stop - start, d), y
 
 
-def _epoch(net, X, y, cfg: W3Config, comm) -> None:
+def _epoch(kind: str, net, X, y, cfg: W3Config, comm) -> None:
+    """One epoch of ``kind``: ``fit``, or NumPy's floor with (``floor``) or without
+    (``floor-alone``) the all-reduce, each process taking its share of every batch."""
+    if kind != "fit":
+        size = 1 if comm is None else comm.Get_size()
+        add_up = None if kind == "floor-alone" or comm is None else _all_reduce(comm)
+        floor_epoch(net, X, y, cfg, batch_size=cfg.batch_size // size, reduce=add_up)
+        return
     import glassnet as gn
 
     gn.fit(
@@ -84,7 +99,17 @@ def _epoch(net, X, y, cfg: W3Config, comm) -> None:
     )  # fmt: skip
 
 
-def _child(folder: str, n, d, h, k, batch_size, repeat) -> dict | None:
+def _all_reduce(comm):
+    """``fit(comm=)``'s exchange: the packed gradient summed over the processes, in place."""
+    from mpi4py import MPI
+
+    def add_up(grad):
+        comm.Allreduce(MPI.IN_PLACE, grad, op=MPI.SUM)
+
+    return add_up
+
+
+def _child(folder: str, kind: str, n, d, h, k, batch_size, repeat) -> dict | None:
     """One process of a system: warm up, read its rows, time ``repeat`` epochs."""
     from ...train.distributed import shard_range
     from ..train_cmd import mpi_world
@@ -94,7 +119,7 @@ def _child(folder: str, n, d, h, k, batch_size, repeat) -> dict | None:
     start, stop = shard_range(n, comm) if comm is not None else (0, n)
     warm = W3Config(n=512, d=d, h=h, k=k, batch_size=batch_size)
     Xw, yw = _read_rows(Path(folder), *(shard_range(512, comm) if comm else (0, 512)), warm)
-    _epoch(w3_net(warm), Xw, yw, warm, comm)  # imports, BLAS buffers, MPI's first calls
+    _epoch(kind, w3_net(warm), Xw, yw, warm, comm)  # imports, BLAS buffers, MPI's first calls
     del Xw, yw
     try:
         Path("/proc/self/clear_refs").write_text("5")  # the high-water mark from here on
@@ -108,7 +133,7 @@ def _child(folder: str, n, d, h, k, batch_size, repeat) -> dict | None:
         if comm is not None:
             comm.Barrier()
         t0 = time.perf_counter()
-        _epoch(net, X, y, cfg, comm)
+        _epoch(kind, net, X, y, cfg, comm)
         dt = time.perf_counter() - t0
         times.append(dt if comm is None else comm.allreduce(dt, op=_max()))
     added = None if base is None else _status_kib("VmHWM") - base
@@ -126,9 +151,9 @@ def _max():
 
 
 # ---------------------------------------------------------------- the workload
-def _run_system(folder: Path, cfg: W5Config, repeat: int, processes: int, threads: int):
+def _run_system(folder: Path, cfg: W5Config, repeat: int, kind: str, processes: int, threads: int):
     """Start one system's processes; returns the child's JSON (or raises)."""
-    cmd = [sys.executable, "-m", "glassnet.apps.bench.w5", str(folder)]
+    cmd = [sys.executable, "-m", "glassnet.apps.bench.w5", str(folder), kind]
     cmd += [str(v) for v in (cfg.n, cfg.d, cfg.h, cfg.k, cfg.batch_size, repeat)]
     if processes > 1:
         cmd = [_mpiexec(), "-n", str(processes), *cmd]
@@ -145,8 +170,15 @@ def _run_system(folder: Path, cfg: W5Config, repeat: int, processes: int, thread
 def run_w5(cfg: W5Config, warm_cfg: W5Config, repeat: int, log=None):
     """Time W5's three systems and measure the processes' memory; returns
     ``(rows, checks)``. (``warm_cfg`` is unused: each process warms itself up.)"""
-    systems = [(MPI_ROW, cfg.processes, 1), (ONE_THREAD, 1, 1), (TWO_THREADS, 1, 2)]
-    rows = [Row("W5", name, reference=name == MPI_ROW) for name, _, _ in systems]
+    systems = [
+        (MPI_ROW, "fit", cfg.processes, 1),
+        (ONE_THREAD, "fit", 1, 1),
+        (TWO_THREADS, "fit", 1, 2),
+        (FLOOR_MPI, "floor", cfg.processes, 1),
+        (FLOOR_ALONE, "floor-alone", cfg.processes, 1),
+        (FLOOR_ONE, "floor", 1, 1),
+    ]
+    rows = [Row("W5", name, reference=name == MPI_ROW) for name, *_ in systems]
     missing = _unavailable()
     results = {}
     with tempfile.TemporaryDirectory(prefix="glassnet-w5-") as tmp:
@@ -154,13 +186,13 @@ def run_w5(cfg: W5Config, warm_cfg: W5Config, repeat: int, log=None):
         X.tofile(Path(tmp) / "X.f32")
         y.astype(np.int64).tofile(Path(tmp) / "y.i64")
         del X, y
-        for (name, processes, threads), row in zip(systems, rows):
+        for (name, kind, processes, threads), row in zip(systems, rows):
             row.note = f"{processes} process(es) x {threads} BLAS thread(s)"
             if missing and processes > 1:
                 row.status, row.error = "not available", missing
                 continue
             try:
-                results[name] = _run_system(Path(tmp), cfg, repeat, processes, threads)
+                results[name] = _run_system(Path(tmp), cfg, repeat, kind, processes, threads)
                 row.times = results[name]["times"]
             except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
                 row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:200]
@@ -189,6 +221,11 @@ def _checks(rows, results) -> list[Check]:
                 "best epoch times",
             )
         )
+    for alone, how in ((FLOOR_MPI, "with the all-reduce"), (FLOOR_ALONE, "no all-reduce")):
+        value = best[FLOOR_ONE] / best[alone] if best.get(alone) and best.get(FLOOR_ONE) else None
+        name = f"NumPy floor's speed-up, 2 processes over 1 ({how})"
+        detail = "bounds fit's: the same epoch with nothing around the arithmetic"
+        checks.append(Check("W5", name, value, "x", "", None, detail))
     checks.append(_memory_check(results))
     return checks
 
@@ -215,6 +252,6 @@ def _memory_check(results) -> Check:
 
 
 if __name__ == "__main__":
-    result = _child(sys.argv[1], *(int(a) for a in sys.argv[2:8]))
+    result = _child(sys.argv[1], sys.argv[2], *(int(a) for a in sys.argv[3:9]))
     if result is not None:
         print(json.dumps(result))
