@@ -9,11 +9,11 @@ runs on all the rows:
 * a batch is the single process's batch: rows ``start:stop`` of the epoch's order (the
   rows in order, or a permutation that every process draws from the same seed); each
   process takes the rows of the batch that it holds, possibly none;
-* each process computes the *sums* of the loss and of its gradient over its rows
-  (``delta3 = yhat - y`` unscaled), and one all-reduce of the packed gradient
-  ``net.grad`` adds them up (a second, of three numbers, adds the losses, rows and
-  weights); a mean loss divides by the whole batch's rows (or weight). The penalty's
-  gradient ``l2 * W`` is added after that, once;
+* each process computes its rows' share of the batch's loss and gradient, scaled as the
+  whole batch's: a mean loss divides by the whole batch's rows (or weight), known to
+  every process, so ``delta3 = (yhat - y) / rows`` as in one process. One all-reduce of
+  the packed gradient ``net.grad`` adds the shares up (a second, of one number, adds the
+  losses). The penalty's gradient ``l2 * W`` is added after that, once;
 * every process then takes the same optimizer step from the same gradient, so the
   parameters stay equal on all of them (an all-reduce gives each the same sums).
 
@@ -175,17 +175,11 @@ class Shards:
         self.comm.Allreduce(self.MPI.IN_PLACE, buf, op=self.MPI.SUM)
         return buf
 
-    def add_up(self, grad, loss: float, rows: int, wb, mean: bool) -> float:
-        """The whole batch's gradient (into ``grad``) and loss from this process's share:
-        ``grad`` and ``loss`` are sums over its ``rows`` (weights ``wb`` or None). One
-        all-reduce adds the packed gradients; a mean divides by the batch's rows (weight)."""
+    def add_up(self, grad, loss: float) -> float:
+        """The whole batch's gradient (into ``grad``) and loss from this process's share
+        of them: one all-reduce adds the packed gradients, another the losses."""
         self.comm.Allreduce(self.MPI.IN_PLACE, grad, op=self.MPI.SUM)
-        loss, rows, weight = self.total(loss, rows, 0.0 if wb is None else float(wb.sum()))
-        if not mean:
-            return float(loss)
-        div = rows if wb is None else (weight if weight > 0 else 1.0)  # Loss._scale's
-        grad /= grad.dtype.type(div)
-        return float(loss / div)
+        return float(self.total(loss)[0])
 
     def gather(self, a: np.ndarray) -> np.ndarray:
         """The processes' 1-D arrays ``a`` (one entry per row of their shard), one after
@@ -254,10 +248,10 @@ class Shards:
 
 
 class ShardObjective(Objective):
-    """``Objective`` on this process's share of each batch: the gradient and the loss of
-    its rows are sums (a copy of the loss with ``reduction="sum"``), added up over the
-    processes by ``Shards.add_up`` inside ``step``, before the penalty. The metric stays
-    this process's (the run adds it up at the epoch's end)."""
+    """``Objective`` on this process's share of each batch: the loss of its rows and its
+    gradient, scaled as the whole batch's (``BatchShare``), added up over the processes
+    by ``Shards.add_up`` inside ``step``, before the penalty. The metric stays this
+    process's (the run adds it up at the epoch's end)."""
 
     def __init__(self, shards: Shards, net, loss, **kw):
         super().__init__(net, loss, **kw)
@@ -265,13 +259,12 @@ class ShardObjective(Objective):
         self.shard_loss = get_loss(loss.name, **{**loss.get_config(), "reduction": "sum"})
         self.mean = loss.reduction == "mean"
 
-    def gradient(self, xb, yb, wb, l2: float, optimizer=None):
-        def add_up(grad, shard_loss):
-            return self.shards.add_up(grad, shard_loss, xb.shape[0], wb, self.mean)
-
+    def gradient(self, xb, yb, wb, l2: float, optimizer=None, whole=None):
+        rows, weights = whole  # the whole batch's, over every process
+        share = BatchShare(self.shard_loss, self.loss._scale(rows, weights))
         return step(
-            self.net, self.shard_loss, xb, yb, wb,
-            l2=l2, l1=self.l1, clip_norm=self.clip_norm, optimizer=optimizer, reduce=add_up,
+            self.net, share, xb, yb, wb, l2=l2, l1=self.l1, clip_norm=self.clip_norm,
+            optimizer=optimizer, reduce=self.shards.add_up,
         )  # fmt: skip
 
     def evaluate(self, X, y, ss_tot=None) -> dict:
@@ -288,6 +281,25 @@ class ShardObjective(Objective):
         else:
             logs["r2"] = 1.0 - float(metric) / ss_tot if ss_tot else 0.0
         return logs
+
+
+class BatchShare:
+    """This process's share of a batch's loss: the summed loss ``loss`` of its rows over
+    ``div``, the whole batch's divisor (its rows or weight for a mean loss, 1 for a sum).
+    The shares of all processes add up to the batch's loss, and their gradients
+    (``delta3 = (yhat - y) / div``, as one process scales it) to the batch's gradient."""
+
+    def __init__(self, loss, div: float):
+        self.loss, self.div = loss, div
+
+    def forward(self, out, y, sample_weight=None) -> float:
+        return self.loss.forward(out, y, sample_weight) / self.div
+
+    def backward(self):
+        delta = self.loss.backward()
+        if self.div != 1.0:
+            delta /= self.div  # as the loss divides in one process
+        return delta
 
 
 # ---------------------------------------------------------------- helpers for users

@@ -19,7 +19,8 @@ def train_lbfgs(run, initial_epoch: int, epochs: int):
     returns SciPy's result."""
     obj, data = run.objective, run.data
     net = obj.net
-    l2 = obj.batch_l2(*run.whole_batch(0, data.n, data.X, data.w))  # under MPI: all rows'
+    whole = run.whole_batch(0, data.n, data.X, data.w)  # under MPI: every process's rows
+    l2 = obj.batch_l2(*whole)
     last = {}  # the last point SciPy evaluated, and its history entries
     epoch, begun = initial_epoch, False  # the iteration in progress; its begin called?
 
@@ -30,7 +31,7 @@ def train_lbfgs(run, initial_epoch: int, epochs: int):
         begun = True
         net.theta[...] = theta
         penalty = net.penalty(l2, obj.l1)
-        data_loss, out = obj.gradient(data.X, data.y, data.w, l2)
+        data_loss, out = obj.gradient(data.X, data.y, data.w, l2, whole=whole)
         metric = obj.metric(out, data.y, data.labels) if run.rules.metric else 0
         loss = data_loss + penalty if run.rules.loss_per_row else data_loss
         run.sums = [loss, 1.0, metric, penalty]

@@ -95,9 +95,10 @@ class Objective:
             return self.l2
         return self.l2 / (m if wb is None else float(wb.sum()))
 
-    def gradient(self, xb, yb, wb, l2: float, optimizer=None):
+    def gradient(self, xb, yb, wb, l2: float, optimizer=None, whole=None):
         """``step`` with these settings: fills ``net.grad`` (and steps with
-        ``optimizer``, if given); returns ``(data loss, outputs)``."""
+        ``optimizer``, if given); returns ``(data loss, outputs)``. ``whole``, the
+        batch's ``(rows, weights)``, matters under MPI only, where ``xb`` is a share of it."""
         return step(
             self.net, self.loss, xb, yb, wb,
             l2=l2, l1=self.l1, clip_norm=self.clip_norm, optimizer=optimizer,
@@ -205,7 +206,7 @@ class TrainingRun:
             else:
                 l2 = obj.batch_l2(m, w)
                 penalty = obj.net.penalty(l2, obj.l1)  # at the parameters the batch's loss sees
-                data_loss, out = obj.gradient(xb, yb, wb, l2, self.optimizer)  # the step
+                data_loss, out = obj.gradient(xb, yb, wb, l2, self.optimizer, (m, w))  # the step
                 metric = obj.metric(out, yb, labels_b) if self.rules.metric else 0
                 self.add_to_sums(data_loss, penalty, metric, m, w)
             self.pos = stop
