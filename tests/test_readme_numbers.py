@@ -177,6 +177,22 @@ def test_speed_table_is_the_last_bench_run():
     w1 = {r.system: r.times for r in rows if r.workload == "W1"}
     rounds = [g / p for g, p in zip(w1["glassnet fit"], w1["post's code"])]
     assert f"gave ratios from {min(rounds):.2f} to {max(rounds):.2f} in this run" in text
+    # W5's speed-up and memory, and the NumPy floors (W3's ratio to the products, fit's to
+    # the floor, the floor's speed-ups on 2 processes and fit's share of them)
+    speedup = check["speed-up of 2 processes over 1 process x 1 thread"]
+    memory = check["peak memory a process adds, % of one process's"]
+    assert f"processes were {speedup:.2f}x as fast as one process" in text
+    assert f"each used {memory:.1f}% of its memory" in text
+    w3 = {r.system: r for r in rows if r.workload == "W3"}
+    floor, fit3 = w3["NumPy floor (preallocated, in place)"], w3["glassnet fit"]
+    floor_ratio = check["NumPy floor over matrix products alone"]
+    assert f"W3 the floor took {floor_ratio:.2f}x the time of the matrix products" in text
+    assert f"`fit` took {fit3.best / floor.best:.2f}x the floor's time" in text
+    with_ar = check["NumPy floor's speed-up, 2 processes over 1 (with the all-reduce)"]
+    without = check["NumPy floor's speed-up, 2 processes over 1 (no all-reduce)"]
+    assert f"two processes was {with_ar:.2f}x as fast as on one with an all-reduce" in text
+    assert f"and {without:.2f}x without any exchange" in text
+    assert f"`fit`'s {speedup:.2f}x is {100 * speedup / with_ar:.0f}% of the floor's" in text
     # each row that missed its target is named with its ratio and target, none other
     missed = [f"({r.ratio:.2f}x, target {r.target:.2f}x)" for r in rows if r.met is False]
     assert all(m in text for m in missed), missed
@@ -204,3 +220,42 @@ def test_the_monitor_example_runs_as_written(tmp_path, monkeypatch):
     assert mon.stats["update_ratio"].shape == (50, 2)  # 500 epochs / every 10, 2 Dense layers
     assert "0.W" in out.getvalue() and "2.W" in out.getvalue()  # summary: a line per layer
     assert mon.stats["saturated"][-1][0] < 0.5  # the hidden tanh units still learn
+
+
+def test_the_w5_pages_show_the_last_bench_run():
+    """The speed guide's W5 table and the figures it and the MPI page give are
+    ``benchmarks/results/latest.json``'s (the README's run)."""
+    import json
+
+    root = Path(__file__).resolve().parents[1]
+    data = json.loads((root / "benchmarks" / "results" / "latest.json").read_text())
+    best = {r["system"]: min(r["times"]) for r in data["rows"] if r["workload"] == "W5"}
+    check = {c["name"]: c["value"] for c in data["checks"] if c["workload"] == "W5"}
+    speed = " ".join((root / "docs" / "guide" / "speed.md").read_text().split())
+    mpi = " ".join((root / "docs" / "guide" / "mpi.md").read_text().split())
+    for system, seconds in best.items():
+        shown = system.replace("glassnet fit", "`fit`")
+        assert f"| {shown} | {seconds:.3g} |" in speed, (system, seconds)
+    speedup = check["speed-up of 2 processes over 1 process x 1 thread"]
+    memory = check["peak memory a process adds, % of one process's"]
+    with_ar = check["NumPy floor's speed-up, 2 processes over 1 (with the all-reduce)"]
+    without = check["NumPy floor's speed-up, 2 processes over 1 (no all-reduce)"]
+    two_threads = check["speed-up of 2 processes over 1 process x 2 threads"]
+    assert f"were {speedup:.2f}x as fast as one process of one thread" in speed
+    assert f"and {two_threads:.2f}x as fast as one process of two threads" in speed
+    assert f"Each added {memory:.1f}% of the memory" in speed
+    assert f"two processes are {without:.2f}x as fast as one" in speed
+    assert (
+        f"takes that down to {with_ar:.2f}x. `fit` reaches {100 * speedup / with_ar:.0f}%" in speed
+    )
+    day, time = data["machine"]["date"].split()[:2]
+    assert f"({day}, {time} UTC;" in speed
+    two = best["glassnet fit, 2 processes x 1 thread (MPI)"]
+    one, threads = (
+        best["glassnet fit, 1 process x 1 thread"],
+        best["glassnet fit, 1 process x 2 threads"],
+    )
+    assert f"2 processes took {two:.3g} s an epoch against {one:.3g} s" in mpi
+    assert f"and {threads:.3g} s for one of two threads" in mpi
+    assert f"({speedup:.2f}x; the goal" in mpi and f"added {memory:.1f}% of the memory" in mpi
+    assert f"gains only {with_ar:.2f}x" in mpi and f"({without:.2f}x without the exchange)" in mpi
