@@ -1,12 +1,16 @@
-"""Gradients a layer rebinds instead of writing into its view of the packed gradient.
+"""Gradients and parameters a layer rebinds instead of writing into its views.
 
-``Sequential`` hands each layer views into its one gradient vector ``net.grad`` (``bind``);
-the optimizer reads that vector. A layer written in the style of "Deep Learning from
-Scratch" assigns a new array instead, ``self.dW = x.T @ delta``: the attribute then no
-longer is the view, ``net.grad`` keeps zeros and nothing trains. ``GradientViews``
-remembers which attribute of each layer holds which view, and after ``backward`` copies
-a rebound gradient into its view (and puts the view back), warning once per attribute;
-``check_layer`` reports the same with the same words.
+``Sequential`` hands each layer views into its two packed vectors (``bind``): its
+parameters into ``net.theta``, which ``forward`` reads and the optimizer updates, and
+their gradients into ``net.grad``, which the optimizer reads. A layer written in the
+style of "Deep Learning from Scratch" assigns new arrays instead: ``self.dW = x.T @
+delta`` in ``backward``, or ``self.W = rng.randn(...)`` in ``initialize``. The attribute
+then no longer is the view, and nothing trains: ``net.grad`` keeps zeros, or the
+optimizer steps a vector that ``forward`` never reads. ``Views`` remembers which
+attribute of each layer holds which view, and after the method copies a rebound array
+into its view (and puts the view back), warning once per attribute: the gradients after
+every ``backward`` (``GradientViews``), the parameters after ``initialize``
+(``ParameterViews``). ``check_layer`` reports the same with the same words.
 """
 
 from __future__ import annotations
@@ -16,8 +20,33 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._warn import warn
+from .layers import specs_of
 
-__all__ = ["GradientViews", "Rebound"]
+__all__ = ["GradientViews", "ParameterViews", "Rebound"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the views hold and which of the layer's methods must write into them."""
+
+    method: str  # "backward"
+    vector: str  # "the packed gradient net.grad"
+    reader: str  # "which the optimizer reads"
+    prefix: str  # the attribute's usual name is prefix + the parameter's ("dW" for "W")
+    when: str  # when the network copies a rebound array in
+    # an attribute bind did not keep the view in counts only once the method changed it
+    # (a parameter: a copy that bind made is not initialize's doing; check_layer names it)
+    changed_only: bool = False
+
+
+GRADIENTS = Kind(
+    "backward", "the packed gradient net.grad", "which the optimizer reads", "d",
+    "after each backward",
+)  # fmt: skip
+PARAMETERS = Kind(
+    "initialize", "the packed parameters net.theta", "which forward reads and the optimizer "
+    "updates", "", "after initialize", changed_only=True,
+)  # fmt: skip
 
 
 @dataclass
@@ -25,13 +54,16 @@ class _Entry:
     index: int  # the layer's index in the network
     layer: object
     name: str  # the parameter's name in param_specs ("W")
-    attr: str  # the attribute that holds its gradient ("dW")
-    view: np.ndarray  # the gradient's view into net.grad
+    attr: str  # the attribute that holds the view ("dW")
+    view: np.ndarray  # the view into the packed vector
+    kept: bool  # whether bind kept the view in that attribute
+    kind: Kind
+    held: object = None  # what the attribute held when the views were found
 
 
 @dataclass
 class Rebound:
-    """A gradient attribute that ``backward`` rebound: ``value`` is what it holds now."""
+    """An attribute that a layer's method rebound: ``value`` is what it holds now."""
 
     entry: _Entry
     value: np.ndarray
@@ -47,55 +79,70 @@ class Rebound:
         start = f"{_who(e)}: " if who else ""
         if not self.shape_fits:
             return (
-                f"{start}backward set self.{e.attr} to an array of shape "
-                f"{self.value.shape}, but the gradient of its parameter {e.name!r} has shape "
+                f"{start}{e.kind.method} set self.{e.attr} to an array of shape "
+                f"{self.value.shape}, but its parameter {e.name!r} has shape "
                 f"{e.view.shape} (param_specs): compute it with that shape"
             )
-        return f"{start}backward rebinds self.{e.attr}{_rebinds(1)}self.{e.attr}[...] = ..."
+        return f"{start}{e.kind.method} rebinds self.{e.attr}{_rebinds([e])}"
 
 
 def _who(e: _Entry) -> str:
     return f"layer {e.index} ({type(e.layer).__name__})"
 
 
-def _rebinds(n: int) -> str:
-    """The words after "backward rebinds <n attributes>", up to the fixing line."""
-    if n == 1:
-        its, view, arrays = "its", "view", "a new array"
+def _rebinds(entries: list[_Entry]) -> str:
+    """The words after "<method> rebinds <attributes>": why it matters and the fix."""
+    e, kind = entries[0], entries[0].kind
+    if len(entries) == 1:
+        its, view, arrays, it = "its", "view", "a new array", "it"
     else:
-        its, view, arrays = "their", "views", "new arrays"
+        its, view, arrays, it = "their", "views", "new arrays", "them"
+    fix = f"Write into the {view}: self.{e.attr}[...] = ..."
+    if not e.kept:  # bind did not keep the view: writing into self.dW needs it first
+        source = "grads" if kind is GRADIENTS else "params"
+        fix = (
+            f"Keep the {view} bind gives (self.{e.attr} = {source}[{e.name!r}] in bind) "
+            f"and write into {it}: self.{e.attr}[...] = ..."
+        )
     return (
-        f" to {arrays} instead of writing into {its} {view} of the packed gradient "
-        f"net.grad, which the optimizer reads (the network copies it in after each "
-        f"backward). Write into the {view}: "
+        f" to {arrays} instead of writing into {its} {view} of {kind.vector}, {kind.reader} "
+        f"(the network copies {it} in {kind.when}). {fix}"
     )
 
 
-class GradientViews:
-    """Which attribute of each layer of ``net`` holds which view into ``net.grad``.
+class Views:
+    """Which attribute of each layer of ``net`` holds which view into one of its packed
+    vectors (``kind``: the gradients or the parameters).
 
     Found when built, so build it while the layers hold the views ``bind`` gave them:
     an attribute that *is* the view of parameter ``name``, else the attribute
-    ``"d" + name`` (``dW`` for ``W``), the convention of the post and of the book.
+    ``kind.prefix + name`` (``dW`` or ``W`` for ``W``), the convention of the post and
+    of the book.
     """
 
-    def __init__(self, net):
-        self.grad = net.grad  # the vector the views look into (rebuilt by astype)
+    def __init__(self, net, kind: Kind):
+        self.kind = kind
+        self.vector = net.grad if kind is GRADIENTS else net.theta  # (rebuilt by astype)
+        views = net.grads if kind is GRADIENTS else net.params
         self.entries: list[_Entry] = []
         self._warned: set[tuple[int, str]] = set()
         for i, layer in enumerate(net.layers):
-            for name, _, _ in layer.param_specs():
-                view = net.grads[f"{i}.{name}"]
-                attrs = [a for a, v in vars(layer).items() if v is view] or ["d" + name]
-                self.entries += [_Entry(i, layer, name, a, view) for a in attrs]
+            for spec in specs_of(layer):
+                view = views[f"{i}.{spec.name}"]
+                kept = [a for a, v in vars(layer).items() if v is view]
+                for attr in kept or [kind.prefix + spec.name]:
+                    held = getattr(layer, attr, None)
+                    entry = _Entry(i, layer, spec.name, attr, view, bool(kept), kind, held)
+                    self.entries.append(entry)
         self._watch = [(e.layer, e.attr, e.view) for e in self.entries]  # gather's fast look
 
     def rebound(self) -> list[Rebound]:
-        """The gradient attributes that now hold an array other than their view."""
+        """The attributes that now hold an array other than their view."""
         found = []
         for e in self.entries:
             value = getattr(e.layer, e.attr, None)
-            if value is not e.view and isinstance(value, np.ndarray):
+            unchanged = e.kind.changed_only and value is e.held
+            if value is not e.view and isinstance(value, np.ndarray) and not unchanged:
                 found.append(Rebound(e, value))
         return found
 
@@ -108,8 +155,8 @@ class GradientViews:
         setattr(e.layer, e.attr, e.view)
 
     def gather(self) -> None:
-        """After ``backward``: copy every rebound gradient into its view (a shape that
-        cannot fit is a ValueError), with one warning the first time attributes are found
+        """After the method: copy every rebound array into its view (a shape that cannot
+        fit is a ValueError), with one warning the first time attributes are found
         rebound, naming them all."""
         for layer, attr, view in self._watch:  # the usual case, at every step: all in place
             if getattr(layer, attr, view) is not view:
@@ -125,4 +172,19 @@ class GradientViews:
                 new.append(r.entry)
         if new:
             names = ", ".join(f"self.{e.attr} of {_who(e)}" for e in new)
-            warn(f"backward rebinds {names}{_rebinds(len(new))}self.{new[0].attr}[...] = ...")
+            warn(f"{self.kind.method} rebinds {names}{_rebinds(new)}")
+
+
+class GradientViews(Views):
+    """The views into ``net.grad``: ``backward`` must write each layer's gradients there."""
+
+    def __init__(self, net):
+        super().__init__(net, GRADIENTS)
+
+
+class ParameterViews(Views):
+    """The views into ``net.theta``: ``initialize`` must write each layer's parameters
+    there (and ``forward`` read them from there)."""
+
+    def __init__(self, net):
+        super().__init__(net, PARAMETERS)

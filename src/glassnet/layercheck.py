@@ -14,6 +14,7 @@ view, a gradient added to instead of overwritten, a shape that does not fit.
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 from numbers import Integral
 
@@ -24,7 +25,7 @@ from ._gradviews import GradientViews
 from ._validation import check_finite
 from .gradcheck import CONSTRAINTS as GRADCHECK
 from .gradcheck import RIGHT, frozen_dropout, numeric_gradient, relative_error
-from .layers import Layer
+from .layers import Layer, specs_of
 from .network import SEED, Sequential
 
 __all__ = ["check_layer", "LayerCheck"]
@@ -136,12 +137,20 @@ def check_layer(
         {"eps": eps, "atol": atol, "training": training, "seed": seed}, CONSTRAINTS
     )
     rng = np.random.RandomState(seed)
-    net = _probe(layer, seed, rng)
+    report = LayerCheck(_name(layer))
+    try:
+        net = _probe(layer, seed, rng, report.problems)
+    except (ValueError, TypeError, IndexError) as exc:
+        report.problems.append(_raised("putting it in a network (bind, initialize)", exc, layer))
+        return report
     lay = net.layers[0]
     x = _input(lay, x, rng)
-    report = LayerCheck(_name(layer))
     with frozen_dropout([lay]):
-        out = lay.forward(x, checked["training"])
+        try:
+            out = lay.forward(x, checked["training"])
+        except (ValueError, TypeError, IndexError) as exc:
+            report.problems.append(_raised("forward", exc, lay, x))
+            return report
         if not isinstance(out, np.ndarray) or out.shape[:1] != x.shape[:1]:
             shape = getattr(out, "shape", type(out).__name__)
             report.problems.append(
@@ -154,11 +163,15 @@ def check_layer(
         def f() -> float:
             return float(np.sum(R * lay.forward(x, checked["training"])))
 
-        dx, analytic, skip = _backward(net, f, R, report.problems)
+        try:
+            dx, analytic, skip = _backward(net, f, R, report.problems)
+        except (ValueError, TypeError, IndexError) as exc:
+            report.problems.append(_raised("backward", exc, lay, x))
+            return report
         numeric = numeric_gradient(f, net.theta, checked["eps"])
         numeric_x = numeric_gradient(f, x.reshape(-1), checked["eps"]).reshape(x.shape)
     _compare_input(dx, numeric_x, x.shape, checked["atol"], report)
-    for name, _, _ in lay.param_specs():
+    for name, *_ in specs_of(lay):
         if f"0.{name}" not in skip:
             sl = net.slices[f"0.{name}"]
             _compare_param(name, analytic[sl], numeric[sl], checked["atol"], report)
@@ -172,10 +185,28 @@ def _name(layer: Layer) -> str:
     return text if text.startswith(name + "(") else name
 
 
-def _probe(layer: Layer, seed, rng: np.random.RandomState) -> Sequential:
+def _raised(method: str, exc: Exception, layer: Layer, x: np.ndarray | None = None) -> str:
+    """The problem of a step that raised (``forward``, ``backward``, or the network's
+    ``bind`` and ``initialize``): its error, and the shapes it ran on, where a shape the
+    other way round shows."""
+    shapes = ", ".join(f"{s.name} {tuple(s.shape)}" for s in specs_of(layer))
+    ran_on = [] if x is None else [f"x of shape {x.shape}"]
+    if shapes:
+        ran_on.append(f"the parameters of the shapes param_specs gives ({shapes})")
+    return (
+        f"{method} raised {type(exc).__name__}: {exc}; it ran on {' and '.join(ran_on)}: "
+        f"check that each array it makes has the shape these give"
+    )
+
+
+def _probe(layer: Layer, seed, rng: np.random.RandomState, problems: list[str]) -> Sequential:
     """A float64 network of a copy of ``layer`` alone, asked for its input gradient, with
-    the parameters that ``initialize`` leaves all zero drawn from N(0, 1)."""
-    net = Sequential([copy.deepcopy(layer)], seed=seed, dtype=np.float64)
+    the parameters that ``initialize`` leaves all zero drawn from N(0, 1). A parameter
+    that ``initialize`` rebinds instead of writing into its view is a problem."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net = Sequential([copy.deepcopy(layer)], seed=seed, dtype=np.float64)
+    problems += [str(w.message) for w in caught if "initialize rebinds" in str(w.message)]
     net.layers[0].input_grad = True
     for view in net.params.values():
         if not view.any():

@@ -44,6 +44,12 @@ class ParamSpec(NamedTuple):
     penalized: bool = False
 
 
+def specs_of(layer) -> list[ParamSpec]:
+    """``layer.param_specs()`` as ``ParamSpec``s: a layer of your own may return plain
+    ``(name, shape)`` or ``(name, shape, penalized)`` tuples."""
+    return [ParamSpec(*spec) for spec in layer.param_specs()]
+
+
 class BufferSpec(NamedTuple):
     """State a layer keeps that is not trained: ``BufferSpec("running_mean", (3,))``."""
 

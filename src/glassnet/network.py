@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._checks import Interval, ParamTypeError, ParamValueError, check_param
-from ._gradviews import GradientViews
+from ._gradviews import GradientViews, ParameterViews
 from ._validation import check_finite, check_param_memory, issparse
 from .activations import ACTIVATIONS, Activation, get_activation
 from .layers import DROPOUT, WIDTH, BatchNorm, Dense, Dropout, Layer
@@ -162,14 +162,17 @@ class Sequential:
                 {e.name: self.grads[e.key] for e in params if e.layer == i},
             )
             lay.bind_buffers({e.name: self.buffers[e.key] for e in buffers if e.layer == i})
-        self._n_in = next((lay.n_in for lay in self.layers if isinstance(lay, Dense)), None)
+        self._n_in = next((w[0] for w in map(_widths, self.layers) if w is not None), None)
         self._w = self.theta[: self.n_weights]
         self._gw = self.grad[: self.n_weights]
 
     def initialize(self) -> None:
-        """Draw fresh initial parameters from the network's random state."""
+        """Draw fresh initial parameters from the network's random state (a parameter a
+        layer rebinds, ``self.W = ...``, is copied into ``theta``: ``glassnet._gradviews``)."""
+        views = ParameterViews(self)
         for layer in self.layers:
             layer.initialize(self.rng)
+        views.gather()
 
     @property
     def n_params(self) -> int:
@@ -273,7 +276,7 @@ class Sequential:
         """Which attribute of each layer holds which view into ``grad`` (built at the
         first call, and again after ``astype``); ``backward`` gathers through it."""
         views = self._grad_views
-        if views is None or views.grad is not self.grad:  # the first, or after astype
+        if views is None or views.vector is not self.grad:  # the first, or after astype
             views = self._grad_views = GradientViews(self)
         return views
 
@@ -409,7 +412,7 @@ class Sequential:
 
 def _check_layers(layers) -> list[Layer]:
     """``Sequential``'s ``layers``: a non-empty list of glassnet Layers whose fixed widths
-    (Dense, BatchNorm) fit each other."""
+    (``_widths``) fit each other."""
     layers = list(layers)
     if not layers:
         raise ValueError("layers must hold at least one layer, got an empty list")
@@ -419,11 +422,9 @@ def _check_layers(layers) -> list[Layer]:
                 f"layers[{i}] must be a glassnet Layer, got {layer!r} of type "
                 f"{type(layer).__name__}"
             )
-    # the layers of a fixed width (Dense, BatchNorm) must fit each other
-    sized = [(i, lay) for i, lay in enumerate(layers) if isinstance(lay, (Dense, BatchNorm))]
-    for (i, a), (j, b) in zip(sized, sized[1:]):
-        gives = a.n_out if isinstance(a, Dense) else a.n_features
-        takes = b.n_in if isinstance(b, Dense) else b.n_features
+    # the layers of a fixed width must fit each other
+    sized = [(i, w) for i, w in enumerate(map(_widths, layers)) if w is not None]
+    for (i, (_, gives)), (j, (takes, _)) in zip(sized, sized[1:]):
         if gives != takes:
             raise ValueError(
                 f"layers[{j}] takes {takes} inputs but layers[{i}] gives {gives} outputs"
@@ -431,15 +432,25 @@ def _check_layers(layers) -> list[Layer]:
     return layers
 
 
+def _widths(layer) -> tuple[int, int] | None:
+    """The widths ``(inputs, outputs)`` that a layer fixes: a Dense layer's, or those of a
+    layer of your own with integer ``n_in`` and ``n_out`` attributes as Dense has; a
+    BatchNorm's features, both ways; None for a layer of any width (an activation)."""
+    if isinstance(layer, BatchNorm):
+        return layer.n_features, layer.n_features
+    if isinstance(layer, Dense) or _has_widths(layer):
+        return layer.n_in, layer.n_out
+    return None
+
+
+def _has_widths(layer) -> bool:
+    return all(isinstance(getattr(layer, a, None), Integral) for a in ("n_in", "n_out"))
+
+
 def _sized_layers(net: Sequential) -> list[Layer]:
     """The layers that fix the widths of the inputs and outputs: the Dense layers, and
     a layer of your own with integer ``n_in`` and ``n_out`` attributes as Dense has."""
-    dense = [
-        lay
-        for lay in net.layers
-        if isinstance(lay, Dense)
-        or all(isinstance(getattr(lay, a, None), Integral) for a in ("n_in", "n_out"))
-    ]
+    dense = [lay for lay in net.layers if isinstance(lay, Dense) or _has_widths(lay)]
     if not dense:
         raise ValueError(f"the network has no Dense layer, so nothing to train: {net!r}")
     return dense

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import BufferSpec, ParamSpec
+from .layers import BufferSpec, specs_of
 
 __all__ = ["Entry", "param_entries", "buffer_entries", "packed_slices", "legacy_index"]
 
@@ -49,11 +49,10 @@ class Entry(NamedTuple):
 
 
 def _param_entries_in_layer_order(layers) -> list[Entry]:
-    # a layer may return plain (name, shape, penalized) tuples: ParamSpec(*spec) names them
     return [
         Entry(i, p.name, tuple(p.shape), bool(p.penalized))
         for i, lay in enumerate(layers)
-        for p in (ParamSpec(*spec) for spec in lay.param_specs())
+        for p in specs_of(lay)
     ]
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from .._checks import Interval, ParamError, StrOptions, check_param, check_params
 from ..activations import ACTIVATIONS
 from ..layers import WIDTH
+from ..optim import CONSTRAINTS as OPTIMIZER_CONSTRAINTS
 from ..train.fit_options import CONSTRAINTS as FIT_CONSTRAINTS
 from ..train.fit_options import option_check
 
@@ -103,23 +104,23 @@ def invalid(exc: ParamError) -> InvalidParameterError:
 
 
 # one constraint per parameter, checked in ``fit`` (scikit-learn's ``_parameter_constraints``);
-# those that mean what ``gn.fit``'s options mean are taken from its table
+# those that mean what ``gn.fit``'s options or the optimizers' settings mean are theirs
 PARAMETER_CONSTRAINTS = {
     "solver": StrOptions({"sgd", "adam", "lbfgs"}),
     "learning_rate": StrOptions({"constant", "invscaling", "adaptive"}),
     "alpha": Interval(Real, 0, None),
-    "learning_rate_init": Interval(Real, 0, None, closed="neither"),
+    "learning_rate_init": OPTIMIZER_CONSTRAINTS["lr"],
     "power_t": Interval(Real, 0, None),
     "tol": Interval(Real, 0, None),
-    "momentum": Interval(Real, 0, 1, closed="left"),  # 1: a velocity that never decays
+    "momentum": OPTIMIZER_CONSTRAINTS["momentum"],  # [0, 1): at 1 the velocity never decays
     "validation_fraction": option_check("validation_fraction"),  # as fit's
-    "beta_1": Interval(Real, 0, 1, closed="left"),
-    "beta_2": Interval(Real, 0, 1, closed="left"),
-    "epsilon": Interval(Real, 0, None, closed="neither"),
+    "beta_1": OPTIMIZER_CONSTRAINTS["beta_1"],
+    "beta_2": OPTIMIZER_CONSTRAINTS["beta_2"],
+    "epsilon": Interval(Real, 0, None, closed="neither"),  # > 0, as scikit-learn's (Adam: >= 0)
     "dropout": Interval(Real, 0, 1, closed="left"),
     "max_iter": Interval(Integral, 1, None),
     "n_iter_no_change": Interval(Integral, 1, None),  # or np.inf: never stop early
-    "max_fun": Interval(Integral, 1, None),
+    "max_fun": OPTIMIZER_CONSTRAINTS["max_fun"],
     "batch_size": [StrOptions({"auto"}), *FIT_CONSTRAINTS["batch_size"]],  # fit's, or "auto"
     "shuffle": FIT_CONSTRAINTS["shuffle"],
     "warm_start": "boolean",

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..activations import ELU, Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
-from ..layers import BatchNorm, Dense, Dropout
+from ..layers import BatchNorm, Dense, Dropout, specs_of
 from ..losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from ..network import Sequential
 from ._source import SourceLine, assign_line, match_line, result_line
@@ -188,7 +188,7 @@ class Trace:
             )
             self.aux[i] = xhat
             return self.add(f"bn{k}", out, f"bn{k} = gamma{k} * {xhat} + beta{k}", [line])
-        self.weights += [f"{s[0]}_{i}" for s in layer.param_specs() if len(s) > 2 and s[2]]
+        self.weights += [f"{s.name}_{i}" for s in specs_of(layer) if s.penalized]
         return self.add(f"h{i}", out, f"h{i} = {cls.__name__}.forward({x})", [line])
 
     def dropout_step(self, i, layer, k, x, out, line) -> str:
@@ -346,8 +346,8 @@ def _batchnorm_backward(trace, i, layer, dname, pending, new):
 
 def _other_backward(trace, i, layer, dname, pending, new):
     cls = type(layer).__name__
-    for spec in layer.param_specs():
-        p = spec[0]
+    for spec in specs_of(layer):
+        p = spec.name
         trace.gradient(i, p, f"d{p}_{i}", f"d{p}_{i} = dL/d{p} ({cls}.backward)")
     if new is None:
         return dname, None
