@@ -104,12 +104,19 @@ def fail_on_rank_1(epoch, logs):
     if comm.rank == 1 and epoch == 3:
         raise RuntimeError("process 1 gives up at epoch 3")
 
+# "epochs", "batch_size", "optimizer": a setting that process 1 alone passes otherwise
+settings = {"epochs": 50, "batch_size": 20, "optimizer": gn.SGD(lr=0.01)}
+if comm.rank == 1 and sys.argv[1] in settings:
+    settings[sys.argv[1]] = {"epochs": 70, "batch_size": 40, "optimizer": gn.SGD(lr=0.1)}[
+        sys.argv[1]
+    ]
 try:
-    gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, shard(y, comm), epochs=50,
+    gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, shard(y, comm), **settings,
            verbose=0, comm=comm, callbacks=[fail_on_rank_1])
 except ValueError as exc:
     print(f"rank {comm.rank}: {type(exc).__name__}: {exc}", flush=True)
     sys.exit(3)
+open(f"after-fit-{comm.rank}", "w").close()  # fit returned on this process
 """
 
 
@@ -127,12 +134,35 @@ def test_bad_data_on_one_process_raises_on_every_process(tmp_path):
 def test_an_error_while_training_ends_every_process(tmp_path):
     """A callback that raises on process 1 while process 0 waits in the next epoch's
     all-reduce: the error is printed with its rank and MPI_Abort ends both (no hang: the
-    timeout would raise)."""
+    timeout would raise). The failing process never goes on past ``fit``: MPICH's
+    MPI_Abort may return before the process is ended, and ``fit`` then returned as if
+    training had finished (5 runs in 6), so that the next line ran (a save)."""
     (tmp_path / "fail.py").write_text(FAILING)
-    res = mpiexec(sys.executable, tmp_path / "fail.py", "train", timeout=60)
+    res = mpiexec(sys.executable, tmp_path / "fail.py", "train", timeout=60, cwd=tmp_path)
     assert res.returncode != 0
     assert "glassnet: process 1 of 2 failed; ending all 2 (MPI_Abort)" in res.stderr
     assert "RuntimeError: process 1 gives up at epoch 3" in res.stderr
+    assert not (tmp_path / "after-fit-1").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "shown"),
+    [("epochs", "epochs is 50 on process 0 but 70"), ("batch_size", "batch_size is 20"),
+     ("optimizer", "optimizer is ('SGD', {'lr': 0.01")],
+)  # fmt: skip
+def test_settings_that_differ_between_processes_are_refused_on_every_process(
+    tmp_path, setting, shown
+):
+    """Before, process 1's other epochs left process 0 waiting forever (a hang), another
+    batch size crashed inside MPICH ("Message truncated"), another learning rate trained
+    two different networks without a word. Now every process raises a ShardError naming
+    the setting, before training."""
+    (tmp_path / "fail.py").write_text(FAILING)
+    res = mpiexec(sys.executable, tmp_path / "fail.py", setting, timeout=60, cwd=tmp_path)
+    assert res.returncode == 3, res.stderr[-2000:]
+    for rank in (0, 1):
+        assert f"rank {rank}: ShardError: the processes' shards differ: {shown}" in res.stdout
+    assert not list(tmp_path.glob("after-fit-*"))
 
 
 def test_glassnet_train_under_mpiexec_writes_the_one_process_model(tmp_path):

@@ -353,3 +353,48 @@ def test_the_readme_example_runs():
     rows = scope["monitor"].get_logs().data
     assert sum(row["task_name"] == "epoch" for row in rows) == scope["clf"].n_iter_
     assert "NetClassifier - fit" in shown.getvalue()
+
+
+def _epoch_begins(epoch):  # a callback that pickles (a module's function)
+    pass
+
+
+@pytest.mark.parametrize("callbacks", ["scikit-learn's", "glassnet's"])
+def test_a_fitted_estimator_pickles_without_its_training_run(callbacks):
+    """A fit with set_callbacks(ScoringMonitor()) (or a glassnet callback with
+    on_epoch_begin) left its run in ``history_.fit_state``: pickling failed ("Can't
+    pickle local object 'epoch_begin.<locals>.begin'"), and without callbacks the pickle
+    held the training data (twice X's size). The run is let go at the end of training."""
+    import pickle
+
+    if callbacks == "scikit-learn's" and ScoringMonitor is None:
+        pytest.skip("scikit-learn < 1.9")
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(2000, 50), rng.randint(0, 2, 2000)  # 800 kB of X
+    clf = gn.NetClassifier(hidden_layer_sizes=(8,), max_iter=MAX_ITER, random_state=0)
+    if callbacks == "scikit-learn's":
+        clf.set_callbacks(ScoringMonitor(scoring="accuracy"))
+    else:
+        clf.set_params(callbacks=[gn.LambdaCallback(on_epoch_begin=_epoch_begins)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.history_.fit_state is None
+    blob = pickle.dumps(clf)
+    assert len(blob) < X.nbytes / 10  # the network and its history, not the data
+    np.testing.assert_array_equal(pickle.loads(blob).predict(X), clf.predict(X))
+
+
+@needs_api
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_progress_bar_goes_on_the_outermost_estimator(data, capsys):
+    """As docs/guide/estimators.md says: on the pipeline it shows the fit; on the
+    estimator inside, scikit-learn refuses it (for its own estimators too)."""
+    X, y = data[gn.NetClassifier]
+    make_pipeline(StandardScaler(), _net(gn.NetClassifier)).set_callbacks(ProgressBar()).fit(X, y)
+    inner = make_pipeline(StandardScaler(), _net(gn.NetClassifier).set_callbacks(ProgressBar()))
+    with pytest.raises(TypeError, match="can't have auto-propagated callbacks"):
+        inner.fit(X, y)
+    logistic = make_pipeline(StandardScaler(), LogisticRegression().set_callbacks(ProgressBar()))
+    with pytest.raises(TypeError, match="can't have auto-propagated callbacks"):
+        logistic.fit(X, y)

@@ -23,7 +23,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from .._validation import check_some_weight
 from .._warn import warn
 from ..optim import LBFGS
-from ..train.callbacks import History, as_callbacks, epoch_begin
+from ..train.callbacks import History, as_callbacks, end_training, epoch_begin
 from ..train.inputs import TrainData
 from ..train.lbfgs import train_lbfgs
 from ..train.loop import SKLEARN, Objective, TrainingRun
@@ -207,8 +207,7 @@ def _start_callbacks(est, run, tasks) -> list:
 
 def _finish(est, callbacks, history) -> None:
     est.history_ = history
-    for cb in callbacks:
-        cb.on_train_end(history.last())
+    end_training(callbacks, history.last())
 
 
 SCIPY_FTOL = 2.2204460492503131e-09  # L-BFGS-B's default ftol, which scikit-learn keeps

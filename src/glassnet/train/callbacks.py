@@ -9,7 +9,9 @@ L-BFGS iteration that SciPy gave up (its line search failed, or ``max_fun`` ran 
 a begin and no end; a run resumed from a checkpoint inside an epoch begins it again.
 Before ``on_train_begin`` it sets ``callback.net`` and ``callback.fit_state`` (whose
 ``history`` is the run's ``History``); setting ``fit_state.stop_training = True`` ends
-training after the current epoch.
+training after the current epoch. After ``on_train_end`` it sets ``fit_state`` back to
+None: the run (its data, its closures) is not kept, so that a history or an estimator
+stays small and can be pickled.
 """
 
 from __future__ import annotations
@@ -116,14 +118,22 @@ class History(Callback, dict):
 
 
 class LambdaCallback(Callback):
-    """A callback from plain functions ``on_epoch_end(epoch, logs)`` and ``on_train_end(logs)``."""
+    """A callback from plain functions ``on_epoch_begin(epoch)``, ``on_epoch_end(epoch,
+    logs)`` and ``on_train_end(logs)``."""
 
-    def __init__(self, on_epoch_end=None, on_train_end=None):
-        for name, f in (("on_epoch_end", on_epoch_end), ("on_train_end", on_train_end)):
+    def __init__(self, on_epoch_end=None, on_train_end=None, on_epoch_begin=None):
+        given = (
+            ("on_epoch_end", on_epoch_end),
+            ("on_train_end", on_train_end),
+            ("on_epoch_begin", on_epoch_begin),
+        )
+        for name, f in given:
             if f is not None and not callable(f):
                 raise TypeError(f"{name} must be callable, got {f!r}")
         self._epoch_end = on_epoch_end
         self._train_end = on_train_end
+        if on_epoch_begin is not None:  # else the run calls nothing at an epoch's start
+            self.on_epoch_begin = on_epoch_begin
 
     def on_epoch_end(self, epoch, logs):
         if self._epoch_end is not None:
@@ -291,6 +301,14 @@ def as_callbacks(callbacks) -> list[Callback]:
     return out
 
 
+def end_training(callbacks, final: dict) -> None:
+    """``on_train_end(final)`` on each callback, then let go of the run (``fit_state``)."""
+    for cb in callbacks:
+        cb.on_train_end(final)
+    for cb in callbacks:
+        cb.fit_state = None
+
+
 def epoch_begin(callbacks):
     """The callbacks' ``on_epoch_begin`` as one function ``f(epoch)`` for the run
     (``TrainingRun.on_epoch_begin``), or None when none of them has one: the run then
@@ -298,7 +316,7 @@ def epoch_begin(callbacks):
     begins = [
         cb.on_epoch_begin
         for cb in callbacks
-        if getattr(type(cb), "on_epoch_begin", None) is not Callback.on_epoch_begin
+        if getattr(cb.on_epoch_begin, "__func__", None) is not Callback.on_epoch_begin
     ]
     if not begins:
         return None

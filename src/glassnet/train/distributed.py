@@ -245,6 +245,7 @@ class Shards:
             sys.stderr.flush()
             time.sleep(ABORT_DELAY)
             self.comm.Abort(1)
+            raise  # MPI_Abort may return before the process is ended: never carry on
 
 
 class ShardObjective(Objective):
@@ -391,7 +392,7 @@ def prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume
         X, y = prepare_data(net, loss, X, y)
         w = _check_sample_weight(sample_weight, X.shape[0], net.dtype, some=False)
         validation = check_validation_data(net, loss, validation_data)
-    shards = Shards(comm, _agreed_facts(comm, net, loss, X, y, w, validation)["rows"])
+    shards = Shards(comm, _agreed_facts(comm, net, loss, X, y, w, validation, opts)["rows"])
     comm.Bcast(net.state, root=0)  # every process starts from rank 0's parameters
     opts.seed = shards.same_seed(opts.seed)
     fingerprint = None
@@ -422,9 +423,11 @@ def prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume
     return ckpt, data, fingerprint
 
 
-def _agreed_facts(comm, net, loss, X, y, w, validation) -> dict:
-    """Every process's shard size and the facts that must be the same on all: raises
-    ``ShardError`` (on every process) naming the first that differ."""
+def _agreed_facts(comm, net, loss, X, y, w, validation, opts) -> dict:
+    """Every process's shard size and the facts that must be the same on all, the run's
+    settings among them (epochs that differ would leave a process waiting for the
+    others, batch sizes that differ would break the all-reduce): raises ``ShardError``
+    (on every process) naming the first that differ."""
     mine = {
         "features": X.shape[1],
         "dtype": X.dtype.name,
@@ -433,6 +436,7 @@ def _agreed_facts(comm, net, loss, X, y, w, validation) -> dict:
         "validation": validation is not None,
         "network": net.get_config()["layers"],
         "loss": (loss.name, loss.get_config()),
+        **_settings(opts),
     }
     everyone = comm.allgather((len(X), mine))
     for key in mine:
@@ -441,9 +445,25 @@ def _agreed_facts(comm, net, loss, X, y, w, validation) -> dict:
                 raise ShardError(
                     f"the processes' shards differ: {key} is {everyone[0][1][key]!r:.80} on "
                     f"process 0 but {theirs[key]!r:.80} on process {rank} (each process passes "
-                    f"its rows of one data set, to the same network and loss)"
+                    f"its rows of one data set, to the same network and loss, with the same "
+                    f"settings)"
                 )
     return {"rows": [rows for rows, _ in everyone], **mine}
+
+
+def _settings(opts) -> dict:
+    """The run's settings that every process must share: ``fit``'s options (as a
+    checkpoint stores them), the optimizer's and the schedule's, the first epoch."""
+
+    def config(obj):
+        return None if obj is None else (type(obj).__name__, getattr(obj, "get_config", dict)())
+
+    return {
+        **opts.stored(),
+        "optimizer": config(opts.optimizer),
+        "schedule": config(opts.schedule),
+        "initial_epoch": opts.initial_epoch,
+    }
 
 
 def _my_part(split, offset: int, X, y, w):

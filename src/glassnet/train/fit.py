@@ -15,7 +15,7 @@ from ..losses import Loss
 from ..network import Sequential
 from ..optim import Optimizer
 from ..schedules import Schedule
-from .callbacks import Callback, History, LambdaCallback, as_callbacks, epoch_begin
+from .callbacks import Callback, History, LambdaCallback, as_callbacks, end_training, epoch_begin
 from .checkpoint import Checkpoint, data_fingerprint, load_checkpoint
 from .diagnostics import (
     DivergenceError,
@@ -294,7 +294,5 @@ def finish(run: TrainingRun, epoch_end: EpochEnd, opts: FitOptions) -> History:
     history.interrupted_by = run.interrupted
     if run.interrupted and (run.data.shards is None or run.data.shards.rank == 0):
         say_interrupted(run, len(history), opts.checkpoint)
-    final = history.last()
-    for cb in epoch_end.callbacks:
-        cb.on_train_end(final)
+    end_training(epoch_end.callbacks, history.last())
     return history
