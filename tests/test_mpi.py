@@ -96,9 +96,11 @@ from glassnet.train.distributed import shard
 
 comm = MPI.COMM_WORLD
 X, y = gn.datasets.moons()
-X = shard(X, comm).copy()
+X, y = shard(X, comm).copy(), shard(y, comm)
 if sys.argv[1] == "data" and comm.rank == 1:
     X[3, 1] = np.nan  # a bad row in process 1's shard only
+if sys.argv[1] == "empty" and comm.rank == 1:
+    X, y = X[:0], y[:0]  # more processes than rows: none left for process 1
 
 def fail_on_rank_1(epoch, logs):
     if comm.rank == 1 and epoch == 3:
@@ -111,7 +113,7 @@ if comm.rank == 1 and sys.argv[1] in settings:
         sys.argv[1]
     ]
 try:
-    gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, shard(y, comm), **settings,
+    gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, y, **settings,
            verbose=0, comm=comm, callbacks=[fail_on_rank_1])
 except ValueError as exc:
     print(f"rank {comm.rank}: {type(exc).__name__}: {exc}", flush=True)
@@ -129,6 +131,16 @@ def test_bad_data_on_one_process_raises_on_every_process(tmp_path):
     # (the two processes print at once: their lines may run into each other)
     assert "rank 0: ShardError: process 1 of 2 failed: ValueError: X must be finite" in res.stdout
     assert "rank 1: ValueError: X must be finite" in res.stdout
+
+
+def test_a_process_without_rows_says_so(tmp_path):
+    """More processes than rows: "X has no rows (shape (0, 2))" before; now the message
+    names the process and what to do."""
+    (tmp_path / "fail.py").write_text(FAILING)
+    res = mpiexec(sys.executable, tmp_path / "fail.py", "empty", timeout=60)
+    assert res.returncode == 3, res.stderr[-2000:]
+    assert "rank 1: ValueError: X holds no rows on process 1 of 2" in res.stdout
+    assert "rank 0: ShardError: process 1 of 2 failed: ValueError: X holds no rows" in res.stdout
 
 
 def test_an_error_while_training_ends_every_process(tmp_path):

@@ -214,7 +214,8 @@ class Checkpoint:
         if fingerprint != meta["fingerprint"]:
             raise ValueError(
                 "X and y differ from the data the checkpointed run trained on; resume "
-                "needs the same data (same rows in the same order, same dtype)"
+                "needs the same data (same rows in the same order, same dtype; under MPI, "
+                "as many processes as the run had, each with the same shard)"
             )
         mine = [dict(spec) for spec in net.get_config()["layers"]]
         if mine != meta["network"]["layers"]:

@@ -389,6 +389,12 @@ def prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume
     comm = opts.comm
     with agreement(comm):  # this process alone: no collective call in the block
         ckpt = checkpoint_to_resume(resume_from, opts)
+        if (X.shape[0] if hasattr(X, "shape") else len(X)) == 0:
+            rank, size = comm.Get_rank(), comm.Get_size()
+            raise ValueError(
+                f"X holds no rows on process {rank} of {size}: each process passes rows of "
+                f"its own (with fewer rows than processes, start fewer processes)"
+            )
         X, y = prepare_data(net, loss, X, y)
         w = _check_sample_weight(sample_weight, X.shape[0], net.dtype, some=False)
         validation = check_validation_data(net, loss, validation_data)
