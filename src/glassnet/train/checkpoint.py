@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import numbers
+from dataclasses import astuple
 
 import numpy as np
 
@@ -38,6 +39,7 @@ from ..modelfile import (
 from ..optim import get_optimizer
 from ..schedules import get_schedule
 from .checkpoint_checks import check_checkpoint, set_legacy_state
+from .loop import EpochSums
 
 __all__ = ["Checkpoint", "load_checkpoint", "data_fingerprint"]
 
@@ -110,7 +112,7 @@ class Checkpoint:
             "schedule": _schedule_meta(run.schedule),
             "next_epoch": (last if mid else last + 1) if last is not None else 0,
             "mid_epoch": bool(mid),
-            "sums": [float(v) for v in run.sums] if mid else None,
+            "sums": [float(v) for v in astuple(run.sums)] if mid else None,
             "pos": int(run.pos) if mid else 0,
             "epoch_lr": None if run.lr is None else float(run.lr),
             "history": _history_meta(run.history, arrays),
@@ -296,7 +298,7 @@ class Checkpoint:
         if run.batch_size is None:
             raise ValueError("the checkpoint stopped between minibatches: pass its batch_size")
         run.resume_mid_epoch = True
-        run.sums = [float(v) for v in meta["sums"]]
+        run.sums = EpochSums(*(float(v) for v in meta["sums"]))
         run.pos = int(meta["pos"])
         if run.pos >= n or run.pos % run.batch_size:
             raise ValueError(

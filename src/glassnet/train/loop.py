@@ -27,7 +27,16 @@ import numpy as np
 from .callbacks import r2_parts
 from .diagnostics import DivergenceError
 
-__all__ = ["step", "Objective", "Rules", "SKLEARN", "TrainingRun", "no_weight", "sklearn_shuffle"]
+__all__ = [
+    "step",
+    "Objective",
+    "EpochSums",
+    "Rules",
+    "SKLEARN",
+    "TrainingRun",
+    "no_weight",
+    "sklearn_shuffle",
+]
 
 MIN_REFERENCE_ROWS = 8  # the fewest rows whose loss serves as the run's first loss
 
@@ -112,6 +121,18 @@ class Objective:
         return float(np.einsum("ij,ij->", d, d))
 
 
+@dataclass
+class EpochSums:
+    """The epoch's running sums, batch by batch: the loss (weighted by ``weight``, or
+    per row), the weight (rows, total sample weight, or batches), the metric (rows right,
+    or the squared error) and the penalty (weighted as the loss)."""
+
+    loss: float = 0.0
+    weight: float = 0.0
+    metric: float = 0.0
+    penalty: float = 0.0
+
+
 @dataclass(frozen=True)
 class Rules:
     """Where scikit-learn's MLP counts differently from ``fit`` (the defaults are fit's).
@@ -145,7 +166,7 @@ class TrainingRun:
     interrupted : str or None, the signal (SIGINT, SIGTERM) that stopped the run
     epoch : int, the epoch in progress (or the last one finished)
     pos : int, the next batch's first row in this epoch's order (0 at an epoch boundary)
-    sums : list of 4 floats, the epoch's running loss, weight, metric and penalty
+    sums : EpochSums, the epoch's running loss, weight, metric and penalty
     watch : LossWatch or None (no divergence check)
     rules : Rules, fit's or scikit-learn's way of counting
     """
@@ -167,7 +188,7 @@ class TrainingRun:
         self.interrupted: str | None = None
         self.epoch = None
         self.pos = 0
-        self.sums = [0.0, 0.0, 0.0, 0.0]
+        self.sums = EpochSums()
         self.lr = None  # the learning rate of the epoch in progress
         self.last_loss = None  # the last batch's loss, at the scale of an epoch's
         self.resume_mid_epoch = False  # set by Checkpoint.restore
@@ -236,7 +257,7 @@ class TrainingRun:
             self.optimizer.lr = self.schedule(epoch)
         self.lr = self.optimizer.lr
         self.pos = 0
-        self.sums = [0.0, 0.0, 0.0, 0.0]
+        self.sums = EpochSums()
         if self.shuffle:
             self.order = self.shuffled(self.order)
 
@@ -265,9 +286,9 @@ class TrainingRun:
         scikit-learn's loss per row)."""
         if self.rules.metric:
             obj = self.objective
-            self.sums[2] += obj.metric(obj.net.forward(xb, training=True), yb, labels_b)
+            self.sums.metric += obj.metric(obj.net.forward(xb, training=True), yb, labels_b)
         if self.rules.loss_per_row:
-            self.sums[1] += xb.shape[0]
+            self.sums.weight += xb.shape[0]
 
     def add_to_sums(self, data_loss, penalty, metric, m, wb) -> None:
         """Add a batch's loss to the epoch's sums (and give the divergence watch its
@@ -278,14 +299,14 @@ class TrainingRun:
                 self.first_loss(data_loss + penalty, m, wb, mean)
             self.last_loss = (data_loss + penalty) * (1.0 if mean else self.data.n / m)
         if self.rules.loss_per_row:  # scikit-learn: sum(batch loss * rows) / n
-            s[0] += (data_loss + penalty) * m
+            s.loss += (data_loss + penalty) * m
             weight = m
         else:
             weight = (m if wb is None else float(wb.sum())) if mean else 1.0
-            s[0] += data_loss * weight
-        s[1] += weight
-        s[2] += metric
-        s[3] += penalty * weight
+            s.loss += data_loss * weight
+        s.weight += weight
+        s.metric += metric
+        s.penalty += penalty * weight
 
     def first_loss(self, value, m, wb, mean) -> None:
         """Give the divergence watch the run's first loss, at its starting parameters, as
@@ -296,7 +317,8 @@ class TrainingRun:
 
     def epoch_logs(self) -> dict:
         """The epoch's history entries from its running sums."""
-        total, weight, metric, penalty = self.sums
+        s = self.sums
+        total, weight, metric, penalty = s.loss, s.weight, s.metric, s.penalty
         if self.rules.loss_per_row:
             loss, penalty = total / weight, penalty / weight
             logs = {"loss": loss, "data_loss": loss - penalty, "penalty": penalty}
