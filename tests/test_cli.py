@@ -474,6 +474,35 @@ def test_mistyped_command_suggests_the_closest(capsys):
     assert err.endswith("; did you mean 'train'?\n") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        # an option declared with argparse's choices (export's --dtype) ...
+        (
+            ["export", "m.npz", "o.onnx", "--dtype", "float16"],
+            "glassnet export: error: --dtype must be one of 'float32', 'float64', got "
+            "'float16'; did you mean 'float64'?\n",
+        ),
+        # ... says what an option whose type is a StrOptions says
+        (
+            ["train", "--reduction", "foo"],
+            "glassnet train: error: --reduction must be one of 'mean', 'sum', got 'foo'\n",
+        ),
+        # a command's sub-command is still a command
+        (
+            ["learn", "lst"],
+            "glassnet learn: error: unknown command 'lst'; commands: list, start, check; "
+            "did you mean 'list'?\n",
+        ),
+    ],
+)
+def test_an_options_value_is_not_called_a_command(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == message
+
+
 def _float_labelled_csv(tmp_path):
     """40 rows whose labels are written as numbers with a decimal point (1.0 / 0.0), as
     pandas writes a boolean column cast to float; the label is x0 > 0, easy to learn."""

@@ -89,13 +89,22 @@ class OnelineParser(argparse.ArgumentParser):
 
     def error(self, message):
         m = re.match(r"argument (\S+?)(?:/\S+)?: (must be .*)", message, re.S)
-        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        choice = re.match(
+            r"argument (\S+?)(?:/\S+)?: invalid choice: '([^']*)' \(choose from (.*)\)", message
+        )
         if m:  # a value refused by its constraint: "--lr must be ..."
             message = f"{m.group(1)} {m.group(2)}"
+        elif choice and choice.group(1).startswith("-"):  # an option's value not among its
+            # choices: in the words of an option whose type is StrOptions (--reduction)
+            names = re.findall(r"'([^']*)'", choice.group(3))
+            try:
+                check_param(choice.group(1), choice.group(2), StrOptions(names))
+            except ParamError as exc:
+                message = str(exc)
         elif choice:  # a mistyped command
-            names = re.findall(r"'([^']*)'", choice.group(2))
-            close = difflib.get_close_matches(choice.group(1), names, n=1, cutoff=0.5)
-            message = f"unknown command {choice.group(1)!r}; commands: {', '.join(names)}"
+            names = re.findall(r"'([^']*)'", choice.group(3))
+            close = difflib.get_close_matches(choice.group(2), names, n=1, cutoff=0.5)
+            message = f"unknown command {choice.group(2)!r}; commands: {', '.join(names)}"
             message += f"; did you mean {close[0]!r}?" if close else ""
         else:
             message += f" (see {self.prog} --help)"
