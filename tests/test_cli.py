@@ -357,6 +357,25 @@ def test_train_outputs_are_checked_before_training(option, tmp_path, a_file, mon
     assert not (tmp_path / "nodir").exists()
 
 
+@pytest.mark.parametrize(
+    "argv, option, what",
+    [
+        (["train", "--save", ""], "--save", "file"),  # was taken as no --save: nothing saved
+        (["train", "--plot", ""], "--plot", "file"),
+        (["predict", "--model", "m.npz", "--data", "d.csv", "--out", ""], "--out", "file"),
+        (["tutorial", "--out", ""], "--out", "folder"),  # was the current folder
+    ],
+)
+def test_an_empty_output_name_is_refused_as_empty(
+    argv, option, what, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)  # where an empty --out wrote, when it was the current folder
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err == f"glassnet {argv[0]}: error: {option} is an empty name ''; give a {what} name\n"
+    assert out == ""  # refused before any work
+
+
 def test_predict_out_is_checked_before_loading(tmp_path, capsys):
     out = tmp_path / "nodir" / "p.csv"
     argv = ["predict", "--model", "missing.npz", "--data", "missing.csv", "--out", str(out)]

@@ -380,6 +380,19 @@ def test_export_refuses_an_unwritable_place_before_loading(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_an_empty_output_name_is_refused_as_empty(tmp_path, capsys):
+    """``Path("")`` is the current folder, which was refused as a folder ("ONNX .: is a
+    folder"): the empty name is refused as such, naming the argument."""
+    net = gn.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match=r"^path must be a file name, got an empty one ''$"):
+        gn.to_onnx(net, "")
+    model = gn.save(net, tmp_path / "m.npz")
+    assert main(["export", str(model), ""]) == 2
+    assert capsys.readouterr().err == (
+        "glassnet export: error: ONNX is an empty name ''; give a file name\n"
+    )
+
+
 def test_to_onnx_writes_the_file_it_returns(tmp_path):
     net = gn.mlp([2, 3, 2], seed=0)
     onx = gn.to_onnx(net, tmp_path / "net.onnx")

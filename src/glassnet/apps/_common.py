@@ -172,6 +172,7 @@ def check_output_file(path, option: str) -> Path:
     """Refuse, before any work, a file that cannot be written: its folder must exist
     (glassnet creates no folders for files) and be writable, and the path must not be a
     folder."""
+    _check_not_empty(path, option, "file")
     path = Path(path)
     folder = path.parent
     _check_name_length(path, option)
@@ -179,6 +180,12 @@ def check_output_file(path, option: str) -> Path:
         raise UsageError(f"{option} {path}: is a folder; give a file name")
     _check_folder(folder, f"{option} {path}")
     return path
+
+
+def _check_not_empty(path, option: str, what: str) -> None:
+    """An empty name would be read as the current folder (``Path("")`` is ``.``)."""
+    if not os.fspath(path):
+        raise UsageError(f"{option} is an empty name ''; give a {what} name")
 
 
 def _check_name_length(path: Path, option: str) -> None:
@@ -254,6 +261,7 @@ def check_output_dir(path, option: str, default=None) -> Path:
     """Refuse, before any work, an output folder that cannot be made or written: an
     existing one must be a writable folder; a new one is created, in an existing folder
     (only the default, ``default``, is created with its parents)."""
+    _check_not_empty(path, option, "folder")
     path = Path(path)
     if path.exists() or path.is_symlink():
         if not path.is_dir():
