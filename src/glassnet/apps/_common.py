@@ -1,5 +1,6 @@
 """What every command of the command line shares: the one-line errors, the options
-tables, the option names of library parameters, and the checks of output paths.
+tables, the option names of library parameters, and the checks of output paths (and of
+the folders a command reads).
 
 An option is declared in a table as ``(flags, settings)``, where ``settings`` are
 ``argparse.ArgumentParser.add_argument``'s keywords, except that ``type`` may be a
@@ -38,6 +39,7 @@ __all__ = [
     "check_figure_file",
     "check_output_file",
     "check_output_dir",
+    "check_input_dir",
     "check_distinct_files",
     "POSITIVE",
     "NONNEG",
@@ -272,13 +274,21 @@ def check_output_dir(path, option: str, default=None) -> Path:
     return path
 
 
-def _check_folder(folder: Path, what: str) -> None:
+def check_input_dir(path, option: str) -> Path:
+    """Refuse, before any work, a folder to read from that does not exist or is a file."""
+    _check_not_empty(path, option, "folder")
+    path = Path(path).expanduser()
+    _check_folder(path, f"{option} {path}", writable=False)
+    return path
+
+
+def _check_folder(folder: Path, what: str, writable: bool = True) -> None:
     folder = folder if str(folder) else Path(".")
     if not folder.exists():
         raise UsageError(f"{what}: folder {str(folder)!r} does not exist")
     if not folder.is_dir():
         raise UsageError(f"{what}: {str(folder)!r} is a file, not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if writable and not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{what}: folder {str(folder)!r} is not writable")
 
 
