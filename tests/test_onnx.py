@@ -257,6 +257,23 @@ def test_bad_arguments_are_named(rng, tmp_path):
         gn.to_onnx(gn.Sequential([gn.Dense(2, 3), Square(), gn.Dense(3, 2)], seed=0))
 
 
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_a_task_that_contradicts_the_estimator_is_refused(kind, rng):
+    """``task`` chooses a Sequential's outputs; an estimator's graph does its own task, so
+    ``task="regression"`` for a NetClassifier was silently ignored."""
+    X = rng.normal(size=(20, 2))
+    y = np.arange(20) % 2
+    Estimator, own, other = {
+        "classifier": (gn.NetClassifier, "classification", "regression"),
+        "regressor": (gn.NetRegressor, "regression", "classification"),
+    }[kind]
+    model = Estimator(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=rf"^task='{other}' contradicts the {Estimator.__name__}"):
+        gn.to_onnx(model, task=other)
+    names = [o.name for o in gn.to_onnx(model).graph.output]
+    assert [o.name for o in gn.to_onnx(model, task=own).graph.output] == names
+
+
 # ------------------------------------------------------------------ skl2onnx
 @pytest.mark.parametrize("labels", [["a", "b", "c"], [4, 9]])
 def test_skl2onnx_converts_a_pipeline_with_a_net_classifier(labels):
