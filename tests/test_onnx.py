@@ -417,6 +417,21 @@ def test_to_onnx_writes_the_file_it_returns(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["net.onnx"]  # no temporary left
 
 
+def test_to_onnx_treats_its_path_as_gn_save_does(tmp_path):
+    """One rule for the files glassnet writes: the name as given, whatever its suffix
+    (gn.save writes a model file under ``.onnx`` too), and a file of that name replaced,
+    read-only or not (the new file is renamed over it)."""
+    net = gn.mlp([2, 3, 2], seed=0)
+    for write, name in [(gn.to_onnx, "net.npz"), (gn.save, "net.onnx")]:
+        path = tmp_path / name
+        path.write_bytes(b"old")
+        path.chmod(0o444)
+        write(net, path)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no suffix added
+        assert path.read_bytes() != b"old"  # replaced
+        path.unlink()
+
+
 # ------------------------------------------------------------------ the documented examples
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -45,7 +45,9 @@ def to_onnx(model, path: str | os.PathLike | None = None, *, dtype=None, task=No
     ----------
     model : Sequential, NetClassifier or NetRegressor (fitted)
     path : str or Path, optional
-        Where to write the model (atomically); None writes nothing.
+        Where to write the model (atomically); None writes nothing. As for ``gn.save``,
+        the name is used as given (no suffix is added or checked; ``.onnx`` is the usual
+        choice) and a file of that name is replaced.
     dtype : float32, float64 or None
         The dtype of the graph's input and numbers; None: the model's own. onnxruntime
         runs both; in float64 the activations it has float-only kernels for (ELU,
