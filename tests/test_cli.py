@@ -357,6 +357,25 @@ def test_train_outputs_are_checked_before_training(option, tmp_path, a_file, mon
     assert not (tmp_path / "nodir").exists()
 
 
+@pytest.mark.parametrize(
+    "argv, option, what",
+    [
+        (["train", "--save", ""], "--save", "file"),  # was taken as no --save: nothing saved
+        (["train", "--plot", ""], "--plot", "file"),
+        (["predict", "--model", "m.npz", "--data", "d.csv", "--out", ""], "--out", "file"),
+        (["tutorial", "--out", ""], "--out", "folder"),  # was the current folder
+    ],
+)
+def test_an_empty_output_name_is_refused_as_empty(
+    argv, option, what, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)  # where an empty --out wrote, when it was the current folder
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err == f"glassnet {argv[0]}: error: {option} is an empty name ''; give a {what} name\n"
+    assert out == ""  # refused before any work
+
+
 def test_predict_out_is_checked_before_loading(tmp_path, capsys):
     out = tmp_path / "nodir" / "p.csv"
     argv = ["predict", "--model", "missing.npz", "--data", "missing.csv", "--out", str(out)]
@@ -472,6 +491,35 @@ def test_mistyped_command_suggests_the_closest(capsys):
     err = capsys.readouterr().err
     assert err.startswith("glassnet: error: unknown command 'trian'; commands: tutorial, train")
     assert err.endswith("; did you mean 'train'?\n") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        # an option declared with argparse's choices (export's --dtype) ...
+        (
+            ["export", "m.npz", "o.onnx", "--dtype", "float16"],
+            "glassnet export: error: --dtype must be one of 'float32', 'float64', got "
+            "'float16'; did you mean 'float64'?\n",
+        ),
+        # ... says what an option whose type is a StrOptions says
+        (
+            ["train", "--reduction", "foo"],
+            "glassnet train: error: --reduction must be one of 'mean', 'sum', got 'foo'\n",
+        ),
+        # a command's sub-command is still a command
+        (
+            ["learn", "lst"],
+            "glassnet learn: error: unknown command 'lst'; commands: list, start, check; "
+            "did you mean 'list'?\n",
+        ),
+    ],
+)
+def test_an_options_value_is_not_called_a_command(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == message
 
 
 def _float_labelled_csv(tmp_path):

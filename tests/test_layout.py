@@ -65,6 +65,25 @@ def test_help_loads_nothing_heavy_beyond_the_package():
     assert res.stdout.strip() == "[]", res.stdout
 
 
+def test_the_namespace_holds_only_public_names_and_submodules():
+    """What ``import glassnet as gn`` shows (``dir(gn)``, completion in an editor): the
+    names of ``__all__``, the lazily imported modules and glassnet's own submodules, not
+    the helpers ``__init__`` imports (``TYPE_CHECKING`` and ``importlib`` were there)."""
+    import types
+
+    import glassnet as gn
+
+    def is_submodule(name):
+        value = vars(gn).get(name)
+        return isinstance(value, types.ModuleType) and value.__name__.startswith("glassnet.")
+
+    public = [n for n in dir(gn) if not n.startswith("_")]
+    strays = [n for n in public if n not in gn.__all__ and n not in gn._MODULES]
+    assert [n for n in strays if not is_submodule(n)] == []
+    assert gn.mlp is vars(gn)["mlp"]  # a lazy name, imported at first use, then kept
+    assert set(gn.__all__) <= set(dir(gn))
+
+
 def _class_sizes() -> dict[str, int]:
     """Each class in src/glassnet: its lines from ``class`` to its last line, its
     docstring not counted."""

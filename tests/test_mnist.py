@@ -190,8 +190,14 @@ def test_path_without_a_file_names_it(tmp_path):
     (folder / f"{FILES[2]}.gz").unlink()
     with pytest.raises(ValueError, match=r"path=.*does not hold t10k-images-idx3-ubyte\.gz"):
         load_mnist(path=folder)
-    with pytest.raises(ValueError, match=r"path must be a folder .*nowhere"):
-        load_mnist(path=tmp_path / "nowhere")
+
+
+def test_a_path_that_is_no_folder_is_named_so(tmp_path):
+    nowhere = tmp_path / "nowhere"
+    with pytest.raises(ValueError, match=rf"^path='{re.escape(str(nowhere))}' does not exist;"):
+        load_mnist(path=nowhere)
+    with pytest.raises(ValueError, match=r"^path='.*afile' is a file, not a folder"):
+        load_mnist(path=write_files(tmp_path, {"afile": b""}, gzipped=(False,)) / "afile")
 
 
 def test_bad_arguments_are_named():
@@ -199,6 +205,10 @@ def test_bad_arguments_are_named():
         load_mnist("digits")
     with pytest.raises(TypeError, match=r"raw must be True or False, got 'yes'"):
         load_mnist(raw="yes")
+    with pytest.raises(TypeError, match=r"^path must be a folder name \(str or Path\), got 5$"):
+        load_mnist(path=5)
+    with pytest.raises(ValueError, match=r"^path must be a folder name, got an empty one ''$"):
+        load_mnist(path="")  # not the current folder
 
 
 def broken(content: bytes) -> dict:
@@ -245,6 +255,52 @@ def test_images_and_labels_must_match(tmp_path):
     files[FILES[0]], files[FILES[1]] = files[FILES[1]], files[FILES[0]]  # swapped
     folder = write_files(tmp_path / "swapped", files)
     with pytest.raises(ValueError, match="not images"):
+        load_mnist(path=folder)
+
+
+def test_test_images_of_another_size_are_refused_by_name(tmp_path):
+    files = fake_mnist()
+    files[FILES[2]] = idx(np.zeros((N_TEST, 10, 10), dtype=np.uint8))  # 10 x 10, not 28 x 28
+    folder = write_files(tmp_path / "files", files)
+    test_file, train_file = folder / f"{FILES[2]}.gz", folder / f"{FILES[0]}.gz"
+    with pytest.raises(
+        ValueError,
+        match=f"^{re.escape(str(test_file))} holds images of 10 x 10 pixels, "
+        f"{re.escape(str(train_file))} of 28 x 28",
+    ):
+        load_mnist(path=folder)
+
+
+@pytest.mark.parametrize("label", [10, 200])  # MNIST's and Fashion-MNIST's classes are 0..9
+def test_a_label_outside_the_ten_classes_is_refused_by_name(tmp_path, label):
+    files = fake_mnist()
+    labels = (np.arange(N_TEST) % 10).astype(np.uint8)
+    labels[[3, 7]] = label
+    files[FILES[3]] = idx(labels)
+    folder = write_files(tmp_path / "files", files)
+    path = re.escape(str(folder / FILES[3]))  # the fourth file is written plain
+    with pytest.raises(
+        ValueError, match=rf"^{path} holds the label {label} \(image 3 and 1 more\); the classes"
+    ):
+        load_mnist(path=folder)
+    signed = (np.arange(N_TEST) % 10).astype(np.int8)
+    signed[5] = -1
+    files[FILES[3]] = idx(signed, type_code=0x09)  # IDX's signed bytes
+    folder = write_files(tmp_path / "signed", files)
+    with pytest.raises(
+        ValueError, match=r"holds the label -1 \(image 5\); the classes are 0 to 9$"
+    ):
+        load_mnist(path=folder)
+
+
+@pytest.mark.parametrize("shape", [(0, 28, 28), (N_TRAIN, 0, 0)])
+def test_a_file_without_images_is_refused_by_name(tmp_path, shape):
+    files = fake_mnist()
+    files[FILES[0]] = idx(np.zeros(shape, dtype=np.uint8))
+    files[FILES[1]] = idx(np.zeros(shape[0], dtype=np.uint8))
+    folder = write_files(tmp_path / "files", files)
+    path = re.escape(str(folder / f"{FILES[0]}.gz"))
+    with pytest.raises(ValueError, match=rf"^{path} holds {shape[0]} images of .*nothing to learn"):
         load_mnist(path=folder)
 
 
@@ -422,7 +478,15 @@ def test_glassnet_exercises_mnist_on_a_tiny_mnist(tmp_path, capsys):
     png_is_not_blank(out / "01_mnist.png")
 
 
-def test_the_exercise_shows_a_progress_bar(tmp_path, capsys):
+def test_a_data_dir_that_does_not_exist_is_named_by_its_option(tmp_path, capsys):
+    nosuch = tmp_path / "nosuch"
+    status = main(["exercises", "mnist", "--data-dir", str(nosuch), "--out", str(tmp_path / "o")])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""  # refused before any work
+    assert (
+        err == f"glassnet exercises: error: --data-dir {nosuch}: folder '{nosuch}' does not exist\n"
+    )
+    assert not (tmp_path / "o").exists()
     from glassnet.apps.mnist_exercise import mnist as exercise
 
     folder = write_files(tmp_path / "files", fake_mnist())

@@ -257,6 +257,23 @@ def test_bad_arguments_are_named(rng, tmp_path):
         gn.to_onnx(gn.Sequential([gn.Dense(2, 3), Square(), gn.Dense(3, 2)], seed=0))
 
 
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_a_task_that_contradicts_the_estimator_is_refused(kind, rng):
+    """``task`` chooses a Sequential's outputs; an estimator's graph does its own task, so
+    ``task="regression"`` for a NetClassifier was silently ignored."""
+    X = rng.normal(size=(20, 2))
+    y = np.arange(20) % 2
+    Estimator, own, other = {
+        "classifier": (gn.NetClassifier, "classification", "regression"),
+        "regressor": (gn.NetRegressor, "regression", "classification"),
+    }[kind]
+    model = Estimator(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=rf"^task='{other}' contradicts the {Estimator.__name__}"):
+        gn.to_onnx(model, task=other)
+    names = [o.name for o in gn.to_onnx(model).graph.output]
+    assert [o.name for o in gn.to_onnx(model, task=own).graph.output] == names
+
+
 # ------------------------------------------------------------------ skl2onnx
 @pytest.mark.parametrize("labels", [["a", "b", "c"], [4, 9]])
 def test_skl2onnx_converts_a_pipeline_with_a_net_classifier(labels):
@@ -380,11 +397,39 @@ def test_export_refuses_an_unwritable_place_before_loading(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_an_empty_output_name_is_refused_as_empty(tmp_path, capsys):
+    """``Path("")`` is the current folder, which was refused as a folder ("ONNX .: is a
+    folder"): the empty name is refused as such, naming the argument."""
+    net = gn.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match=r"^path must be a file name, got an empty one ''$"):
+        gn.to_onnx(net, "")
+    model = gn.save(net, tmp_path / "m.npz")
+    assert main(["export", str(model), ""]) == 2
+    assert capsys.readouterr().err == (
+        "glassnet export: error: ONNX is an empty name ''; give a file name\n"
+    )
+
+
 def test_to_onnx_writes_the_file_it_returns(tmp_path):
     net = gn.mlp([2, 3, 2], seed=0)
     onx = gn.to_onnx(net, tmp_path / "net.onnx")
     assert (tmp_path / "net.onnx").read_bytes() == onx.SerializeToString()
     assert [p.name for p in tmp_path.iterdir()] == ["net.onnx"]  # no temporary left
+
+
+def test_to_onnx_treats_its_path_as_gn_save_does(tmp_path):
+    """One rule for the files glassnet writes: the name as given, whatever its suffix
+    (gn.save writes a model file under ``.onnx`` too), and a file of that name replaced,
+    read-only or not (the new file is renamed over it)."""
+    net = gn.mlp([2, 3, 2], seed=0)
+    for write, name in [(gn.to_onnx, "net.npz"), (gn.save, "net.onnx")]:
+        path = tmp_path / name
+        path.write_bytes(b"old")
+        path.chmod(0o444)
+        write(net, path)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no suffix added
+        assert path.read_bytes() != b"old"  # replaced
+        path.unlink()
 
 
 # ------------------------------------------------------------------ the documented examples

@@ -733,6 +733,17 @@ def test_a_folder_is_not_a_model_file(tmp_path):
         gn.ModelCheckpoint(tmp_path / "nodir" / "m.npz")
 
 
+def test_an_empty_file_name_is_refused_as_empty(rng):
+    """``Path("")`` is the current folder: an empty name was refused as "cannot save to
+    '.': it is a folder", which names neither the argument nor what was given."""
+    net = gn.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match=r"^path must be a file name, got an empty one ''$"):
+        gn.save(net, "")
+    X, y = rng.normal(size=(8, 2)), np.arange(8) % 2
+    with pytest.raises(ValueError, match=r"^checkpoint must be a file name, got an empty one"):
+        gn.fit(net, gn.SoftmaxCrossEntropy(), X, y, epochs=1, checkpoint="")
+
+
 @pytest.mark.parametrize(
     "case, message",
     [

@@ -22,7 +22,7 @@ the first time it is used (PEP 562, as SciPy does), so a command line starts at 
 scikit-learn and matplotlib load only with the names that need them.
 """
 
-import importlib
+from importlib import import_module as _import_module
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -75,9 +75,9 @@ __all__ = [*_WHERE, "__version__"]
 
 def __getattr__(name):
     if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
+        value = getattr(_import_module(_WHERE[name]), name)
     elif name in _MODULES:
-        value = importlib.import_module(_MODULES[name])
+        value = _import_module(_MODULES[name])
     else:
         raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
     globals()[name] = value  # the next use is a plain attribute
@@ -118,3 +118,5 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .train.resume import resume
     from .transforms import Standardize
     from .viz import plotting
+
+del TYPE_CHECKING  # only the public names, __version__ and the submodules are glassnet's

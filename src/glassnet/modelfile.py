@@ -86,6 +86,8 @@ def check_save_path(path, name: str = "path") -> Path:
     ``"checkpoint"``)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name} must be a file name (str or Path), got {path!r}")
+    if not os.fspath(path):  # Path("") would be the current folder
+        raise ValueError(f"{name} must be a file name, got an empty one ''")
     path = Path(path)
     where = f"cannot save to {str(path)!r}" if name == "path" else f"{name}={str(path)!r}"
     folder = path.parent if str(path.parent) else Path(".")

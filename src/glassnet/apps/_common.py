@@ -1,5 +1,6 @@
 """What every command of the command line shares: the one-line errors, the options
-tables, the option names of library parameters, and the checks of output paths.
+tables, the option names of library parameters, and the checks of output paths (and of
+the folders a command reads).
 
 An option is declared in a table as ``(flags, settings)``, where ``settings`` are
 ``argparse.ArgumentParser.add_argument``'s keywords, except that ``type`` may be a
@@ -38,6 +39,7 @@ __all__ = [
     "check_figure_file",
     "check_output_file",
     "check_output_dir",
+    "check_input_dir",
     "check_distinct_files",
     "POSITIVE",
     "NONNEG",
@@ -89,13 +91,22 @@ class OnelineParser(argparse.ArgumentParser):
 
     def error(self, message):
         m = re.match(r"argument (\S+?)(?:/\S+)?: (must be .*)", message, re.S)
-        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        choice = re.match(
+            r"argument (\S+?)(?:/\S+)?: invalid choice: '([^']*)' \(choose from (.*)\)", message
+        )
         if m:  # a value refused by its constraint: "--lr must be ..."
             message = f"{m.group(1)} {m.group(2)}"
+        elif choice and choice.group(1).startswith("-"):  # an option's value not among its
+            # choices: in the words of an option whose type is StrOptions (--reduction)
+            names = re.findall(r"'([^']*)'", choice.group(3))
+            try:
+                check_param(choice.group(1), choice.group(2), StrOptions(names))
+            except ParamError as exc:
+                message = str(exc)
         elif choice:  # a mistyped command
-            names = re.findall(r"'([^']*)'", choice.group(2))
-            close = difflib.get_close_matches(choice.group(1), names, n=1, cutoff=0.5)
-            message = f"unknown command {choice.group(1)!r}; commands: {', '.join(names)}"
+            names = re.findall(r"'([^']*)'", choice.group(3))
+            close = difflib.get_close_matches(choice.group(2), names, n=1, cutoff=0.5)
+            message = f"unknown command {choice.group(2)!r}; commands: {', '.join(names)}"
             message += f"; did you mean {close[0]!r}?" if close else ""
         else:
             message += f" (see {self.prog} --help)"
@@ -163,6 +174,7 @@ def check_output_file(path, option: str) -> Path:
     """Refuse, before any work, a file that cannot be written: its folder must exist
     (glassnet creates no folders for files) and be writable, and the path must not be a
     folder."""
+    _check_not_empty(path, option, "file")
     path = Path(path)
     folder = path.parent
     _check_name_length(path, option)
@@ -170,6 +182,12 @@ def check_output_file(path, option: str) -> Path:
         raise UsageError(f"{option} {path}: is a folder; give a file name")
     _check_folder(folder, f"{option} {path}")
     return path
+
+
+def _check_not_empty(path, option: str, what: str) -> None:
+    """An empty name would be read as the current folder (``Path("")`` is ``.``)."""
+    if not os.fspath(path):
+        raise UsageError(f"{option} is an empty name ''; give a {what} name")
 
 
 def _check_name_length(path: Path, option: str) -> None:
@@ -245,6 +263,7 @@ def check_output_dir(path, option: str, default=None) -> Path:
     """Refuse, before any work, an output folder that cannot be made or written: an
     existing one must be a writable folder; a new one is created, in an existing folder
     (only the default, ``default``, is created with its parents)."""
+    _check_not_empty(path, option, "folder")
     path = Path(path)
     if path.exists() or path.is_symlink():
         if not path.is_dir():
@@ -255,13 +274,21 @@ def check_output_dir(path, option: str, default=None) -> Path:
     return path
 
 
-def _check_folder(folder: Path, what: str) -> None:
+def check_input_dir(path, option: str) -> Path:
+    """Refuse, before any work, a folder to read from that does not exist or is a file."""
+    _check_not_empty(path, option, "folder")
+    path = Path(path).expanduser()
+    _check_folder(path, f"{option} {path}", writable=False)
+    return path
+
+
+def _check_folder(folder: Path, what: str, writable: bool = True) -> None:
     folder = folder if str(folder) else Path(".")
     if not folder.exists():
         raise UsageError(f"{what}: folder {str(folder)!r} does not exist")
     if not folder.is_dir():
         raise UsageError(f"{what}: {str(folder)!r} is a file, not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if writable and not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{what}: folder {str(folder)!r} is not writable")
 
 

@@ -27,6 +27,7 @@ from ._common import (
     UsageError,
     add_options,
     as_usage_error,
+    check_input_dir,
     check_output_dir,
     fit_option,
     n_jobs,
@@ -212,6 +213,8 @@ def _cmd_tutorial(args) -> int:
 
 def _cmd_exercises(args) -> int:
     out = check_output_dir(args.out, "--out", default=EXERCISES_OUT)
+    if args.data_dir is not None:
+        check_input_dir(args.data_dir, "--data-dir")
     from .exercises import EXERCISES, OPTIONAL, run_all
 
     valid = ", ".join([*EXERCISES, *OPTIONAL])

@@ -92,7 +92,7 @@ def load_model(path):
 def run_predict(args) -> int:
     from ..data.csvfile import load_features_csv
 
-    if args.out:
+    if args.out is not None:  # an empty name is refused, not taken as none
         check_output_file(args.out, "--out")
     inputs = [("--model", args.model), ("--data", args.data)]
     check_distinct_files(inputs, [("--out", args.out)])

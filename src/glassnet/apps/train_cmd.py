@@ -366,7 +366,7 @@ def check_outputs(args) -> None:
     outputs = []
     for key in OUTPUT_FILES:
         path = getattr(args, key, None)
-        if path:
+        if path is not None:  # an empty name is refused, not taken as none
             check_output_file(path, option_name(key))
             outputs.append((option_name(key), path))
     inputs = [("--data", args.data if is_csv(args.data) else None), ("--resume", args.resume)]

@@ -115,6 +115,8 @@ TIMEOUT = 30.0  # seconds: to connect, and between two pieces of a download
 DOWNLOAD_TIME = 600.0  # seconds: the most one file's download may take in all
 CHUNK = 1 << 16  # bytes read at a time
 
+N_CLASSES = 10  # MNIST's digits 0 to 9; Fashion-MNIST's ten kinds of clothes, 0 to 9
+
 # the IDX type codes and the NumPy types they stand for (numbers are big-endian)
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -158,9 +160,12 @@ def load_mnist(kind: str = "mnist", path=None, raw: bool = False):
     DownloadError
         (an ``OSError``) a file is missing and no mirror gave it: the message names the
         files and the folder to put them in.
+    TypeError
+        ``path`` is neither None, a str nor a Path.
     ValueError
-        a file that is not what it should be (a checksum that differs, a broken or
-        truncated IDX file); the message names it.
+        ``path`` is not a folder; a file that is not what it should be (a checksum that
+        differs, a broken or truncated IDX file, no images, labels outside 0 to 9, test
+        images of another size than the training images); the message names the file.
 
     Examples
     --------
@@ -175,23 +180,53 @@ def load_mnist(kind: str = "mnist", path=None, raw: bool = False):
         files = fetch(SOURCES[kind], data_home() / kind)
     else:
         files = find_files(path)
-    train = _images_and_labels(files[FILES[0]], files[FILES[1]], raw)
-    test = _images_and_labels(files[FILES[2]], files[FILES[3]], raw)
+    train_images, test_images = _images(files[FILES[0]]), _images(files[FILES[2]])
+    if test_images.shape[1:] != train_images.shape[1:]:
+        raise ValueError(
+            f"{files[FILES[2]]} holds images of {_pixels(test_images)} pixels, "
+            f"{files[FILES[0]]} of {_pixels(train_images)}: the test images must have the "
+            "training images' size"
+        )
+    train = _with_labels(train_images, files[FILES[0]], files[FILES[1]], raw)
+    test = _with_labels(test_images, files[FILES[2]], files[FILES[3]], raw)
     return train, test
 
 
-def _images_and_labels(images_path: Path, labels_path: Path, raw: bool):
-    images, labels = read_idx(images_path), read_idx(labels_path)
+def _pixels(images: np.ndarray) -> str:
+    return " x ".join(map(str, images.shape[1:]))
+
+
+def _images(path: Path) -> np.ndarray:
+    """The images of the IDX file ``path``: uint8 of shape (n, rows, columns), n >= 1."""
+    images = read_idx(path)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(
-            f"{images_path} holds {images.dtype} numbers of shape {images.shape}, "
+            f"{path} holds {images.dtype} numbers of shape {images.shape}, "
             "not images (unsigned bytes of shape (n, rows, columns))"
         )
+    if images.size == 0:
+        raise ValueError(
+            f"{path} holds {len(images):,} images of {_pixels(images)} pixels: nothing to learn"
+        )
+    return images
+
+
+def _with_labels(images: np.ndarray, images_path: Path, labels_path: Path, raw: bool):
+    """``(X, y)``: the images as rows of pixels and the labels of ``labels_path``, one
+    per image, each a class from 0 to ``N_CLASSES - 1``."""
+    labels = read_idx(labels_path)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(f"{labels_path} holds {labels.dtype} of shape {labels.shape}, not labels")
     if len(images) != len(labels):
         raise ValueError(
             f"{images_path} holds {len(images):,} images but {labels_path} {len(labels):,} labels"
+        )
+    wrong = np.flatnonzero((labels < 0) | (labels >= N_CLASSES))
+    if len(wrong):
+        raise ValueError(
+            f"{labels_path} holds the label {labels[wrong[0]]} (image {wrong[0]:,}"
+            f"{f' and {len(wrong) - 1:,} more' if len(wrong) > 1 else ''}); the classes "
+            f"are 0 to {N_CLASSES - 1}"
         )
     X = images.reshape(len(images), -1)
     if not raw:
@@ -202,9 +237,17 @@ def _images_and_labels(images_path: Path, labels_path: Path, raw: bool):
 def find_files(path) -> dict:
     """``{base name: file}`` of the four IDX files in the folder ``path`` (gzipped or not,
     ``train-images-idx3-ubyte`` or ``train-images.idx3-ubyte``)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder name (str or Path), got {path!r}")
+    if not os.fspath(path):  # Path("") would be the current folder
+        raise ValueError("path must be a folder name, got an empty one ''")
     folder = Path(path).expanduser()
+    if not folder.exists():
+        raise ValueError(
+            f"path={str(path)!r} does not exist; it must be a folder holding the MNIST files"
+        )
     if not folder.is_dir():
-        raise ValueError(f"path must be a folder holding the MNIST files, got {str(path)!r}")
+        raise ValueError(f"path={str(path)!r} is a file, not a folder holding the MNIST files")
     found, missing = {}, []
     for name in FILES:
         dotted = name.replace("-idx", ".idx")

@@ -23,7 +23,14 @@ from ..estimators.net import NetClassifier, NetRegressor
 from ..network import Sequential
 from .graph import INT64, Graph, label_array, labels, network_nodes, probabilities
 
-__all__ = ["check_model", "classifier_nodes", "regressor_nodes", "sequential_nodes", "TASKS"]
+__all__ = [
+    "check_model",
+    "model_task",
+    "classifier_nodes",
+    "regressor_nodes",
+    "sequential_nodes",
+    "TASKS",
+]
 
 TASKS = ("classification", "regression")
 
@@ -54,15 +61,23 @@ def check_model(model) -> None:
             )
 
 
-def sequential_task(net: Sequential, task) -> str:
-    """``task`` as given, or the one ``glassnet train`` noted in the model's metadata, or
-    classification."""
-    if task is None:
-        noted = (net.metadata or {}).get("task")
-        return noted if noted in TASKS else "classification"
-    if task not in TASKS:
+def model_task(model, task) -> str:
+    """The task whose outputs ``model``'s graph has. A ``Sequential``'s is ``task`` as given,
+    or the one ``glassnet train`` noted in its metadata, or classification; an estimator's
+    is its own (classification for a ``NetClassifier``), and a ``task`` that says
+    otherwise is refused rather than ignored."""
+    if task is not None and task not in TASKS:
         raise ValueError(f"task must be None, 'classification' or 'regression', got {task!r}")
-    return task
+    if isinstance(model, Sequential):
+        noted = (model.metadata or {}).get("task")
+        return task or (noted if noted in TASKS else "classification")
+    own = "classification" if isinstance(model, NetClassifier) else "regression"
+    if task not in (None, own):
+        raise ValueError(
+            f"task={task!r} contradicts the {type(model).__name__}, whose graph does {own}: "
+            "leave task=None (task chooses the outputs of a Sequential)"
+        )
+    return own
 
 
 def sequential_nodes(g: Graph, x: str, net: Sequential, task: str, outs: dict) -> None:

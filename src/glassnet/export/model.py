@@ -14,10 +14,10 @@ from .graph import OPSET, Graph
 from .kinds import (
     check_model,
     classifier_nodes,
+    model_task,
     output_types,
     regressor_nodes,
     sequential_nodes,
-    sequential_task,
 )
 
 __all__ = ["to_onnx"]
@@ -45,7 +45,9 @@ def to_onnx(model, path: str | os.PathLike | None = None, *, dtype=None, task=No
     ----------
     model : Sequential, NetClassifier or NetRegressor (fitted)
     path : str or Path, optional
-        Where to write the model (atomically); None writes nothing.
+        Where to write the model (atomically); None writes nothing. As for ``gn.save``,
+        the name is used as given (no suffix is added or checked; ``.onnx`` is the usual
+        choice) and a file of that name is replaced.
     dtype : float32, float64 or None
         The dtype of the graph's input and numbers; None: the model's own. onnxruntime
         runs both; in float64 the activations it has float-only kernels for (ELU,
@@ -53,7 +55,8 @@ def to_onnx(model, path: str | os.PathLike | None = None, *, dtype=None, task=No
         their formulas.
     task : "classification", "regression" or None
         For a ``Sequential``: whether to add ``label`` and ``probabilities``. None: the
-        task ``glassnet train`` noted in ``net.metadata``, else classification.
+        task ``glassnet train`` noted in ``net.metadata``, else classification. An
+        estimator's task is its own: None or that task (a ``ValueError`` otherwise).
 
     Returns
     -------
@@ -86,7 +89,7 @@ def to_onnx(model, path: str | os.PathLike | None = None, *, dtype=None, task=No
     check_model(model)
     net = model if isinstance(model, Sequential) else model.net_
     g = Graph(net.dtype if dtype is None else _check_dtype(dtype))
-    task = sequential_task(model, task) if isinstance(model, Sequential) else None
+    task = model_task(model, task)
     if path is not None:
         path = check_save_path(path)
     x = g.name("X")

@@ -294,7 +294,7 @@ def _check_outputs(args) -> None:
     are not one file."""
     outputs = [("--json", args.json), ("--markdown", args.markdown)]
     for option, path in outputs:
-        if path:
+        if path is not None:  # an empty name is refused, not taken as none
             check_output_file(path, option)
     check_distinct_files([], outputs)
 
