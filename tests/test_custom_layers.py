@@ -399,3 +399,59 @@ def test_a_shape_the_other_way_round_is_a_problem_not_a_traceback(layer, parts):
     assert not report.ok
     for part in parts:
         assert part in repr(report), repr(report)
+
+
+class PropertyW(Affine):
+    """Reaches its weights through a property that gives a new view at each access."""
+
+    def bind(self, params, grads):
+        self._params = params
+        self.b, self.dW, self.db = params["b"], grads["W"], grads["b"]
+
+    @property
+    def W(self):
+        return self._params["W"][...]
+
+
+def test_a_parameter_behind_a_property_is_not_taken_for_a_rebound_one():
+    # "property 'W' of 'PropertyW' object has no setter" while building the network
+    # before: a new view object counted as a new array, and the copy-in set the attribute
+    X, y = datasets.moons(40, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no rebinding warning either
+        net = gn.Sequential([PropertyW(2, 3), gn.Tanh(), Affine(3, 2)], seed=0)
+        right = gn.Sequential([Affine(2, 3), gn.Tanh(), Affine(3, 2)], seed=0)
+        assert np.array_equal(net.theta, right.theta)
+        for n in (net, right):
+            gn.fit(n, gn.SoftmaxCrossEntropy(), X, y, optimizer=gn.SGD(0.1), epochs=5)
+    assert np.array_equal(net.theta, right.theta)
+
+
+class ForgetsInput(Affine):
+    def forward(self, x, training=False):
+        return x @ self.W + self.b  # self.x = x forgotten: backward cannot read it
+
+
+@pytest.mark.parametrize(
+    ("layer", "said"),
+    [
+        (ForgetsInput(3, 2), "backward raised AttributeError: 'ForgetsInput' object has no"),
+        (PlainTuples(3, 2), None),
+    ],
+    ids=["AttributeError", "right"],
+)
+def test_any_error_of_the_layers_own_code_is_a_problem(layer, said):
+    report = gn.check_layer(layer)
+    assert report.ok is (said is None)
+    if said:
+        assert said in repr(report) and "shape" not in repr(report)  # not a shape's error
+
+
+def test_a_malformed_param_specs_is_a_problem_not_a_second_traceback():
+    class NoShape(Affine):
+        def param_specs(self):
+            return [("W",)]
+
+    report = gn.check_layer(NoShape(3, 2))
+    assert not report.ok
+    assert "putting it in a network (bind, initialize) raised TypeError" in repr(report)

@@ -106,12 +106,11 @@ def fail_on_rank_1(epoch, logs):
     if comm.rank == 1 and epoch == 3:
         raise RuntimeError("process 1 gives up at epoch 3")
 
-# "epochs", "batch_size", "optimizer": a setting that process 1 alone passes otherwise
-settings = {"epochs": 50, "batch_size": 20, "optimizer": gn.SGD(lr=0.01)}
+# "epochs", "batch_size", "optimizer", "checkpoint": a setting process 1 passes otherwise
+settings = {"epochs": 50, "batch_size": 20, "optimizer": gn.SGD(lr=0.01), "checkpoint": "ck.npz"}
+other = {"epochs": 70, "batch_size": 40, "optimizer": gn.SGD(lr=0.1), "checkpoint": None}
 if comm.rank == 1 and sys.argv[1] in settings:
-    settings[sys.argv[1]] = {"epochs": 70, "batch_size": 40, "optimizer": gn.SGD(lr=0.1)}[
-        sys.argv[1]
-    ]
+    settings[sys.argv[1]] = other[sys.argv[1]]
 try:
     gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, y, **settings,
            verbose=0, comm=comm, callbacks=[fail_on_rank_1])
@@ -126,7 +125,7 @@ def test_bad_data_on_one_process_raises_on_every_process(tmp_path):
     """NaN in process 1's shard: process 1 raises its ValueError, process 0 a ShardError
     naming process 1 and the error; neither waits for the other."""
     (tmp_path / "fail.py").write_text(FAILING)
-    res = mpiexec(sys.executable, tmp_path / "fail.py", "data", timeout=60)
+    res = mpiexec(sys.executable, tmp_path / "fail.py", "data", timeout=60, cwd=tmp_path)
     assert res.returncode == 3, res.stderr[-2000:]
     # (the two processes print at once: their lines may run into each other)
     assert "rank 0: ShardError: process 1 of 2 failed: ValueError: X must be finite" in res.stdout
@@ -137,7 +136,7 @@ def test_a_process_without_rows_says_so(tmp_path):
     """More processes than rows: "X has no rows (shape (0, 2))" before; now the message
     names the process and what to do."""
     (tmp_path / "fail.py").write_text(FAILING)
-    res = mpiexec(sys.executable, tmp_path / "fail.py", "empty", timeout=60)
+    res = mpiexec(sys.executable, tmp_path / "fail.py", "empty", timeout=60, cwd=tmp_path)
     assert res.returncode == 3, res.stderr[-2000:]
     assert "rank 1: ValueError: X holds no rows on process 1 of 2" in res.stdout
     assert "rank 0: ShardError: process 1 of 2 failed: ValueError: X holds no rows" in res.stdout
@@ -160,7 +159,8 @@ def test_an_error_while_training_ends_every_process(tmp_path):
 @pytest.mark.parametrize(
     ("setting", "shown"),
     [("epochs", "epochs is 50 on process 0 but 70"), ("batch_size", "batch_size is 20"),
-     ("optimizer", "optimizer is ('SGD', {'lr': 0.01")],
+     ("optimizer", "optimizer is ('SGD', {'lr': 0.01"),
+     ("checkpoint", "checkpoint is True on process 0 but False on process 1")],
 )  # fmt: skip
 def test_settings_that_differ_between_processes_are_refused_on_every_process(
     tmp_path, setting, shown
@@ -173,7 +173,7 @@ def test_settings_that_differ_between_processes_are_refused_on_every_process(
     res = mpiexec(sys.executable, tmp_path / "fail.py", setting, timeout=60, cwd=tmp_path)
     assert res.returncode == 3, res.stderr[-2000:]
     for rank in (0, 1):
-        assert f"rank {rank}: ShardError: the processes' shards differ: {shown}" in res.stdout
+        assert f"rank {rank}: ShardError: the processes' settings differ: {shown}" in res.stdout
     assert not list(tmp_path.glob("after-fit-*"))
 
 

@@ -212,3 +212,24 @@ def test_history_is_a_mapping_of_metric_name_to_per_epoch_list():
     assert frame.shape == (4, 5) and frame["loss"].tolist() == hist["loss"]
     # the epoch count stays where it was: len(history) is the number of epochs
     assert len(hist) == len(hist.epoch) == 4 and hist.history is hist
+
+
+def test_callbacks_let_go_of_the_run_also_when_training_raises():
+    """The run (its data, its closures) is released at the end of training, and when a
+    callback (or anything else) raises: a kept callback then holds no data set."""
+
+    def boom(epoch, logs):
+        if epoch == 2:
+            raise RuntimeError("stop here")
+
+    seen = []
+    cb = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(cb.fit_state))
+    failing = gn.LambdaCallback(on_epoch_end=boom)
+    X, y = gn.datasets.moons(40, seed=0)
+    with pytest.raises(RuntimeError, match="stop here"):
+        gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, y, epochs=5,
+               callbacks=[cb, failing])  # fmt: skip
+    assert seen[0] is not None  # it had the run while training
+    assert cb.fit_state is None and failing.fit_state is None
+    gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, y, epochs=2, callbacks=[cb])
+    assert cb.fit_state is None

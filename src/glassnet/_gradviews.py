@@ -34,6 +34,8 @@ class Kind:
     reader: str  # "which the optimizer reads"
     prefix: str  # the attribute's usual name is prefix + the parameter's ("dW" for "W")
     when: str  # when the network copies a rebound array in
+    packed: str  # the network's packed vector ("grad")
+    views: str  # the network's dict of views into it ("grads"), as bind receives it
     # an attribute bind did not keep the view in counts only once the method changed it
     # (a parameter: a copy that bind made is not initialize's doing; check_layer names it)
     changed_only: bool = False
@@ -41,11 +43,11 @@ class Kind:
 
 GRADIENTS = Kind(
     "backward", "the packed gradient net.grad", "which the optimizer reads", "d",
-    "after each backward",
+    "after each backward", "grad", "grads",
 )  # fmt: skip
 PARAMETERS = Kind(
     "initialize", "the packed parameters net.theta", "which forward reads and the optimizer "
-    "updates", "", "after initialize", changed_only=True,
+    "updates", "", "after initialize", "theta", "params", changed_only=True,
 )  # fmt: skip
 
 
@@ -99,9 +101,8 @@ def _rebinds(entries: list[_Entry]) -> str:
         its, view, arrays, it = "their", "views", "new arrays", "them"
     fix = f"Write into the {view}: self.{e.attr}[...] = ..."
     if not e.kept:  # bind did not keep the view: writing into self.dW needs it first
-        source = "grads" if kind is GRADIENTS else "params"
         fix = (
-            f"Keep the {view} bind gives (self.{e.attr} = {source}[{e.name!r}] in bind) "
+            f"Keep the {view} bind gives (self.{e.attr} = {kind.views}[{e.name!r}] in bind) "
             f"and write into {it}: self.{e.attr}[...] = ..."
         )
     return (
@@ -122,8 +123,8 @@ class Views:
 
     def __init__(self, net, kind: Kind):
         self.kind = kind
-        self.vector = net.grad if kind is GRADIENTS else net.theta  # (rebuilt by astype)
-        views = net.grads if kind is GRADIENTS else net.params
+        self.vector = getattr(net, kind.packed)  # (astype makes a new one)
+        views = getattr(net, kind.views)
         self.entries: list[_Entry] = []
         self._warned: set[tuple[int, str]] = set()
         for i, layer in enumerate(net.layers):
@@ -137,12 +138,16 @@ class Views:
         self._watch = [(e.layer, e.attr, e.view) for e in self.entries]  # gather's fast look
 
     def rebound(self) -> list[Rebound]:
-        """The attributes that now hold an array other than their view."""
+        """The attributes that now hold an array other than their view, one that does
+        not look into the packed vector (a property that gives a new view each time,
+        ``self._p["W"][...]``, still writes into it)."""
         found = []
         for e in self.entries:
             value = getattr(e.layer, e.attr, None)
+            if value is e.view or not isinstance(value, np.ndarray):
+                continue
             unchanged = e.kind.changed_only and value is e.held
-            if value is not e.view and isinstance(value, np.ndarray) and not unchanged:
+            if not unchanged and not np.may_share_memory(value, self.vector):
                 found.append(Rebound(e, value))
         return found
 

@@ -140,7 +140,7 @@ def check_layer(
     report = LayerCheck(_name(layer))
     try:
         net = _probe(layer, seed, rng, report.problems)
-    except (ValueError, TypeError, IndexError) as exc:
+    except Exception as exc:  # the layer's own code raised: report it
         report.problems.append(_raised("putting it in a network (bind, initialize)", exc, layer))
         return report
     lay = net.layers[0]
@@ -148,7 +148,7 @@ def check_layer(
     with frozen_dropout([lay]):
         try:
             out = lay.forward(x, checked["training"])
-        except (ValueError, TypeError, IndexError) as exc:
+        except Exception as exc:
             report.problems.append(_raised("forward", exc, lay, x))
             return report
         if not isinstance(out, np.ndarray) or out.shape[:1] != x.shape[:1]:
@@ -165,7 +165,7 @@ def check_layer(
 
         try:
             dx, analytic, skip = _backward(net, f, R, report.problems)
-        except (ValueError, TypeError, IndexError) as exc:
+        except Exception as exc:
             report.problems.append(_raised("backward", exc, lay, x))
             return report
         numeric = numeric_gradient(f, net.theta, checked["eps"])
@@ -187,16 +187,21 @@ def _name(layer: Layer) -> str:
 
 def _raised(method: str, exc: Exception, layer: Layer, x: np.ndarray | None = None) -> str:
     """The problem of a step that raised (``forward``, ``backward``, or the network's
-    ``bind`` and ``initialize``): its error, and the shapes it ran on, where a shape the
-    other way round shows."""
-    shapes = ", ".join(f"{s.name} {tuple(s.shape)}" for s in specs_of(layer))
+    ``bind`` and ``initialize``): its error; for an error of shapes, the shapes it ran
+    on, where a shape the other way round shows."""
+    said = f"{method} raised {type(exc).__name__}: {exc}"
+    if not isinstance(exc, ValueError):  # not about shapes: its own message says what
+        return said
+    try:
+        shapes = ", ".join(f"{s.name} {tuple(s.shape)}" for s in specs_of(layer))
+    except Exception:  # param_specs itself is wrong: the error says so
+        shapes = ""
     ran_on = [] if x is None else [f"x of shape {x.shape}"]
     if shapes:
         ran_on.append(f"the parameters of the shapes param_specs gives ({shapes})")
-    return (
-        f"{method} raised {type(exc).__name__}: {exc}; it ran on {' and '.join(ran_on)}: "
-        f"check that each array it makes has the shape these give"
-    )
+    if not ran_on:
+        return said
+    return f"{said}; it ran on {' and '.join(ran_on)}: check the shape of each array it makes"
 
 
 def _probe(layer: Layer, seed, rng: np.random.RandomState, problems: list[str]) -> Sequential:

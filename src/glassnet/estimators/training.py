@@ -23,7 +23,14 @@ from sklearn.utils.optimize import _check_optimize_result
 from .._validation import check_some_weight
 from .._warn import warn
 from ..optim import LBFGS
-from ..train.callbacks import History, as_callbacks, end_training, epoch_begin
+from ..train.callbacks import (
+    History,
+    as_callbacks,
+    end_training,
+    epoch_begin,
+    let_go,
+    start_training,
+)
 from ..train.inputs import TrainData
 from ..train.lbfgs import train_lbfgs
 from ..train.loop import SKLEARN, Objective, TrainingRun
@@ -176,6 +183,9 @@ def fit_stochastic(est, X, Y, w, incremental, tasks=None):
         run.train(first, first + (1 if incremental else est.max_iter))
     except KeyboardInterrupt:
         warn("Training interrupted by user.")
+    except BaseException:
+        let_go(end.callbacks)
+        raise
     else:
         if not incremental and not run.stop_training and est.n_iter_ == est.max_iter:
             warn(
@@ -198,9 +208,7 @@ def _start_callbacks(est, run, tasks) -> list:
     callbacks = [run.history, *as_callbacks(est.callbacks)]
     if tasks is not None:
         callbacks += tasks.per_epoch()
-    for cb in callbacks:
-        cb.net, cb.fit_state = est.net_, run
-        cb.on_train_begin()
+    start_training(callbacks, est.net_, run)
     run.on_epoch_begin = epoch_begin(callbacks)
     return callbacks
 
@@ -230,7 +238,11 @@ def fit_lbfgs(est, X, Y, w, tasks=None):
             cb.on_epoch_end(epoch, logs)
 
     run.on_epoch_end = epoch_end
-    res = train_lbfgs(run, 0, est.max_iter)
+    try:
+        res = train_lbfgs(run, 0, est.max_iter)
+    except BaseException:
+        let_go(callbacks)
+        raise
     with warnings.catch_warnings(record=True) as caught:  # its stacklevel names this line:
         warnings.simplefilter("always")  # said again, at the user's
         est.n_iter_ = _check_optimize_result("lbfgs", res, est.max_iter)

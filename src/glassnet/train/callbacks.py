@@ -301,10 +301,24 @@ def as_callbacks(callbacks) -> list[Callback]:
     return out
 
 
+def start_training(callbacks, net, run) -> None:
+    """Give each callback the network and the run (``fit_state``), then
+    ``on_train_begin()``."""
+    for cb in callbacks:
+        cb.net, cb.fit_state = net, run
+        cb.on_train_begin()
+
+
 def end_training(callbacks, final: dict) -> None:
-    """``on_train_end(final)`` on each callback, then let go of the run (``fit_state``)."""
+    """``on_train_end(final)`` on each callback, then let go of the run."""
     for cb in callbacks:
         cb.on_train_end(final)
+    let_go(callbacks)
+
+
+def let_go(callbacks) -> None:
+    """The callbacks forget the run (``fit_state``): at the end of training, and when
+    training raised, so that they keep neither its data nor its closures."""
     for cb in callbacks:
         cb.fit_state = None
 

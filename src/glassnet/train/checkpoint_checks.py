@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import fields
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from ..network import SEED
 from ..optim import get_optimizer
 from ..schedules import get_schedule
 from .diagnostics import LossWatch
+from .loop import EpochSums
 from .options import CONSTRAINTS
 
 __all__ = ["check_checkpoint", "set_legacy_state", "FIT_KEYS"]
@@ -113,7 +115,8 @@ def _check_meta(meta: dict) -> None:
     _need(lr is None or (_is_number(lr) and lr >= 0), "epoch learning rate is invalid")
     if meta["mid_epoch"]:
         sums = meta.get("sums")
-        _need(isinstance(sums, list) and len(sums) == 4, "running sums are invalid")
+        n_sums = len(fields(EpochSums))
+        _need(isinstance(sums, list) and len(sums) == n_sums, "running sums are invalid")
         _need(all(_is_number(v) for v in sums), "running sums are invalid")
         pos = meta.get("pos")
         _need(_is_count(pos) and pos > 0, "position is invalid")

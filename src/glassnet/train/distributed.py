@@ -260,7 +260,7 @@ class ShardObjective(Objective):
         self.shard_loss = get_loss(loss.name, **{**loss.get_config(), "reduction": "sum"})
         self.mean = loss.reduction == "mean"
 
-    def gradient(self, xb, yb, wb, l2: float, optimizer=None, whole=None):
+    def gradient(self, xb, yb, wb, l2: float, optimizer=None, *, whole):
         rows, weights = whole  # the whole batch's, over every process
         share = BatchShare(self.shard_loss, self.loss._scale(rows, weights))
         return step(
@@ -297,10 +297,8 @@ class BatchShare:
         return self.loss.forward(out, y, sample_weight) / self.div
 
     def backward(self):
-        delta = self.loss.backward()
-        if self.div != 1.0:
-            delta /= self.div  # as the loss divides in one process
-        return delta
+        delta = self.loss.backward()  # (a loss may return its own cached array)
+        return delta / self.div if self.div != 1.0 else delta  # as one process divides
 
 
 # ---------------------------------------------------------------- helpers for users
@@ -389,7 +387,7 @@ def prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume
     comm = opts.comm
     with agreement(comm):  # this process alone: no collective call in the block
         ckpt = checkpoint_to_resume(resume_from, opts)
-        if (X.shape[0] if hasattr(X, "shape") else len(X)) == 0:
+        if getattr(X, "shape", ())[:1] == (0,):  # (a list: prepare_data says it)
             rank, size = comm.Get_rank(), comm.Get_size()
             raise ValueError(
                 f"X holds no rows on process {rank} of {size}: each process passes rows of "
@@ -398,7 +396,8 @@ def prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume
         X, y = prepare_data(net, loss, X, y)
         w = _check_sample_weight(sample_weight, X.shape[0], net.dtype, some=False)
         validation = check_validation_data(net, loss, validation_data)
-    shards = Shards(comm, _agreed_facts(comm, net, loss, X, y, w, validation, opts)["rows"])
+    facts = _agreed_facts(comm, net, loss, X, y, w, validation, opts, ckpt)
+    shards = Shards(comm, facts["rows"])
     comm.Bcast(net.state, root=0)  # every process starts from rank 0's parameters
     opts.seed = shards.same_seed(opts.seed)
     fingerprint = None
@@ -429,12 +428,13 @@ def prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume
     return ckpt, data, fingerprint
 
 
-def _agreed_facts(comm, net, loss, X, y, w, validation, opts) -> dict:
-    """Every process's shard size and the facts that must be the same on all, the run's
-    settings among them (epochs that differ would leave a process waiting for the
-    others, batch sizes that differ would break the all-reduce): raises ``ShardError``
-    (on every process) naming the first that differ."""
-    mine = {
+def _agreed_facts(comm, net, loss, X, y, w, validation, opts, ckpt) -> dict:
+    """Every process's shard size and the facts that must be the same on all: its
+    shard's form, the network and loss, and the run's settings (epochs that differ would
+    leave a process waiting for the others forever, batch sizes that differ would break
+    the all-reduce). Raises ``ShardError`` (on every process) naming the first that
+    differs."""
+    shard = {
         "features": X.shape[1],
         "dtype": X.dtype.name,
         "targets": y.shape[1:],
@@ -442,34 +442,40 @@ def _agreed_facts(comm, net, loss, X, y, w, validation, opts) -> dict:
         "validation": validation is not None,
         "network": net.get_config()["layers"],
         "loss": (loss.name, loss.get_config()),
-        **_settings(opts),
     }
-    everyone = comm.allgather((len(X), mine))
-    for key in mine:
-        for rank, (_, theirs) in enumerate(everyone):
-            if theirs[key] != everyone[0][1][key]:
+    everyone = comm.allgather((len(X), shard, _settings(opts, ckpt)))
+    for part, what in ((1, "shards"), (2, "settings")):
+        first = everyone[0][part]
+        for rank, theirs in enumerate(e[part] for e in everyone):
+            key = next((k for k in first if theirs[k] != first[k]), None)
+            if key is not None:
                 raise ShardError(
-                    f"the processes' shards differ: {key} is {everyone[0][1][key]!r:.80} on "
-                    f"process 0 but {theirs[key]!r:.80} on process {rank} (each process passes "
-                    f"its rows of one data set, to the same network and loss, with the same "
+                    f"the processes' {what} differ: {key} is {first[key]!r:.120} on process "
+                    f"0 but {theirs[key]!r:.120} on process {rank} (each process passes its "
+                    f"rows of one data set, to the same network and loss, with the same "
                     f"settings)"
                 )
-    return {"rows": [rows for rows, _ in everyone], **mine}
+    return {"rows": [rows for rows, _, _ in everyone], **shard}
 
 
-def _settings(opts) -> dict:
+def _settings(opts, ckpt) -> dict:
     """The run's settings that every process must share: ``fit``'s options (as a
-    checkpoint stores them), the optimizer's and the schedule's, the first epoch."""
-
-    def config(obj):
-        return None if obj is None else (type(obj).__name__, getattr(obj, "get_config", dict)())
-
+    checkpoint stores them, and whether it writes or resumes one: rank 0 writes it,
+    every process takes part), the optimizer's and the schedule's, the first epoch."""
     return {
         **opts.stored(),
-        "optimizer": config(opts.optimizer),
-        "schedule": config(opts.schedule),
+        "optimizer": _config(opts.optimizer),
+        "schedule": _config(opts.schedule),
         "initial_epoch": opts.initial_epoch,
+        "min_classes": opts.min_classes,
+        "checkpoint": opts.checkpoint is not None,
+        "resume_from": ckpt is not None,
     }
+
+
+def _config(obj):
+    """An optimizer's or a schedule's class and settings (None for none)."""
+    return None if obj is None else (type(obj).__name__, getattr(obj, "get_config", dict)())
 
 
 def _my_part(split, offset: int, X, y, w):

@@ -15,7 +15,16 @@ from ..losses import Loss
 from ..network import Sequential
 from ..optim import Optimizer
 from ..schedules import Schedule
-from .callbacks import Callback, History, LambdaCallback, as_callbacks, end_training, epoch_begin
+from .callbacks import (
+    Callback,
+    History,
+    LambdaCallback,
+    as_callbacks,
+    end_training,
+    epoch_begin,
+    let_go,
+    start_training,
+)
 from .checkpoint import Checkpoint, data_fingerprint, load_checkpoint
 from .diagnostics import (
     DivergenceError,
@@ -259,9 +268,7 @@ def build_run(net, loss, data, opts: FitOptions, callbacks, ckpt, fingerprint):
     bar = progress_bar(opts.verbose if rank0 else 0, opts.epochs - opts.initial_epoch)
     epoch_end = EpochEnd(run, callbacks, opts.checkpoint, opts.checkpoint_every, info, bar)
     run.on_epoch_end, run.on_epoch_begin = epoch_end, epoch_begin(callbacks)
-    for cb in callbacks:
-        cb.net, cb.fit_state = net, run
-        cb.on_train_begin()
+    start_training(callbacks, net, run)
     if ckpt is not None:
         ckpt.restore(run, fingerprint)
     return run, epoch_end
@@ -282,6 +289,9 @@ def train(run: TrainingRun, epoch_end: EpochEnd, opts: FitOptions) -> None:
             else:
                 run.train(opts.initial_epoch, opts.epochs)
         epoch_end.finish()
+    except BaseException:
+        let_go(epoch_end.callbacks)  # keep neither the run nor its data
+        raise
     finally:
         if epoch_end.bar is not None:
             epoch_end.bar.close()

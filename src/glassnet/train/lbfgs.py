@@ -36,7 +36,7 @@ def train_lbfgs(run, initial_epoch: int, epochs: int):
         data_loss, out = obj.gradient(data.X, data.y, data.w, l2, whole=whole)
         metric = obj.metric(out, data.y, data.labels) if run.rules.metric else 0
         loss = data_loss + penalty if run.rules.loss_per_row else data_loss
-        run.sums = EpochSums(loss, 1.0, metric, penalty)
+        run.sums = EpochSums(loss=loss, weight=1.0, metric=metric, penalty=penalty)
         last.update(theta=theta.copy(), logs=run.epoch_logs())
         return data_loss + penalty, net.grad.astype(np.float64)
 

@@ -104,7 +104,7 @@ class Objective:
             return self.l2
         return self.l2 / (m if wb is None else float(wb.sum()))
 
-    def gradient(self, xb, yb, wb, l2: float, optimizer=None, whole=None):
+    def gradient(self, xb, yb, wb, l2: float, optimizer=None, *, whole=None):
         """``step`` with these settings: fills ``net.grad`` (and steps with
         ``optimizer``, if given); returns ``(data loss, outputs)``. ``whole``, the
         batch's ``(rows, weights)``, matters under MPI only, where ``xb`` is a share of it."""
@@ -227,7 +227,7 @@ class TrainingRun:
             else:
                 l2 = obj.batch_l2(m, w)
                 penalty = obj.net.penalty(l2, obj.l1)  # at the parameters the batch's loss sees
-                data_loss, out = obj.gradient(xb, yb, wb, l2, self.optimizer, (m, w))  # the step
+                data_loss, out = obj.gradient(xb, yb, wb, l2, self.optimizer, whole=(m, w))
                 metric = obj.metric(out, yb, labels_b) if self.rules.metric else 0
                 self.add_to_sums(data_loss, penalty, metric, m, w)
             self.pos = stop
@@ -318,18 +318,17 @@ class TrainingRun:
     def epoch_logs(self) -> dict:
         """The epoch's history entries from its running sums."""
         s = self.sums
-        total, weight, metric, penalty = s.loss, s.weight, s.metric, s.penalty
         if self.rules.loss_per_row:
-            loss, penalty = total / weight, penalty / weight
+            loss, penalty = s.loss / s.weight, s.penalty / s.weight
             logs = {"loss": loss, "data_loss": loss - penalty, "penalty": penalty}
         else:
-            mean = self.objective.loss.reduction == "mean" and weight
-            data_loss = total / weight if mean else total
-            penalty = penalty / weight if mean else penalty  # as the batches saw it
+            mean = self.objective.loss.reduction == "mean" and s.weight
+            data_loss = s.loss / s.weight if mean else s.loss
+            penalty = s.penalty / s.weight if mean else s.penalty  # as the batches saw it
             logs = {"loss": data_loss + penalty, "data_loss": data_loss, "penalty": penalty}
         logs["lr"] = self.lr
         if self.rules.metric:
-            logs[self.metric_name] = self.epoch_metric(metric)
+            logs[self.metric_name] = self.epoch_metric(s.metric)
         return logs
 
     def epoch_metric(self, metric: float) -> float:

@@ -64,7 +64,9 @@ def floor_epoch(net, X, y, cfg: W3Config, batch_size: int | None = None, reduce=
     cannot avoid: gathering the batch's rows from memory and a pass over every parameter
     to update it (besides the small elementwise steps). ``reduce(grad)``, under MPI,
     adds up the processes' gradients as ``fit(comm=)`` does, one all-reduce per batch;
-    ``batch_size`` is then the process's share of a batch."""
+    ``batch_size`` is then the process's share of a batch. (W5 gives every process as
+    many rows, and a batch size that the processes divide: the same number of batches
+    each, so that their all-reduces pair up.)"""
     (dense1, _relu, dense2) = net.layers
     W1, b1, W2, b2 = dense1.W, dense1.b, dense2.W, dense2.b
     dW1, db1, dW2, db2 = dense1.dW, dense1.db, dense2.dW, dense2.db
