@@ -194,7 +194,7 @@ def prepare(net, loss, X, y, sample_weight, validation_data, opts: FitOptions, r
     (None without checkpoints); under MPI, ``(X, y)`` are this process's shard of the rows
     (``glassnet.train.distributed``)."""
     if opts.comm is not None:
-        from .distributed import prepare_shards
+        from .shards import prepare_shards
 
         return prepare_shards(net, loss, X, y, sample_weight, validation_data, opts, resume_from)
     ckpt = checkpoint_to_resume(resume_from, opts)

@@ -28,7 +28,7 @@ class TrainData:
     """The training rows (``X``, ``y``, weights ``w``, class ``labels``) and the
     validation pair ``validation`` (or None); ``split`` is the stored validation split."""
 
-    shards = None  # under MPI, the processes (ShardData, glassnet.train.distributed)
+    shards = None  # under MPI, the processes (ShardData, glassnet.train.shards)
 
     def __init__(self, X, y, w, classification, validation=None, split=None, one_hot_k=None):
         self.X, self.y, self.w = X, y, w
