@@ -206,6 +206,14 @@ def compare(rows: list[Row]) -> None:
         r.met = ok
 
 
+def time_ratio(rows: list[Row], slower: str, faster: str) -> float | None:
+    """The best time of the row ``slower`` over that of the row ``faster`` (a speed-up,
+    or how many times longer), or None when either has no time."""
+    best = {r.system: r.best for r in rows}
+    num, den = best.get(slower), best.get(faster)
+    return num / den if num and den else None
+
+
 # ---------------------------------------------------------------- formatting
 def _fmt_time(t: float | None) -> str:
     if t is None:

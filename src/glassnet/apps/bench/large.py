@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import machine
-from .core import Check, NotAvailable, System, time_systems
+from .core import Check, NotAvailable, System, time_ratio, time_systems
 from .machine import cores, gemm_gflops
 from .memory import rss_increase, tracemalloc_increase
 from .w3 import W3Config, fit_one_epoch, floor_epoch, make_data, w3_net
@@ -296,8 +296,7 @@ def _speed_checks(rows, cfg: W3Config, peak: float, repeat: int) -> list[Check]:
 def _floor_check(rows) -> Check:
     """How far above its matrix products NumPy's leanest loop of the epoch runs: the
     least that ``fit``'s ratio to the products can be on this machine."""
-    best = {r.system: r.best for r in rows}
-    value = best[FLOOR] / best[PRODUCTS] if best.get(FLOOR) and best.get(PRODUCTS) else None
+    value = time_ratio(rows, FLOOR, PRODUCTS)
     detail = "gathering the shuffled rows and updating every parameter, at the least"
     return Check("W3", "NumPy floor over matrix products alone", value, "x", "", None, detail)
 

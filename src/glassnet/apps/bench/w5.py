@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import Check, Row, compare
+from .core import Check, Row, compare, time_ratio
 from .memory import _status_kib
 from .w3 import W3Config, floor_epoch, make_data, w3_net
 
@@ -205,11 +205,9 @@ def run_w5(cfg: W5Config, warm_cfg: W5Config, repeat: int, log=None):
 
 
 def _checks(rows, results) -> list[Check]:
-    best = {r.system: r.best for r in rows}
-    mpi = best.get(MPI_ROW)
     checks = []
     for other, target in ((ONE_THREAD, SPEEDUP_TARGET), (TWO_THREADS, None)):
-        value = best[other] / mpi if mpi and best.get(other) else None
+        value = time_ratio(rows, other, MPI_ROW)
         checks.append(
             Check(
                 "W5",
@@ -222,7 +220,7 @@ def _checks(rows, results) -> list[Check]:
             )
         )
     for alone, how in ((FLOOR_MPI, "with the all-reduce"), (FLOOR_ALONE, "no all-reduce")):
-        value = best[FLOOR_ONE] / best[alone] if best.get(alone) and best.get(FLOOR_ONE) else None
+        value = time_ratio(rows, FLOOR_ONE, alone)
         name = f"NumPy floor's speed-up, 2 processes over 1 ({how})"
         detail = "bounds fit's: the same epoch with nothing around the arithmetic"
         checks.append(Check("W5", name, value, "x", "", None, detail))
