@@ -233,3 +233,8 @@ def test_callbacks_let_go_of_the_run_also_when_training_raises():
     assert cb.fit_state is None and failing.fit_state is None
     gn.fit(gn.mlp([2, 3, 2], seed=0), gn.SoftmaxCrossEntropy(), X, y, epochs=2, callbacks=[cb])
     assert cb.fit_state is None
+    for solver in ("adam", "lbfgs"):  # the estimators' two loops
+        clf = gn.NetClassifier(hidden_layer_sizes=(3,), solver=solver, callbacks=[cb, failing])
+        with pytest.raises(RuntimeError, match="stop here"):
+            clf.fit(X, y)
+        assert cb.fit_state is None and failing.fit_state is None, solver

@@ -28,7 +28,7 @@ from ..train.callbacks import (
     as_callbacks,
     end_training,
     epoch_begin,
-    let_go,
+    letting_go_on_error,
     start_training,
 )
 from ..train.inputs import TrainData
@@ -179,20 +179,18 @@ def fit_stochastic(est, X, Y, w, incremental, tasks=None):
     run.on_epoch_end = end = SklearnEpochEnd(est, run, val, tasks)
     est.n_iter_ = 0
     first = len(est.loss_curve_)  # the epochs of earlier calls count on
-    try:
-        run.train(first, first + (1 if incremental else est.max_iter))
-    except KeyboardInterrupt:
-        warn("Training interrupted by user.")
-    except BaseException:
-        let_go(end.callbacks)
-        raise
-    else:
-        if not incremental and not run.stop_training and est.n_iter_ == est.max_iter:
-            warn(
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
-                "the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
+    with letting_go_on_error(end.callbacks):  # (Ctrl-C ends the fit as scikit-learn's does)
+        try:
+            run.train(first, first + (1 if incremental else est.max_iter))
+        except KeyboardInterrupt:
+            warn("Training interrupted by user.")
+        else:
+            if not incremental and not run.stop_training and est.n_iter_ == est.max_iter:
+                warn(
+                    f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+                    "the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
     if est.early_stopping:
         # restore the best parameters; like scikit-learn, the "best" then is the live
         # parameters until a later epoch improves on the best score
@@ -238,11 +236,8 @@ def fit_lbfgs(est, X, Y, w, tasks=None):
             cb.on_epoch_end(epoch, logs)
 
     run.on_epoch_end = epoch_end
-    try:
+    with letting_go_on_error(callbacks):
         res = train_lbfgs(run, 0, est.max_iter)
-    except BaseException:
-        let_go(callbacks)
-        raise
     with warnings.catch_warnings(record=True) as caught:  # its stacklevel names this line:
         warnings.simplefilter("always")  # said again, at the user's
         est.n_iter_ = _check_optimize_result("lbfgs", res, est.max_iter)

@@ -17,6 +17,7 @@ stays small and can be pickled.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -318,9 +319,20 @@ def end_training(callbacks, final: dict) -> None:
 
 def let_go(callbacks) -> None:
     """The callbacks forget the run (``fit_state``): at the end of training, and when
-    training raised, so that they keep neither its data nor its closures."""
+    training raised (``letting_go_on_error``), so that they keep neither its data nor its
+    closures."""
     for cb in callbacks:
         cb.fit_state = None
+
+
+@contextmanager
+def letting_go_on_error(callbacks):
+    """Around the training: if it raises, the callbacks let go of the run first."""
+    try:
+        yield
+    except BaseException:
+        let_go(callbacks)
+        raise
 
 
 def epoch_begin(callbacks):

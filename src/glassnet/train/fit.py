@@ -22,7 +22,7 @@ from .callbacks import (
     as_callbacks,
     end_training,
     epoch_begin,
-    let_go,
+    letting_go_on_error,
     start_training,
 )
 from .checkpoint import Checkpoint, data_fingerprint, load_checkpoint
@@ -279,19 +279,17 @@ def train(run: TrainingRun, epoch_end: EpochEnd, opts: FitOptions) -> None:
     at the end of the epoch, and an error on one process ends them all)."""
     shards = run.data.shards
     try:
-        with (
-            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-            graceful_interrupt(run if shards is None else shards),
-            nullcontext() if shards is None else shards.abort_on_error(),
-        ):
-            if opts.lbfgs:
-                train_lbfgs(run, opts.initial_epoch, opts.epochs)
-            else:
-                run.train(opts.initial_epoch, opts.epochs)
-        epoch_end.finish()
-    except BaseException:
-        let_go(epoch_end.callbacks)  # keep neither the run nor its data
-        raise
+        with letting_go_on_error(epoch_end.callbacks):  # keep neither the run nor its data
+            with (
+                np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+                graceful_interrupt(run if shards is None else shards),
+                nullcontext() if shards is None else shards.abort_on_error(),
+            ):
+                if opts.lbfgs:
+                    train_lbfgs(run, opts.initial_epoch, opts.epochs)
+                else:
+                    run.train(opts.initial_epoch, opts.epochs)
+            epoch_end.finish()
     finally:
         if epoch_end.bar is not None:
             epoch_end.bar.close()
