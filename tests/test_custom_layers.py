@@ -455,3 +455,19 @@ def test_a_malformed_param_specs_is_a_problem_not_a_second_traceback():
     report = gn.check_layer(NoShape(3, 2))
     assert not report.ok
     assert "putting it in a network (bind, initialize) raised TypeError" in repr(report)
+
+
+def test_check_layer_reports_a_rebinding_and_passes_other_warnings_on():
+    """The rebinding of initialize is a problem of the report (RebindWarning); a warning
+    of the layer's own was dropped with it before, and is now said as it was."""
+
+    class Noisy(BookInit):
+        def initialize(self, rng):
+            warnings.warn("a note of the layer's own", stacklevel=2)
+            super().initialize(rng)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = gn.check_layer(Noisy(3, 2))
+    assert [str(w.message) for w in caught] == ["a note of the layer's own"]
+    assert len(report.problems) == 1 and "initialize rebinds self.W" in report.problems[0]

@@ -22,7 +22,11 @@ import numpy as np
 from ._warn import warn
 from .layers import specs_of
 
-__all__ = ["GradientViews", "ParameterViews", "Rebound"]
+__all__ = ["GradientViews", "ParameterViews", "Rebound", "RebindWarning"]
+
+
+class RebindWarning(UserWarning):
+    """A layer rebound a gradient or a parameter; the network copied it into its view."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ class Views:
                 new.append(r.entry)
         if new:
             names = ", ".join(f"self.{e.attr} of {_who(e)}" for e in new)
-            warn(f"{self.kind.method} rebinds {names}{_rebinds(new)}")
+            warn(f"{self.kind.method} rebinds {names}{_rebinds(new)}", RebindWarning)
 
 
 class GradientViews(Views):

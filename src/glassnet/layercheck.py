@@ -21,7 +21,7 @@ from numbers import Integral
 import numpy as np
 
 from ._checks import ParamTypeError, check_params
-from ._gradviews import GradientViews
+from ._gradviews import GradientViews, RebindWarning
 from ._validation import check_finite
 from .gradcheck import CONSTRAINTS as GRADCHECK
 from .gradcheck import RIGHT, frozen_dropout, numeric_gradient, relative_error
@@ -209,9 +209,13 @@ def _probe(layer: Layer, seed, rng: np.random.RandomState, problems: list[str]) 
     the parameters that ``initialize`` leaves all zero drawn from N(0, 1). A parameter
     that ``initialize`` rebinds instead of writing into its view is a problem."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", RebindWarning)
         net = Sequential([copy.deepcopy(layer)], seed=seed, dtype=np.float64)
-    problems += [str(w.message) for w in caught if "initialize rebinds" in str(w.message)]
+    for w in caught:  # a rebinding is a problem of the report; anything else, said as it was
+        if issubclass(w.category, RebindWarning):
+            problems.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     net.layers[0].input_grad = True
     for view in net.params.values():
         if not view.any():
