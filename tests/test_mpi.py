@@ -121,11 +121,16 @@ open(f"after-fit-{comm.rank}", "w").close()  # fit returned on this process
 """
 
 
+def run_failing(tmp_path, mode: str) -> subprocess.CompletedProcess:
+    """``FAILING`` in ``mode`` under ``mpiexec -n 2``, in ``tmp_path``."""
+    (tmp_path / "fail.py").write_text(FAILING)
+    return mpiexec(sys.executable, tmp_path / "fail.py", mode, timeout=60, cwd=tmp_path)
+
+
 def test_bad_data_on_one_process_raises_on_every_process(tmp_path):
     """NaN in process 1's shard: process 1 raises its ValueError, process 0 a ShardError
     naming process 1 and the error; neither waits for the other."""
-    (tmp_path / "fail.py").write_text(FAILING)
-    res = mpiexec(sys.executable, tmp_path / "fail.py", "data", timeout=60, cwd=tmp_path)
+    res = run_failing(tmp_path, "data")
     assert res.returncode == 3, res.stderr[-2000:]
     # (the two processes print at once: their lines may run into each other)
     assert "rank 0: ShardError: process 1 of 2 failed: ValueError: X must be finite" in res.stdout
@@ -135,8 +140,7 @@ def test_bad_data_on_one_process_raises_on_every_process(tmp_path):
 def test_a_process_without_rows_says_so(tmp_path):
     """More processes than rows: "X has no rows (shape (0, 2))" before; now the message
     names the process and what to do."""
-    (tmp_path / "fail.py").write_text(FAILING)
-    res = mpiexec(sys.executable, tmp_path / "fail.py", "empty", timeout=60, cwd=tmp_path)
+    res = run_failing(tmp_path, "empty")
     assert res.returncode == 3, res.stderr[-2000:]
     assert "rank 1: ValueError: X holds no rows on process 1 of 2" in res.stdout
     assert "rank 0: ShardError: process 1 of 2 failed: ValueError: X holds no rows" in res.stdout
@@ -148,8 +152,7 @@ def test_an_error_while_training_ends_every_process(tmp_path):
     timeout would raise). The failing process never goes on past ``fit``: MPICH's
     MPI_Abort may return before the process is ended, and ``fit`` then returned as if
     training had finished (5 runs in 6), so that the next line ran (a save)."""
-    (tmp_path / "fail.py").write_text(FAILING)
-    res = mpiexec(sys.executable, tmp_path / "fail.py", "train", timeout=60, cwd=tmp_path)
+    res = run_failing(tmp_path, "train")
     assert res.returncode != 0
     assert "glassnet: process 1 of 2 failed; ending all 2 (MPI_Abort)" in res.stderr
     assert "RuntimeError: process 1 gives up at epoch 3" in res.stderr
@@ -169,8 +172,7 @@ def test_settings_that_differ_between_processes_are_refused_on_every_process(
     batch size crashed inside MPICH ("Message truncated"), another learning rate trained
     two different networks without a word. Now every process raises a ShardError naming
     the setting, before training."""
-    (tmp_path / "fail.py").write_text(FAILING)
-    res = mpiexec(sys.executable, tmp_path / "fail.py", setting, timeout=60, cwd=tmp_path)
+    res = run_failing(tmp_path, setting)
     assert res.returncode == 3, res.stderr[-2000:]
     for rank in (0, 1):
         assert f"rank {rank}: ShardError: the processes' settings differ: {shown}" in res.stdout
